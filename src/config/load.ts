@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { loadYamlFile } from '../recipe/yaml.js';
+import type { Target } from '../types.js';
+import { Config, type ImageSource, type Rewrite, type TargetConfig } from './schema.js';
+
+/** Config with defaults filled in and paths made absolute: what the stages use. */
+export interface ResolvedConfig {
+  file: string;
+  root: string;
+  recipesDir: string;
+  archiveDir: string;
+  stateDir: string;
+  targets: ResolvedTarget[];
+  archive: { origin: string; label: string; validDays: number; graceHours: number; keep: number; url: string | undefined };
+  signingKey: string | undefined;
+  maintainer: string;
+  engine: 'podman' | 'docker';
+  concurrency: { builds: number; perHost: number };
+  limits: { buildTimeoutMs: number; buildMemory: string; buildPids: number; httpTimeoutMs: number; maxDownloadBytes: number };
+  rewrites: Rewrite[];
+  allowHosts: string[];
+  dependencies: NonNullable<Config['dependencies']>;
+  listen: string;
+  webhooks: NonNullable<Config['webhooks']>;
+}
+
+export interface ResolvedTarget extends Target {
+  image: ImageSource;
+  mirror: string | undefined;
+  indexSuites: string[];
+  enabled: boolean;
+}
+
+export const DEFAULT_CONFIG_FILE = 'freshet.config.yaml';
+
+function resolveTarget(target: TargetConfig): ResolvedTarget {
+  const mirror = target.mirror ?? ('bootstrap' in target.image ? target.image.bootstrap.mirror : undefined);
+  const indexSuites =
+    target.indexSuites ??
+    (target.family === 'deb' ? [target.codename, `${target.codename}-updates`] : []);
+  return {
+    id: target.id,
+    family: target.family,
+    distro: target.distro,
+    release: target.release,
+    codename: target.codename,
+    image: target.image,
+    mirror,
+    indexSuites,
+    enabled: target.enabled ?? true,
+  };
+}
+
+export function resolveConfig(config: Config, file: string): ResolvedConfig {
+  const root = path.dirname(path.resolve(file));
+  const inRoot = (value: string | undefined, fallback: string) => path.resolve(root, value ?? fallback);
+  const ids = new Set<string>();
+  for (const [index, target] of config.targets.entries()) {
+    if (ids.has(target.id)) throw new ConfigError(`${file}: targets[${index}].id: duplicate target id ${target.id}`);
+    ids.add(target.id);
+  }
+  return {
+    file: path.resolve(file),
+    root,
+    recipesDir: inRoot(config.recipes, 'recipes'),
+    archiveDir: inRoot(config.archive, 'var/archive'),
+    stateDir: inRoot(config.state, 'var/state'),
+    targets: config.targets.map(resolveTarget),
+    archive: {
+      origin: config.archiveInfo?.origin ?? 'freshet',
+      label: config.archiveInfo?.label ?? 'freshet',
+      validDays: config.archiveInfo?.validDays ?? 7,
+      graceHours: config.archiveInfo?.graceHours ?? 24,
+      keep: config.archiveInfo?.keep ?? 3,
+      url: config.archiveInfo?.url,
+    },
+    signingKey: config.signing?.key,
+    maintainer: config.maintainer ?? 'freshet <freshet@localhost>',
+    engine: config.engine ?? 'podman',
+    concurrency: { builds: config.concurrency?.builds ?? 2, perHost: config.concurrency?.perHost ?? 4 },
+    limits: {
+      buildTimeoutMs: (config.limits?.buildTimeoutMinutes ?? 60) * 60_000,
+      buildMemory: config.limits?.buildMemory ?? '4g',
+      buildPids: config.limits?.buildPids ?? 4096,
+      httpTimeoutMs: (config.limits?.httpTimeoutSeconds ?? 30) * 1000,
+      maxDownloadBytes: (config.limits?.maxDownloadMegabytes ?? 512) * 1024 * 1024,
+    },
+    rewrites: config.rewrites ?? [],
+    allowHosts: config.allowHosts ?? [],
+    dependencies: config.dependencies ?? {},
+    listen: config.serve?.listen ?? '127.0.0.1:8780',
+    webhooks: config.webhooks ?? {},
+  };
+}
+
+export function loadConfig(file = process.env.FRESHET_CONFIG ?? DEFAULT_CONFIG_FILE): ResolvedConfig {
+  if (!existsSync(file)) {
+    throw new ConfigError(`${file}: no such config file`, { hint: 'pass --config FILE or create freshet.config.yaml' });
+  }
+  const display = path.relative(process.cwd(), path.resolve(file)) || file;
+  return resolveConfig(loadYamlFile(Config, file, display), display);
+}
+
+export function findTarget(config: ResolvedConfig, id: string): ResolvedTarget {
+  const target = config.targets.find((candidate) => candidate.id === id);
+  if (!target) {
+    throw new ConfigError(`${config.file}: no target "${id}" (configured: ${config.targets.map((t) => t.id).join(', ')})`);
+  }
+  return target;
+}
+
+/** Apply the config's URL rewrites: a real upstream prefix is served from a mirror. */
+export function rewriteUrl(url: string, rewrites: readonly Rewrite[]): string {
+  for (const rewrite of rewrites) {
+    if (url.startsWith(rewrite.from)) return rewrite.to + url.slice(rewrite.from.length);
+  }
+  return url;
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { Dependency } from '../recipe/schema.js';
+import { dependencyName, emailContact, httpUrl, singleLine } from '../recipe/fields.js';
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/, 'must be host or host:port');
+
+/** How a target's base image is made: pulled from a registry, or bootstrapped from the distribution's mirror. */
+export const ImageSource = z.union([
+  z.strictObject({ registry: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+:[A-Za-z0-9._-]+$/, 'must be registry/name:tag') }),
+  z.strictObject({
+    bootstrap: z.strictObject({
+      mirror: httpUrl,
+      /** Suite to bootstrap (default: the target's codename). */
+      suite: z.string().regex(/^[a-z0-9-]+$/).optional(),
+      keyring: z.string().optional(),
+    }),
+  }),
+]);
+export type ImageSource = z.infer<typeof ImageSource>;
+
+export const TargetConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lower-case letters, digits, dots and dashes'),
+  family: z.enum(['deb', 'rpm']),
+  distro: z.enum(['debian', 'ubuntu', 'fedora']),
+  release: z.string().regex(/^\d+(\.\d+)?$/, 'must be the distribution release number, quoted: "12", "24.04", "41"'),
+  codename: z.string().regex(/^[a-z0-9-]+$/),
+  image: ImageSource,
+  /** The distribution's own package index, to learn what it ships (default: from the image source). */
+  mirror: httpUrl.optional(),
+  /** Suites whose Sources indexes show what the target ships (default: codename, codename-updates, codename-security). */
+  indexSuites: z.array(z.string().regex(/^[a-z0-9/-]+$/)).optional(),
+  /** Off: configured but not built (for example where its registry cannot be reached). */
+  enabled: z.boolean().optional(),
+});
+export type TargetConfig = z.infer<typeof TargetConfig>;
+
+export const Rewrite = z.strictObject({ from: httpUrl, to: httpUrl });
+export type Rewrite = z.infer<typeof Rewrite>;
+
+export const Config = z.strictObject({
+  /** Folder of recipes (default: recipes). */
+  recipes: z.string().optional(),
+  /** The published archive (default: var/archive). */
+  archive: z.string().optional(),
+  /** State: database, keyring, logs, cache (default: var/state). */
+  state: z.string().optional(),
+  targets: z.array(TargetConfig).min(1),
+  archiveInfo: z
+    .strictObject({
+      origin: singleLine(100).optional(),
+      label: singleLine(100).optional(),
+      /** Days a Release file stays valid; freshet renews it before then. */
+      validDays: z.number().int().min(1).max(365).optional(),
+      /** Hours superseded files stay reachable after a publish. */
+      graceHours: z.number().min(0).max(24 * 30).optional(),
+      /** Builds kept per package and target. */
+      keep: z.number().int().min(1).max(100).optional(),
+      /** Public URL of the archive, for the operator instructions. */
+      url: httpUrl.optional(),
+    })
+    .optional(),
+  signing: z
+    .strictObject({
+      /** Fingerprint of the archive key in the state keyring (default: the one `freshet key create` made). */
+      key: z.string().regex(/^[0-9A-F]{40}$/, 'must be a 40-character upper-case fingerprint').optional(),
+    })
+    .optional(),
+  maintainer: emailContact.optional(),
+  engine: z.enum(['podman', 'docker']).optional(),
+  concurrency: z
+    .strictObject({
+      builds: z.number().int().min(1).max(64).optional(),
+      perHost: z.number().int().min(1).max(64).optional(),
+    })
+    .optional(),
+  limits: z
+    .strictObject({
+      buildTimeoutMinutes: z.number().min(1).max(24 * 60).optional(),
+      buildMemory: z.string().regex(/^\d+[kmg]$/).optional(),
+      buildPids: z.number().int().min(64).optional(),
+      httpTimeoutSeconds: z.number().min(1).max(3600).optional(),
+      maxDownloadMegabytes: z.number().min(1).optional(),
+    })
+    .optional(),
+  /** Real upstream URL prefixes served from a mirror (air-gapped farms, tests). */
+  rewrites: z.array(Rewrite).optional(),
+  /** Hosts that may be on loopback or private addresses (a local mirror). */
+  allowHosts: z.array(hostPort).optional(),
+  /** Names mapped to Debian and RPM package names; adds to and overrides the built-in map. */
+  dependencies: z.record(dependencyName, Dependency).optional(),
+  serve: z.strictObject({ listen: hostPort.optional() }).optional(),
+  /** Webhook secrets per recipe are read from these environment variables. */
+  webhooks: z.record(z.string(), z.strictObject({ secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })).optional(),
+});
+export type Config = z.infer<typeof Config>;

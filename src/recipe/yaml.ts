@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isScalar, visit, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * Strict YAML for recipes and config: YAML 1.2 core schema (no `yes` booleans, no sexagesimal),
+ * duplicate keys refused, few aliases allowed (alias bombs), and keys that would reach an
+ * object's prototype refused before any value is used.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_ALIASES = 20;
+
+export interface ParsedYaml {
+  value: unknown;
+  document: Document;
+  lines: LineCounter;
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || '(top level)';
+}
+
+function lineOf(parsed: ParsedYaml, path: ReadonlyArray<PropertyKey>): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = parsed.document.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return parsed.lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false, lineCounter: lines, version: '1.2' });
+  const [first] = document.errors;
+  if (first) {
+    const line = first.linePos?.[0]?.line;
+    throw new ConfigError(`${file}: ${first.message.split('\n')[0]}${line ? ` (line ${line})` : ''}`);
+  }
+  visit(document, {
+    Pair(_, pair, path) {
+      if (isScalar(pair.key) && FORBIDDEN_KEYS.has(String(pair.key.value))) {
+        const keys = path.filter(isMap).length;
+        const line = pair.key.range ? lines.linePos(pair.key.range[0]).line : undefined;
+        throw new ConfigError(
+          `${file}: key "${String(pair.key.value)}" is not allowed (it could alter object prototypes)${line ? ` (line ${line})` : ''}`,
+          { cause: keys },
+        );
+      }
+    },
+  });
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    throw new ConfigError(`${file}: ${(error as Error).message}`);
+  }
+  return { value, document, lines };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code === 'unrecognized_keys') {
+    const [key] = issue.keys;
+    return { path: [...issue.path, key!], message: `unknown key${issue.keys.length > 1 ? ` (also: ${issue.keys.slice(1).join(', ')})` : ''}` };
+  }
+  if (issue.code === 'invalid_type') {
+    const received = (issue as { input?: unknown }).input;
+    const got = received === undefined ? 'nothing' : Array.isArray(received) ? 'a list' : typeof received;
+    const hint = issue.expected === 'string' && typeof received === 'number' ? ' (quote it: YAML reads 1.10 as the number 1.1)' : '';
+    return { path: [...issue.path], message: `expected ${issue.expected}, got ${got}${hint}` };
+  }
+  if (issue.code === 'invalid_union' && 'discriminator' in issue) {
+    return { path: [...issue.path, String((issue as { discriminator: string }).discriminator)], message: issue.message };
+  }
+  return { path: [...issue.path], message: issue.message };
+}
+
+/** Validate parsed YAML; errors read `recipes/foo.yaml: build.configure[2]: message (line N)`. */
+export function validate<T extends z.ZodType>(schema: T, parsed: ParsedYaml, file: string): z.infer<T> {
+  const result = schema.safeParse(parsed.value);
+  if (result.success) return result.data;
+  const messages = result.error.issues.map((issue) => {
+    const { path, message } = describeIssue(issue);
+    const line = lineOf(parsed, path);
+    return `${file}: ${formatPath(path)}: ${message}${line ? ` (line ${line})` : ''}`;
+  });
+  throw new ConfigError(messages.join('\n'));
+}
+
+export function loadYamlFile<T extends z.ZodType>(schema: T, file: string, displayName = file): z.infer<T> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${displayName}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return validate(schema, parseYaml(text, displayName), displayName);
+}
