@@ -1,0 +1,70 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how many ran. Append only:
+ * a released migration is never edited, because existing state folders have already run it.
+ */
+export const migrations: readonly string[] = [
+  `CREATE TABLE releases (
+     recipe TEXT NOT NULL,
+     version TEXT NOT NULL,
+     url TEXT NOT NULL,
+     signature_url TEXT,
+     checksum_url TEXT,
+     seen_at TEXT NOT NULL,
+     sha256 TEXT,
+     size INTEGER,
+     PRIMARY KEY (recipe, version)
+   ) STRICT;
+   CREATE TABLE checks (
+     recipe TEXT PRIMARY KEY,
+     ok INTEGER NOT NULL,
+     error TEXT,
+     newest TEXT,
+     checked_at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE http_cache (
+     url TEXT PRIMARY KEY,
+     etag TEXT,
+     last_modified TEXT,
+     body BLOB NOT NULL,
+     stored_at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE shipped (
+     target_id TEXT NOT NULL,
+     source_package TEXT NOT NULL,
+     version TEXT,
+     checked_at TEXT NOT NULL,
+     PRIMARY KEY (target_id, source_package)
+   ) STRICT;
+   CREATE TABLE builds (
+     id TEXT PRIMARY KEY,
+     recipe TEXT NOT NULL,
+     target_id TEXT NOT NULL,
+     upstream_version TEXT NOT NULL,
+     package_version TEXT NOT NULL,
+     rebuild INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'interrupted')),
+     error TEXT,
+     log_file TEXT,
+     result_json TEXT,
+     started_at TEXT NOT NULL,
+     finished_at TEXT
+   ) STRICT;
+   CREATE INDEX builds_by_recipe ON builds (recipe, target_id, started_at);
+   CREATE TABLE gates (
+     build_id TEXT NOT NULL REFERENCES builds (id),
+     status TEXT NOT NULL CHECK (status IN ('passed', 'failed')),
+     reason TEXT,
+     log_file TEXT,
+     at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE publications (
+     recipe TEXT NOT NULL,
+     target_id TEXT NOT NULL,
+     package_version TEXT NOT NULL,
+     upstream_version TEXT NOT NULL,
+     build_id TEXT NOT NULL REFERENCES builds (id),
+     published_at TEXT NOT NULL,
+     removed_at TEXT,
+     PRIMARY KEY (recipe, target_id, package_version)
+   ) STRICT;`,
+];

@@ -1,0 +1,341 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { BuildResult } from '../types.js';
+import { migrations } from './migrations.js';
+
+/**
+ * freshet's memory: releases seen upstream (with the hash of their tarball, so a re-served
+ * version with other bytes is caught), upstream checks, HTTP validators for conditional requests,
+ * what each target distribution ships, builds, gate results and publications.
+ */
+export interface ReleaseRow {
+  recipe: string;
+  upstreamVersion: string;
+  url: string;
+  signatureUrl: string | null;
+  checksumUrl: string | null;
+  seenAt: string;
+  sha256: string | null;
+  size: number | null;
+}
+
+export interface CheckRow {
+  recipe: string;
+  ok: boolean;
+  error: string | null;
+  newest: string | null;
+  checkedAt: string;
+}
+
+export interface HttpCacheEntry {
+  etag?: string;
+  lastModified?: string;
+  body: Buffer;
+}
+
+export interface BuildRow {
+  id: string;
+  recipe: string;
+  targetId: string;
+  upstreamVersion: string;
+  packageVersion: string;
+  rebuild: number;
+  status: 'running' | 'ok' | 'failed' | 'interrupted';
+  error: string | null;
+  logFile: string | null;
+  result: BuildResult | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface PublicationRow {
+  recipe: string;
+  targetId: string;
+  packageVersion: string;
+  upstreamVersion: string;
+  buildId: string;
+  publishedAt: string;
+  removedAt: string | null;
+}
+
+export const STATE_DB = 'freshet.db';
+
+interface RawBuild {
+  id: string;
+  recipe: string;
+  target_id: string;
+  upstream_version: string;
+  package_version: string;
+  rebuild: number;
+  status: BuildRow['status'];
+  error: string | null;
+  log_file: string | null;
+  result_json: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+function toBuild(row: RawBuild): BuildRow {
+  return {
+    id: row.id,
+    recipe: row.recipe,
+    targetId: row.target_id,
+    upstreamVersion: row.upstream_version,
+    packageVersion: row.package_version,
+    rebuild: row.rebuild,
+    status: row.status,
+    error: row.error,
+    logFile: row.log_file,
+    result: row.result_json ? (JSON.parse(row.result_json) as BuildResult) : null,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+const releaseColumns = `recipe, version AS upstreamVersion, url, signature_url AS signatureUrl,
+  checksum_url AS checksumUrl, seen_at AS seenAt, sha256, size`;
+
+export class StateStore {
+  readonly db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  static open(stateDir: string): StateStore {
+    mkdirSync(stateDir, { recursive: true });
+    return StateStore.openFile(path.join(stateDir, STATE_DB));
+  }
+
+  /** `:memory:` for tests. */
+  static openFile(file: string): StateStore {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    // Concurrent freshet processes (a webhook-triggered run beside a timer run) wait, not fail.
+    db.pragma('busy_timeout = 10000');
+    const store = new StateStore(db);
+    store.migrate();
+    return store;
+  }
+
+  private migrate(): void {
+    const applied = this.db.pragma('user_version', { simple: true }) as number;
+    if (applied > migrations.length) {
+      throw new Error(`state database is from a newer freshet (schema ${applied}, this freshet knows ${migrations.length})`);
+    }
+    for (const [index, sql] of migrations.entries()) {
+      if (index < applied) continue;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.pragma(`user_version = ${index + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // Releases seen upstream.
+
+  recordRelease(
+    recipe: string,
+    release: { upstreamVersion: string; url: string; signatureUrl?: string; checksumUrl?: string },
+    seenAt: string,
+  ): { isNew: boolean; seenAt: string } {
+    const existing = this.release(recipe, release.upstreamVersion);
+    if (existing) return { isNew: false, seenAt: existing.seenAt };
+    this.db
+      .prepare(
+        `INSERT INTO releases (recipe, version, url, signature_url, checksum_url, seen_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(recipe, release.upstreamVersion, release.url, release.signatureUrl ?? null, release.checksumUrl ?? null, seenAt);
+    return { isNew: true, seenAt };
+  }
+
+  releases(recipe: string): ReleaseRow[] {
+    return this.db.prepare(`SELECT ${releaseColumns} FROM releases WHERE recipe = ? ORDER BY seen_at`).all(recipe) as ReleaseRow[];
+  }
+
+  release(recipe: string, version: string): ReleaseRow | undefined {
+    return this.db.prepare(`SELECT ${releaseColumns} FROM releases WHERE recipe = ? AND version = ?`).get(recipe, version) as
+      | ReleaseRow
+      | undefined;
+  }
+
+  /** Record the tarball hash the first time; the fetch stage refuses other bytes later. */
+  setReleaseHash(recipe: string, version: string, sha256: string, size: number): void {
+    this.db
+      .prepare(`UPDATE releases SET sha256 = ?, size = ? WHERE recipe = ? AND version = ? AND sha256 IS NULL`)
+      .run(sha256, size, recipe, version);
+  }
+
+  // Upstream checks.
+
+  recordCheck(recipe: string, check: { ok: boolean; error?: string; newest?: string; checkedAt: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO checks (recipe, ok, error, newest, checked_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (recipe) DO UPDATE SET ok = excluded.ok, error = excluded.error,
+           newest = COALESCE(excluded.newest, checks.newest), checked_at = excluded.checked_at`,
+      )
+      .run(recipe, check.ok ? 1 : 0, check.error ?? null, check.newest ?? null, check.checkedAt);
+  }
+
+  lastCheck(recipe: string): CheckRow | undefined {
+    const row = this.db
+      .prepare(`SELECT recipe, ok, error, newest, checked_at AS checkedAt FROM checks WHERE recipe = ?`)
+      .get(recipe) as (Omit<CheckRow, 'ok'> & { ok: number }) | undefined;
+    return row ? { ...row, ok: row.ok === 1 } : undefined;
+  }
+
+  // HTTP validators for conditional requests.
+
+  httpCache(url: string): HttpCacheEntry | undefined {
+    const row = this.db.prepare(`SELECT etag, last_modified, body FROM http_cache WHERE url = ?`).get(url) as
+      | { etag: string | null; last_modified: string | null; body: Buffer }
+      | undefined;
+    if (!row) return undefined;
+    return { etag: row.etag ?? undefined, lastModified: row.last_modified ?? undefined, body: row.body };
+  }
+
+  setHttpCache(url: string, entry: HttpCacheEntry): void {
+    this.db
+      .prepare(
+        `INSERT INTO http_cache (url, etag, last_modified, body, stored_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+           body = excluded.body, stored_at = excluded.stored_at`,
+      )
+      .run(url, entry.etag ?? null, entry.lastModified ?? null, entry.body, new Date().toISOString());
+  }
+
+  // What each target distribution ships itself.
+
+  setShipped(targetId: string, sourcePackage: string, version: string | null, checkedAt: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO shipped (target_id, source_package, version, checked_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (target_id, source_package) DO UPDATE SET version = excluded.version, checked_at = excluded.checked_at`,
+      )
+      .run(targetId, sourcePackage, version, checkedAt);
+  }
+
+  shipped(targetId: string, sourcePackage: string): { version: string | null; checkedAt: string } | undefined {
+    return this.db
+      .prepare(`SELECT version, checked_at AS checkedAt FROM shipped WHERE target_id = ? AND source_package = ?`)
+      .get(targetId, sourcePackage) as { version: string | null; checkedAt: string } | undefined;
+  }
+
+  // Builds.
+
+  startBuild(build: {
+    id: string;
+    recipe: string;
+    targetId: string;
+    upstreamVersion: string;
+    packageVersion: string;
+    rebuild: number;
+    logFile: string;
+    startedAt: string;
+  }): void {
+    this.db
+      .prepare(
+        `INSERT INTO builds (id, recipe, target_id, upstream_version, package_version, rebuild, status, log_file, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+      )
+      .run(build.id, build.recipe, build.targetId, build.upstreamVersion, build.packageVersion, build.rebuild, build.logFile, build.startedAt);
+  }
+
+  finishBuild(result: BuildResult): void {
+    this.db
+      .prepare(`UPDATE builds SET status = ?, error = ?, result_json = ?, finished_at = ? WHERE id = ?`)
+      .run(result.status, result.error ?? null, JSON.stringify(result), result.finishedAt, result.jobId);
+  }
+
+  /** Builds left `running` by a killed freshet: marked interrupted so the job runs again. */
+  markInterruptedBuilds(finishedAt: string): number {
+    return this.db
+      .prepare(`UPDATE builds SET status = 'interrupted', error = 'freshet stopped during the build', finished_at = ? WHERE status = 'running'`)
+      .run(finishedAt).changes;
+  }
+
+  build(id: string): BuildRow | undefined {
+    const row = this.db.prepare(`SELECT * FROM builds WHERE id = ?`).get(id) as RawBuild | undefined;
+    return row ? toBuild(row) : undefined;
+  }
+
+  builds(filter: { recipe?: string; targetId?: string; limit?: number } = {}): BuildRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM builds WHERE (@recipe IS NULL OR recipe = @recipe) AND (@target IS NULL OR target_id = @target)
+         ORDER BY started_at DESC, id DESC LIMIT @limit`,
+      )
+      .all({ recipe: filter.recipe ?? null, target: filter.targetId ?? null, limit: filter.limit ?? 1000 }) as RawBuild[];
+    return rows.map(toBuild);
+  }
+
+  /** The next rebuild number of an upstream version on a target: 1, then one more than the highest so far. */
+  nextRebuild(recipe: string, targetId: string, upstreamVersion: string): number {
+    const row = this.db
+      .prepare(`SELECT MAX(rebuild) AS highest FROM builds WHERE recipe = ? AND target_id = ? AND upstream_version = ?`)
+      .get(recipe, targetId, upstreamVersion) as { highest: number | null };
+    return (row.highest ?? 0) + 1;
+  }
+
+  // Gate results.
+
+  recordGate(buildId: string, gate: { status: 'passed' | 'failed'; reason?: string; logFile?: string; at: string }): void {
+    this.db
+      .prepare(`INSERT INTO gates (build_id, status, reason, log_file, at) VALUES (?, ?, ?, ?, ?)`)
+      .run(buildId, gate.status, gate.reason ?? null, gate.logFile ?? null, gate.at);
+  }
+
+  lastGate(buildId: string): { status: 'passed' | 'failed'; reason: string | null; logFile: string | null; at: string } | undefined {
+    return this.db
+      .prepare(`SELECT status, reason, log_file AS logFile, at FROM gates WHERE build_id = ? ORDER BY rowid DESC LIMIT 1`)
+      .get(buildId) as { status: 'passed' | 'failed'; reason: string | null; logFile: string | null; at: string } | undefined;
+  }
+
+  // Publications.
+
+  recordPublication(publication: Omit<PublicationRow, 'removedAt'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO publications (recipe, target_id, package_version, upstream_version, build_id, published_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(
+        publication.recipe,
+        publication.targetId,
+        publication.packageVersion,
+        publication.upstreamVersion,
+        publication.buildId,
+        publication.publishedAt,
+      );
+  }
+
+  markUnpublished(recipe: string, targetId: string, packageVersion: string, removedAt: string): void {
+    this.db
+      .prepare(`UPDATE publications SET removed_at = ? WHERE recipe = ? AND target_id = ? AND package_version = ? AND removed_at IS NULL`)
+      .run(removedAt, recipe, targetId, packageVersion);
+  }
+
+  publications(filter: { recipe?: string; targetId?: string; live?: boolean } = {}): PublicationRow[] {
+    return this.db
+      .prepare(
+        `SELECT recipe, target_id AS targetId, package_version AS packageVersion, upstream_version AS upstreamVersion,
+                build_id AS buildId, published_at AS publishedAt, removed_at AS removedAt
+         FROM publications WHERE (@recipe IS NULL OR recipe = @recipe) AND (@target IS NULL OR target_id = @target)
+           AND (@live = 0 OR removed_at IS NULL)
+         ORDER BY published_at DESC`,
+      )
+      .all({ recipe: filter.recipe ?? null, target: filter.targetId ?? null, live: filter.live ? 1 : 0 }) as PublicationRow[];
+  }
+
+  /** The upstream version freshet has live for a recipe on a target (the newest published). */
+  publishedVersion(recipe: string, targetId: string): string | undefined {
+    return this.publications({ recipe, targetId, live: true })[0]?.upstreamVersion;
+  }
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { migrations } from '../../src/state/migrations.js';
+import { STATE_DB, StateStore } from '../../src/state/store.js';
+import type { BuildResult } from '../../src/types.js';
+
+const release = { upstreamVersion: '2.12.3', url: 'https://ftp.gnu.org/gnu/hello/hello-2.12.3.tar.gz' };
+
+describe('StateStore', () => {
+  it('migrates a new database to the latest schema and reopens it without re-running migrations', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'freshet-state-'));
+    StateStore.open(dir).close();
+    const db = new Database(path.join(dir, STATE_DB));
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    db.close();
+    const again = StateStore.open(dir);
+    expect(again.releases('hello')).toEqual([]);
+    again.close();
+  });
+
+  it('refuses a database from a newer freshet', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'freshet-state-'));
+    const db = new Database(path.join(dir, STATE_DB));
+    db.pragma(`user_version = ${migrations.length + 1}`);
+    db.close();
+    expect(() => StateStore.open(dir)).toThrow(/newer freshet/);
+  });
+
+  it('records a release once and keeps the first time it was seen', () => {
+    const store = StateStore.openFile(':memory:');
+    expect(store.recordRelease('hello', release, '2026-01-01T00:00:00Z')).toEqual({ isNew: true, seenAt: '2026-01-01T00:00:00Z' });
+    expect(store.recordRelease('hello', release, '2026-02-01T00:00:00Z')).toEqual({ isNew: false, seenAt: '2026-01-01T00:00:00Z' });
+    expect(store.releases('hello')).toHaveLength(1);
+  });
+
+  it('keeps the first recorded tarball hash', () => {
+    const store = StateStore.openFile(':memory:');
+    store.recordRelease('hello', release, '2026-01-01T00:00:00Z');
+    store.setReleaseHash('hello', '2.12.3', 'a'.repeat(64), 10);
+    store.setReleaseHash('hello', '2.12.3', 'b'.repeat(64), 11);
+    expect(store.release('hello', '2.12.3')).toMatchObject({ sha256: 'a'.repeat(64), size: 10 });
+  });
+
+  it('numbers rebuilds per recipe, target and upstream version, and marks killed builds interrupted', () => {
+    const store = StateStore.openFile(':memory:');
+    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toBe(1);
+    const base = { recipe: 'hello', targetId: 'debian-12', upstreamVersion: '2.12.3', logFile: 'x.log', startedAt: '2026-01-01T00:00:00Z' };
+    store.startBuild({ ...base, id: 'b1', packageVersion: '2.12.3-0~deb12+freshet1', rebuild: 1 });
+    store.startBuild({ ...base, id: 'b2', packageVersion: '2.12.3-0~deb12+freshet2', rebuild: 2 });
+    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toBe(3);
+    expect(store.nextRebuild('hello', 'debian-13', '2.12.3')).toBe(1);
+    const result: BuildResult = {
+      jobId: 'b1',
+      recipe: 'hello',
+      targetId: 'debian-12',
+      packageVersion: '2.12.3-0~deb12+freshet1',
+      status: 'ok',
+      artifacts: [],
+      logFile: 'x.log',
+      startedAt: base.startedAt,
+      finishedAt: '2026-01-01T00:01:00Z',
+    };
+    store.finishBuild(result);
+    expect(store.markInterruptedBuilds('2026-01-01T00:02:00Z')).toBe(1);
+    expect(store.build('b1')).toMatchObject({ status: 'ok', result });
+    expect(store.build('b2')).toMatchObject({ status: 'interrupted' });
+  });
+
+  it('reports the newest live publication and forgets removed ones', () => {
+    const store = StateStore.openFile(':memory:');
+    store.startBuild({
+      id: 'b1',
+      recipe: 'hello',
+      targetId: 'debian-12',
+      upstreamVersion: '2.12.3',
+      packageVersion: '2.12.3-0~deb12+freshet1',
+      rebuild: 1,
+      logFile: 'x.log',
+      startedAt: '2026-01-01T00:00:00Z',
+    });
+    store.recordPublication({
+      recipe: 'hello',
+      targetId: 'debian-12',
+      packageVersion: '2.12.3-0~deb12+freshet1',
+      upstreamVersion: '2.12.3',
+      buildId: 'b1',
+      publishedAt: '2026-01-01T00:05:00Z',
+    });
+    expect(store.publishedVersion('hello', 'debian-12')).toBe('2.12.3');
+    store.markUnpublished('hello', 'debian-12', '2.12.3-0~deb12+freshet1', '2026-01-02T00:00:00Z');
+    expect(store.publishedVersion('hello', 'debian-12')).toBeUndefined();
+  });
+
+  it('stores HTTP validators with the body for conditional requests', () => {
+    const store = StateStore.openFile(':memory:');
+    store.setHttpCache('http://x/', { etag: '"1"', body: Buffer.from('index') });
+    expect(store.httpCache('http://x/')).toEqual({ etag: '"1"', lastModified: undefined, body: Buffer.from('index') });
+  });
+});
