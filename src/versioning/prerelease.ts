@@ -1,0 +1,11 @@
+/**
+ * Words upstreams use for versions that come before a release: `2.0rc1`, `2.0-beta.2`,
+ * `1.0.dev0`. A marker must stand alone as a word (`1.0+devuan` and `2.0-preview` are not
+ * matches of `dev` and `pre`), so letters may not touch it on either side.
+ */
+export const prereleaseWord = /(?<![A-Za-z])(?:alpha|beta|rc|pre|preview|dev)(?![A-Za-z])/i;
+
+/** True when a version fragment carries a `~` or a pre-release word. */
+export function looksLikePrerelease(fragment: string): boolean {
+  return fragment.includes('~') || prereleaseWord.test(fragment);
+}
