@@ -63,26 +63,44 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   return { value, document, lines };
 }
 
+function typeName(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'a list' : typeof value;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
   if (issue.code === 'unrecognized_keys') {
     const [key] = issue.keys;
     return { path: [...issue.path, key!], message: `unknown key${issue.keys.length > 1 ? ` (also: ${issue.keys.slice(1).join(', ')})` : ''}` };
   }
+  const input = (issue as { input?: unknown }).input;
+  const hint = typeof input === 'number' ? ' (quote it: YAML reads 1.10 as the number 1.1)' : '';
   if (issue.code === 'invalid_type') {
-    const received = (issue as { input?: unknown }).input;
-    const got = received === undefined ? 'nothing' : Array.isArray(received) ? 'a list' : typeof received;
-    const hint = issue.expected === 'string' && typeof received === 'number' ? ' (quote it: YAML reads 1.10 as the number 1.1)' : '';
-    return { path: [...issue.path], message: `expected ${issue.expected}, got ${got}${hint}` };
+    return { path: [...issue.path], message: `expected ${issue.expected}, got ${typeName(input)}${issue.expected === 'string' ? hint : ''}` };
   }
-  if (issue.code === 'invalid_union' && 'discriminator' in issue) {
-    return { path: [...issue.path, String((issue as { discriminator: string }).discriminator)], message: issue.message };
+  if (issue.code === 'invalid_union') {
+    if ('discriminator' in issue) return { path: [...issue.path, String(issue.discriminator)], message: issue.message };
+    const branches = issue.errors;
+    // A value of the wrong type for every branch: say which types would do.
+    if (branches.every((branch) => branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0)) {
+      const expected = branches.map((branch) => (branch[0] as { expected: string }).expected);
+      return { path: [...issue.path], message: `expected ${expected.join(' or ')}, got ${typeName(input)}${expected.includes('string') ? hint : ''}` };
+    }
+    // Otherwise explain the branch that came closest: the one with a matching type.
+    const closest = branches.find((branch) => branch.every((inner) => inner.code !== 'invalid_type' || inner.path.length > 0)) ?? branches[0];
+    const first = closest?.[0];
+    if (first) {
+      const inner = describeIssue(first);
+      return { path: [...issue.path, ...inner.path], message: inner.message };
+    }
   }
   return { path: [...issue.path], message: issue.message };
 }
 
 /** Validate parsed YAML; errors read `recipes/foo.yaml: build.configure[2]: message (line N)`. */
 export function validate<T extends z.ZodType>(schema: T, parsed: ParsedYaml, file: string): z.infer<T> {
-  const result = schema.safeParse(parsed.value);
+  const result = schema.safeParse(parsed.value, { reportInput: true });
   if (result.success) return result.data;
   const messages = result.error.issues.map((issue) => {
     const { path, message } = describeIssue(issue);
