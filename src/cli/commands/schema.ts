@@ -6,7 +6,7 @@ import { ExitCode } from '../../core/errors.js';
 import { Recipe } from '../../recipe/schema.js';
 import { action, type RegisterCommand } from '../context.js';
 
-export const SCHEMA_FILES = { recipe: 'schema/recipe.schema.json', config: 'schema/config.schema.json' } as const;
+export const SCHEMA_FILES = { recipe: 'recipes/recipe.schema.json', config: 'docs/config.schema.json' } as const;
 
 export function jsonSchemas(): Record<keyof typeof SCHEMA_FILES, string> {
   const render = (schema: z.ZodType, title: string) =>
