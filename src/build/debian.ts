@@ -1,0 +1,209 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UserError } from '../core/errors.js';
+import { capture, CommandError } from '../core/exec.js';
+import { log } from '../core/log.js';
+import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
+import { checkBinaryFields, classifyArtifact, fileVersion, parseControlFields, upstreamOf, type SourceIdentity } from './artifacts.js';
+import type { ContainerEngine } from './engine/types.js';
+import { ownerLabels } from './labels.js';
+import { parseLintian } from './lintian.js';
+
+/**
+ * Build a Debian source package in a container of its deps image: no network, no capabilities,
+ * as the unprivileged `builder` user, with memory, process and time limits. Only one folder is
+ * mounted: a scratch copy of the source under the job's output folder. What the build leaves
+ * there is checked by name and type before it is moved beside build.log.
+ */
+export interface DebBuildOptions {
+  engine: ContainerEngine;
+  /** The deps image (ensureDepsImage) the build runs in. */
+  image: string;
+  limits?: { memory?: string; pids?: number; cpus?: number; timeoutMs?: number };
+  signal?: AbortSignal;
+}
+
+export const BUILDER_UID = 2000;
+export const LOG_FILE = 'build.log';
+const WORK_DIR = '.work';
+const LINT_FILE = 'freshet-lintian.txt';
+const MAX_LINT_BYTES = 4 * 1024 * 1024;
+
+// Fixed text; the one variable part, the tree's folder name, arrives as "$1".
+const BUILD_SCRIPT = `set -eu
+phase() { echo "freshet-phase $1 $(date +%s%3N)"; }
+cd "/build/$1"
+phase build-start
+dpkg-buildpackage -us -uc -F
+phase build-end
+cd /build
+phase lint-start
+status=0
+lintian --no-tag-display-limit ./*.changes > ${LINT_FILE} 2>&1 || status=$?
+echo "freshet: lintian exited with $status"
+phase lint-end
+`;
+
+interface SourceTree {
+  dir: string;
+  identity: SourceIdentity;
+}
+
+/** The one folder of sourceDir holding debian/changelog, and the name and version it declares. */
+export function findSourceTree(sourceDir: string): SourceTree {
+  const trees = readdirSync(sourceDir, { withFileTypes: true }).filter(
+    (entry) => entry.isDirectory() && existsSync(path.join(sourceDir, entry.name, 'debian', 'changelog')),
+  );
+  if (trees.length !== 1) {
+    throw new UserError(`${sourceDir}: expected one unpacked source tree with debian/changelog, found ${trees.length}`);
+  }
+  const dir = trees[0]!.name;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+~-]*$/.test(dir)) throw new UserError(`${sourceDir}: unexpected source tree name ${JSON.stringify(dir)}`);
+  const first = readFileSync(path.join(sourceDir, dir, 'debian', 'changelog'), 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^([a-z0-9][a-z0-9+.-]+) \(([A-Za-z0-9.+~:-]+)\) /.exec(first);
+  if (!match) throw new UserError(`${path.join(sourceDir, dir, 'debian/changelog')}: first line is not a changelog entry: ${first}`);
+  const version = match[2]!;
+  return { dir, identity: { source: match[1]!, version: fileVersion(version), upstreamVersion: upstreamOf(version) } };
+}
+
+function chownTree(target: string, uid: number): void {
+  lchownSync(target, uid, uid);
+  if (!lstatSync(target).isDirectory()) return;
+  for (const entry of readdirSync(target)) chownTree(path.join(target, entry), uid);
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+/** Phase durations from the markers the build script writes to the log. */
+export function readPhaseTimings(logFile: string): { buildMs: number; lintMs: number } {
+  const marks = new Map<string, number>();
+  for (const match of readFileSync(logFile, 'utf8').matchAll(/^freshet-phase ([a-z-]+) (\d+)$/gm)) marks.set(match[1]!, Number(match[2]));
+  const span = (phase: string) => (marks.get(`${phase}-end`) ?? 0) - (marks.get(`${phase}-start`) ?? 0);
+  return { buildMs: span('build'), lintMs: span('lint') };
+}
+
+interface Collected {
+  artifacts: BuildArtifact[];
+  lint: LintReport | undefined;
+}
+
+async function collect(workDir: string, outputDir: string, tree: SourceTree): Promise<Collected> {
+  const problems: string[] = [];
+  const found: Array<{ name: string; kind: BuildArtifact['kind'] }> = [];
+  let lint: LintReport | undefined;
+  for (const name of readdirSync(workDir)) {
+    const stat = lstatSync(path.join(workDir, name));
+    if (name === tree.dir && stat.isDirectory()) continue;
+    if (name === LINT_FILE && stat.isFile() && stat.size <= MAX_LINT_BYTES) {
+      lint = parseLintian(readFileSync(path.join(workDir, name), 'utf8'));
+      continue;
+    }
+    const kind = classifyArtifact(name, tree.identity);
+    if (!kind) problems.push(`unexpected file ${JSON.stringify(name)}`);
+    else if (!stat.isFile()) problems.push(`${name} is not a regular file`);
+    else found.push({ name, kind });
+  }
+  if (!found.some((file) => file.kind === 'deb')) problems.push('no binary package was built');
+  if (!found.some((file) => file.kind === 'changes')) problems.push('no .changes file was written');
+  const artifacts: BuildArtifact[] = [];
+  for (const { name, kind } of found) {
+    const file = path.join(workDir, name);
+    const artifact: BuildArtifact = { file: path.join(outputDir, name), kind, size: lstatSync(file).size, sha256: await sha256File(file) };
+    if (kind === 'deb' || kind === 'udeb') {
+      artifact.fields = parseControlFields(await capture('dpkg-deb', ['--field', file]));
+      problems.push(...checkBinaryFields(name, artifact.fields));
+    }
+    artifacts.push(artifact);
+  }
+  if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
+  const uid = process.getuid?.() ?? 0;
+  for (const { name } of found) {
+    const file = path.join(workDir, name);
+    lchownSync(file, uid, process.getgid?.() ?? uid);
+    renameSync(file, path.join(outputDir, name));
+  }
+  return { artifacts: artifacts.sort((a, b) => a.file.localeCompare(b.file)), lint };
+}
+
+function containerName(job: BuildJob): string {
+  const safe = job.id.replace(/[^a-zA-Z0-9_.-]+/g, '-').slice(0, 60);
+  return `freshet-build-${safe}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function runDebBuild(job: BuildJob, options: DebBuildOptions): Promise<BuildResult> {
+  const startedAt = new Date().toISOString();
+  const logFile = path.join(job.outputDir, LOG_FILE);
+  const result = (fields: Partial<BuildResult>): BuildResult => ({
+    jobId: job.id,
+    recipe: job.recipe,
+    targetId: job.target.id,
+    packageVersion: job.packageVersion,
+    status: 'failed',
+    artifacts: [],
+    logFile,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    ...fields,
+  });
+  const tree = findSourceTree(job.sourceDir);
+  if (tree.identity.version !== fileVersion(job.packageVersion)) {
+    throw new UserError(`${job.recipe}: debian/changelog says ${tree.identity.version}, the job builds ${job.packageVersion}`);
+  }
+  const workDir = path.join(job.outputDir, WORK_DIR);
+  mkdirSync(job.outputDir, { recursive: true });
+  rmSync(workDir, { recursive: true, force: true });
+  rmSync(logFile, { force: true });
+  cpSync(job.sourceDir, workDir, { recursive: true, verbatimSymlinks: true });
+  // As root the build runs as `builder`; a rootless engine's container root is already the unprivileged user.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownTree(workDir, BUILDER_UID);
+  writeFileSync(logFile, `freshet: building ${job.recipe} ${job.packageVersion} for ${job.target.id} in ${options.image}\n`, { mode: 0o644 });
+
+  const name = containerName(job);
+  const cpus = options.limits?.cpus ?? Math.min(os.availableParallelism(), 8);
+  try {
+    await options.engine.run(
+      {
+        image: options.image,
+        command: ['sh', '-c', BUILD_SCRIPT, 'sh', tree.dir],
+        name,
+        network: 'none',
+        user: asRoot ? 'builder' : 'root',
+        workdir: '/build',
+        env: { DEB_BUILD_OPTIONS: `parallel=${Math.ceil(cpus)}`, LC_ALL: 'C.UTF-8', HOME: asRoot ? '/home/builder' : '/root' },
+        labels: { ...ownerLabels(job.id), 'freshet.job': name },
+        mounts: [{ source: path.resolve(workDir), target: '/build', readonly: false }],
+        memory: options.limits?.memory,
+        pids: options.limits?.pids,
+        cpus: options.limits?.cpus,
+        timeoutMs: options.limits?.timeoutMs,
+        capabilities: 'none',
+      },
+      { logFile, signal: options.signal },
+    );
+    const collected = await collect(workDir, job.outputDir, tree);
+    rmSync(workDir, { recursive: true, force: true });
+    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(logFile), lint: collected.lint });
+    return result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    if (!(error instanceof UserError)) throw error;
+    // Name the build rather than the long engine command line; the log path and tail stay.
+    const message =
+      error instanceof CommandError
+        ? new CommandError({ ...error, command: `build of ${job.recipe} ${job.packageVersion} for ${job.target.id}`, cause: error }).message
+        : `build of ${job.recipe} ${job.packageVersion} for ${job.target.id}: ${error.message}\nfull log: ${logFile}`;
+    log.error('build failed', { recipe: job.recipe, target: job.target.id, log: logFile });
+    return result({ error: message });
+  }
+}

@@ -1,0 +1,88 @@
+import { UserError } from '../../core/errors.js';
+import type { BuildSpec, NetworkMode, RunSpec } from './types.js';
+
+/**
+ * The one place engine command lines are made, shared by podman and docker. Every option is
+ * written `--flag=value` in a single argument and the container command comes after the image,
+ * where the engine stops reading options: a value can never turn into an engine option.
+ */
+const imageRef = /^[a-z0-9][a-z0-9._/:@-]*$/;
+const containerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const labelKey = /^[a-z0-9][a-z0-9._-]*$/;
+const envKey = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const memory = /^\d+[kmg]$/;
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new UserError(message);
+}
+
+function noNewline(value: string, what: string): string {
+  check(!/[\n\r\0]/.test(value), `${what} may not contain a line break or NUL`);
+  return value;
+}
+
+export function checkImageRef(ref: string): string {
+  check(imageRef.test(ref), `not an image reference: ${JSON.stringify(ref)}`);
+  return ref;
+}
+
+function mountPath(value: string, what: string): string {
+  check(value.startsWith('/') && !/[,:\n\r\0]/.test(value), `${what} must be an absolute path without ',' or ':': ${JSON.stringify(value)}`);
+  return value;
+}
+
+function labelArgs(labels: Record<string, string> = {}): string[] {
+  return Object.entries(labels).map(([key, value]) => {
+    check(labelKey.test(key), `not a label key: ${JSON.stringify(key)}`);
+    return `--label=${key}=${noNewline(value, `label ${key}`)}`;
+  });
+}
+
+/** `default` leaves the engine's own choice (a bridge), which each engine names differently. */
+function networkArgs(network: NetworkMode): string[] {
+  return network === 'default' ? [] : [`--network=${network}`];
+}
+
+export function runArguments(spec: RunSpec): string[] {
+  check(containerName.test(spec.name), `not a container name: ${JSON.stringify(spec.name)}`);
+  check(spec.command.length > 0, 'a container run needs a command');
+  const args = ['run', `--name=${spec.name}`, '--pull=never', ...networkArgs(spec.network)];
+  if (!spec.keep) args.push('--rm');
+  args.push(...labelArgs(spec.labels));
+  if (spec.user !== undefined) args.push(`--user=${noNewline(spec.user, 'user')}`);
+  if (spec.workdir !== undefined) args.push(`--workdir=${mountPath(spec.workdir, 'workdir')}`);
+  if (spec.memory !== undefined) {
+    check(memory.test(spec.memory), `not a memory size: ${JSON.stringify(spec.memory)}`);
+    args.push(`--memory=${spec.memory}`, `--memory-swap=${spec.memory}`);
+  }
+  if (spec.pids !== undefined) args.push(`--pids-limit=${Math.trunc(spec.pids)}`);
+  if (spec.cpus !== undefined) args.push(`--cpus=${Number(spec.cpus)}`);
+  if (spec.capabilities === 'none') args.push('--cap-drop=ALL', '--security-opt=no-new-privileges');
+  for (const [key, value] of Object.entries(spec.env ?? {})) {
+    check(envKey.test(key), `not an environment variable name: ${JSON.stringify(key)}`);
+    args.push(`--env=${key}=${noNewline(value, `environment variable ${key}`)}`);
+  }
+  for (const mount of spec.mounts ?? []) {
+    const options = [`type=bind`, `source=${mountPath(mount.source, 'mount source')}`, `target=${mountPath(mount.target, 'mount target')}`];
+    if (mount.readonly) options.push('ro=true');
+    args.push(`--mount=${options.join(',')}`);
+  }
+  return [...args, checkImageRef(spec.image), ...spec.command];
+}
+
+export function buildArguments(spec: BuildSpec): string[] {
+  const args = ['build', `--tag=${checkImageRef(spec.tag)}`, `--file=${spec.containerfile}`, ...networkArgs(spec.network)];
+  for (const [key, value] of Object.entries(spec.buildArgs ?? {})) {
+    check(envKey.test(key), `not a build argument name: ${JSON.stringify(key)}`);
+    args.push(`--build-arg=${key}=${noNewline(value, `build argument ${key}`)}`);
+  }
+  return [...args, ...labelArgs(spec.labels), spec.contextDir];
+}
+
+export function importArguments(tarball: string, ref: string, labels: Record<string, string>): string[] {
+  const changes = Object.entries(labels).map(([key, value]) => {
+    check(labelKey.test(key) && /^[A-Za-z0-9._:/+=-]*$/.test(value), `label not allowed on an import: ${key}=${value}`);
+    return `--change=LABEL ${key}=${value}`;
+  });
+  return ['import', ...changes, '--change=CMD ["/bin/bash"]', tarball, checkImageRef(ref)];
+}

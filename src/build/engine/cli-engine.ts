@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { run, type RunResult } from '../../core/exec.js';
+import { buildArguments, checkImageRef, importArguments, runArguments } from './args.js';
+import type { BuildSpec, ContainerEngine, ContainerInfo, EngineName, ImageInfo, RunControl, RunSpec } from './types.js';
+
+/** What differs between podman and docker; everything else is shared. */
+export interface EngineDialect {
+  name: EngineName;
+  binary: string;
+  /** Environment for the engine client itself (never passed into containers). */
+  env: () => Record<string, string>;
+  /** Arguments that remove containers at once, without a stop grace period. */
+  forceRemove: string[];
+}
+
+const QUERY_TIMEOUT_MS = 60_000;
+
+const labels = z.record(z.string(), z.string()).nullish().transform((value) => value ?? {});
+// podman prints bare ids, docker prefixes them with `sha256:`; both nest labels under Config.
+const ImageInspect = z.array(
+  z.object({
+    Id: z.string().transform((id) => id.replace(/^sha256:/, '')),
+    RepoTags: z.array(z.string()).nullish(),
+    Created: z.string(),
+    Size: z.number(),
+    Config: z.object({ Labels: labels }).nullish(),
+  }),
+);
+const ContainerInspect = z.array(
+  z.object({ Id: z.string(), Name: z.string(), Config: z.object({ Labels: labels }).nullish() }),
+);
+
+export function createCliEngine(dialect: EngineDialect): ContainerEngine {
+  const call = (args: string[], options: RunControl & { timeoutMs?: number } = {}): Promise<RunResult> =>
+    run(dialect.binary, args, {
+      env: dialect.env(),
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      logFile: options.logFile,
+      allowFailure: options.allowFailure,
+    });
+
+  const inspectImages = async (refs: string[]): Promise<ImageInfo[]> => {
+    if (refs.length === 0) return [];
+    const result = await call(['image', 'inspect', ...refs], { timeoutMs: QUERY_TIMEOUT_MS, allowFailure: true });
+    if (result.exitCode !== 0) return [];
+    return ImageInspect.parse(JSON.parse(result.stdout)).map((image) => ({
+      id: image.Id,
+      tags: image.RepoTags ?? [],
+      created: image.Created,
+      size: image.Size,
+      labels: image.Config?.Labels ?? {},
+    }));
+  };
+
+  const removeContainers = async (ids: readonly string[]): Promise<void> => {
+    if (ids.length === 0) return;
+    await call([...dialect.forceRemove, ...ids], { timeoutMs: QUERY_TIMEOUT_MS, allowFailure: true });
+  };
+
+  return {
+    name: dialect.name,
+
+    async inspectImage(ref) {
+      const [image] = await inspectImages([checkImageRef(ref)]);
+      return image;
+    },
+
+    async listImages(pattern) {
+      const ids = await call(['image', 'ls', '--quiet', '--no-trunc', `--filter=reference=${pattern}`], { timeoutMs: QUERY_TIMEOUT_MS });
+      return inspectImages([...new Set(ids.stdout.split('\n').filter(Boolean))]);
+    },
+
+    async importRootfs(tarball, ref, imageLabels) {
+      await call(importArguments(tarball, ref, imageLabels), { timeoutMs: 30 * 60_000 });
+    },
+
+    async buildImage(spec: BuildSpec, control = {}) {
+      await call(buildArguments(spec), { ...control, timeoutMs: 60 * 60_000 });
+    },
+
+    async run(spec: RunSpec, control = {}) {
+      let result: RunResult;
+      try {
+        result = await call(runArguments(spec), { ...control, timeoutMs: spec.timeoutMs });
+      } catch (error) {
+        // A killed or failed engine client may leave its container behind: remove it by name.
+        await removeContainers([spec.name]);
+        throw error;
+      }
+      if (result.timedOut || control.signal?.aborted) await removeContainers([spec.name]);
+      return result;
+    },
+
+    async commit(container, ref, changes) {
+      await call(['commit', ...changes.map((change) => `--change=${change}`), container, checkImageRef(ref)], {
+        timeoutMs: 30 * 60_000,
+      });
+    },
+
+    async listContainers(labelKey) {
+      const ids = await call(['ps', '--all', '--quiet', '--no-trunc', `--filter=label=${labelKey}`], { timeoutMs: QUERY_TIMEOUT_MS });
+      const list = ids.stdout.split('\n').filter(Boolean);
+      if (list.length === 0) return [];
+      // A container may vanish between the listing and the inspection.
+      const inspected = await call(['container', 'inspect', ...list], { timeoutMs: QUERY_TIMEOUT_MS, allowFailure: true });
+      if (!inspected.stdout.trim().startsWith('[')) return [];
+      return ContainerInspect.parse(JSON.parse(inspected.stdout)).map(
+        (container): ContainerInfo => ({
+          id: container.Id,
+          name: container.Name.replace(/^\//, ''),
+          labels: container.Config?.Labels ?? {},
+        }),
+      );
+    },
+
+    removeContainers,
+  };
+}

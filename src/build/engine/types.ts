@@ -1,0 +1,82 @@
+import type { RunResult } from '../../core/exec.js';
+
+/**
+ * What freshet asks of a container engine. Every request is plain data; the engine turns it into
+ * an argument array, so no value in it can become an engine option.
+ */
+export type EngineName = 'podman' | 'docker';
+export type NetworkMode = 'none' | 'host' | 'default';
+
+export interface Mount {
+  source: string;
+  target: string;
+  readonly: boolean;
+}
+
+export interface RunSpec {
+  image: string;
+  /** The command inside the container, one argument per element. */
+  command: string[];
+  name: string;
+  network: NetworkMode;
+  mounts?: Mount[];
+  user?: string;
+  workdir?: string;
+  env?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Memory limit such as `4g`; swap is capped at the same value. */
+  memory?: string;
+  pids?: number;
+  cpus?: number;
+  timeoutMs?: number;
+  /** Builds drop every capability; installing packages as root needs the default set. */
+  capabilities: 'none' | 'default';
+  /** Keep the container after it exits (to commit it); otherwise it is removed. */
+  keep?: boolean;
+}
+
+export interface RunControl {
+  /** Append the container's output to this file instead of buffering it. */
+  logFile?: string;
+  signal?: AbortSignal;
+  allowFailure?: boolean;
+}
+
+export interface BuildSpec {
+  contextDir: string;
+  containerfile: string;
+  tag: string;
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  network: NetworkMode;
+}
+
+export interface ImageInfo {
+  id: string;
+  tags: string[];
+  created: string;
+  size: number;
+  labels: Record<string, string>;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ContainerEngine {
+  readonly name: EngineName;
+  /** The image, or undefined when the engine does not have it. */
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  /** Images whose reference matches a pattern such as `localhost/freshet/*`. */
+  listImages(pattern: string): Promise<ImageInfo[]>;
+  importRootfs(tarball: string, ref: string, labels: Record<string, string>): Promise<void>;
+  buildImage(spec: BuildSpec, control?: RunControl): Promise<void>;
+  /** Run to completion; a timeout or cancellation stops and removes the container. */
+  run(spec: RunSpec, control?: RunControl): Promise<RunResult>;
+  commit(container: string, ref: string, changes: string[]): Promise<void>;
+  /** Containers, running or not, that carry this label key. */
+  listContainers(labelKey: string): Promise<ContainerInfo[]>;
+  removeContainers(ids: readonly string[]): Promise<void>;
+}
