@@ -1,0 +1,136 @@
+import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, UserError } from '../../core/errors.js';
+import { capture, run } from '../../core/exec.js';
+import type { Target } from '../../types.js';
+import type { ResolvedRecipe } from '../../recipe/load.js';
+import { renderDebianFiles, type RenderedFile } from './render.js';
+import type { ChangelogEntry } from './view.js';
+
+export type { ChangelogEntry } from './view.js';
+
+/** Plain data: everything needed to write one Debian source package. */
+export interface GenerateDebianInput {
+  recipe: ResolvedRecipe;
+  recipeFilesDir: string;
+  target: Target;
+  upstreamVersion: string;
+  /** From the version planner (src/versioning/planner.ts). */
+  packageVersion: string;
+  /** The pristine upstream tarball. */
+  tarball: string;
+  /** The tarball's single top folder, when known; otherwise found by listing the tarball. */
+  tarballTopDir?: string;
+  maintainer: string;
+  /** The changelog entry's date: fixed by the caller, never the current time in here. */
+  date: string | Date;
+  /** Earlier changelog entries, newest first, kept below the new one. */
+  changelog?: ChangelogEntry[];
+  outDir: string;
+}
+
+export interface GeneratedSource {
+  /** The unpacked source tree holding debian/: `<outDir>/<name>-<upstream>`. */
+  sourceDir: string;
+  /** Files written, relative to outDir, sorted. */
+  files: string[];
+}
+
+const UPSTREAM_VERSION = /^[0-9][A-Za-z0-9.+~]*$/;
+const PACKAGE_VERSION = /^([0-9]+:)?[0-9][A-Za-z0-9.+~]*-[A-Za-z0-9.+~]+$/;
+
+/** dpkg-source names the orig tarball by its compression; these are the ones it reads. */
+export function origCompression(tarball: string): string {
+  const name = path.basename(tarball);
+  const match = /\.(?:tar\.(gz|xz|bz2|lzma)|(tgz))$/.exec(name);
+  if (!match) throw new UserError(`${name}: not a tarball dpkg-source can use (.tar.gz, .tgz, .tar.xz, .tar.bz2, .tar.lzma)`);
+  return match[2] ? 'gz' : match[1]!;
+}
+
+function checkVersions(input: GenerateDebianInput): void {
+  if (!UPSTREAM_VERSION.test(input.upstreamVersion)) {
+    throw new ConfigError(`upstream version "${input.upstreamVersion}" is not a valid Debian upstream version`);
+  }
+  if (!PACKAGE_VERSION.test(input.packageVersion)) {
+    throw new ConfigError(`package version "${input.packageVersion}" must be [epoch:]upstream-revision`);
+  }
+  const withoutEpoch = input.packageVersion.replace(/^[0-9]+:/, '');
+  if (withoutEpoch.slice(0, withoutEpoch.lastIndexOf('-')) !== input.upstreamVersion) {
+    throw new ConfigError(`package version "${input.packageVersion}" does not carry upstream version ${input.upstreamVersion}`);
+  }
+}
+
+function placeOrig(tarball: string, destination: string): void {
+  rmSync(destination, { force: true });
+  try {
+    linkSync(tarball, destination);
+  } catch {
+    copyFileSync(tarball, destination); // Another file system, or links not allowed.
+  }
+}
+
+/** The tarball's top folder: every entry must sit under the same one. */
+async function findTopDir(tarball: string): Promise<string> {
+  const listing = await capture('tar', ['-tf', tarball]);
+  const tops = new Set(
+    listing
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => line.replace(/^\.\//, '').split('/')[0]!),
+  );
+  tops.delete('');
+  if (tops.size !== 1) throw new UserError(`${path.basename(tarball)}: expected one top folder, found ${tops.size}`);
+  return [...tops][0]!;
+}
+
+/**
+ * TODO(fetch): use the safe unpacker from src/fetch/unpack once it lands (link escapes, size,
+ * entry count and depth caps). Until then GNU tar, which refuses `..` members and absolute paths,
+ * unpacks with owner and permissions from the archive ignored.
+ */
+async function unpack(tarball: string, topDir: string, into: string): Promise<void> {
+  if (topDir.includes('/') || topDir === '..' || topDir === '.') throw new UserError(`tarball top folder "${topDir}" is not a folder name`);
+  mkdirSync(into, { recursive: true });
+  await run('tar', ['-xf', tarball, '-C', into, '--strip-components=1', '--no-same-owner', '--no-same-permissions']);
+}
+
+function writeRendered(sourceDir: string, files: readonly RenderedFile[]): void {
+  for (const file of files) {
+    const target = path.join(sourceDir, file.path);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, file.content);
+    chmodSync(target, file.mode);
+  }
+}
+
+/** Write `<name>_<upstream>.orig.tar.<ext>`, the unpacked tree and its debian/ folder under outDir. */
+export async function generateDebianSource(input: GenerateDebianInput): Promise<GeneratedSource> {
+  checkVersions(input);
+  const rendered = renderDebianFiles(input);
+  const name = input.recipe.name;
+  const origName = `${name}_${input.upstreamVersion}.orig.tar.${origCompression(input.tarball)}`;
+  const treeName = `${name}-${input.upstreamVersion}`;
+  const sourceDir = path.join(input.outDir, treeName);
+  mkdirSync(input.outDir, { recursive: true });
+  placeOrig(input.tarball, path.join(input.outDir, origName));
+  rmSync(sourceDir, { recursive: true, force: true });
+  await unpack(input.tarball, input.tarballTopDir ?? (await findTopDir(input.tarball)), sourceDir);
+  // 3.0 (quilt) replaces any debian/ shipped upstream; start from none so no stale file survives.
+  rmSync(path.join(sourceDir, 'debian'), { recursive: true, force: true });
+  writeRendered(sourceDir, rendered);
+  return { sourceDir, files: [origName, ...rendered.map((file) => `${treeName}/${file.path}`)] };
+}
+
+/** The debian/ files of a generated tree, relative to it, sorted: for diffs and the state copy. */
+export function listDebianFiles(sourceDir: string): string[] {
+  const found: string[] = [];
+  const walk = (relative: string) => {
+    for (const entry of readdirSync(path.join(sourceDir, relative), { withFileTypes: true })) {
+      const child = `${relative}/${entry.name}`;
+      if (entry.isDirectory()) walk(child);
+      else found.push(child);
+    }
+  };
+  walk('debian');
+  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

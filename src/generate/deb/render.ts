@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../../core/errors.js';
+import { createTemplateEngine, type TemplateEngine } from '../handlebars.js';
+import { plainData } from '../plain-data.js';
+import { debianView, type DebianViewInput } from './view.js';
+
+/** One file of debian/, relative to the source tree (`debian/control`), with its bytes and mode. */
+export interface RenderedFile {
+  path: string;
+  content: Buffer;
+  mode: number;
+}
+
+export interface RenderDebianInput extends DebianViewInput {
+  /** The recipe's folder of patches and keys (recipes/<name>/). */
+  recipeFilesDir: string;
+}
+
+let defaultEngine: TemplateEngine | undefined;
+
+function readRecipeFile(filesDir: string, relative: string, field: string): Buffer {
+  if (path.isAbsolute(relative) || relative.split('/').includes('..')) {
+    throw new ConfigError(`${field}: "${relative}" must be a relative path inside the recipe folder`);
+  }
+  try {
+    return readFileSync(path.join(filesDir, relative));
+  } catch (error) {
+    throw new ConfigError(`${field}: cannot read ${relative}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/**
+ * Render debian/ for one recipe and target: pure apart from reading the recipe's own files, so
+ * the same input gives the same bytes whatever the folder, time zone or locale.
+ */
+export function renderDebianFiles(input: RenderDebianInput, engine: TemplateEngine = (defaultEngine ??= createTemplateEngine())): RenderedFile[] {
+  const view = plainData(debianView(input), input.recipe.name);
+  const text = (name: string, data: object = view) => Buffer.from(engine.render(name, data), 'utf8');
+  const files: RenderedFile[] = [
+    { path: 'debian/changelog', content: text('debian/changelog'), mode: 0o644 },
+    { path: 'debian/control', content: text('debian/control'), mode: 0o644 },
+    { path: 'debian/copyright', content: text('debian/copyright'), mode: 0o644 },
+    { path: 'debian/rules', content: text('debian/rules'), mode: 0o755 },
+    { path: 'debian/source/format', content: text('debian/source/format'), mode: 0o644 },
+    { path: 'debian/watch', content: text('debian/watch'), mode: 0o644 },
+  ];
+  if (view.tests.length > 0) files.push({ path: 'debian/tests/control', content: text('debian/tests/control'), mode: 0o644 });
+  for (const pkg of view.packages) {
+    if (pkg.install.length > 0) files.push({ path: `debian/${pkg.name}.install`, content: text('debian/install', pkg), mode: 0o644 });
+  }
+  const { recipe, recipeFilesDir } = input;
+  if (recipe.patches.length > 0) {
+    const series = recipe.patches.map((patch) => `${patch}\n`).join('');
+    files.push({ path: 'debian/patches/series', content: Buffer.from(series, 'utf8'), mode: 0o644 });
+    for (const [index, patch] of recipe.patches.entries()) {
+      files.push({ path: `debian/patches/${patch}`, content: readRecipeFile(recipeFilesDir, patch, `patches[${index}]`), mode: 0o644 });
+    }
+  }
+  const signature = recipe.upstream.signature;
+  if (signature && view.watch.signatureMangle) {
+    const key = readRecipeFile(recipeFilesDir, signature.key, 'upstream.signature.key');
+    files.push({ path: 'debian/upstream/signing-key.asc', content: key, mode: 0o644 });
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,199 @@
+import { ConfigError } from '../../core/errors.js';
+import type { ResolvedRecipe } from '../../recipe/load.js';
+import type { BuildSystem } from '../../recipe/schema.js';
+import type { Target } from '../../types.js';
+import { dep5License, type LicenseStanza } from './licenses.js';
+
+/**
+ * Everything the Debian templates see, computed from the recipe with no I/O: the templates only
+ * lay it out, and helpers escape each value for its grammar.
+ */
+export const STANDARDS_VERSION = '4.7.2';
+
+export interface ChangelogEntry {
+  version: string;
+  distribution: string;
+  urgency?: string;
+  changes: string[];
+  maintainer: string;
+  /** RFC 2822, as dpkg-parsechangelog prints it. */
+  date: string;
+}
+
+export interface DebianViewInput {
+  recipe: ResolvedRecipe;
+  target: Target;
+  upstreamVersion: string;
+  packageVersion: string;
+  maintainer: string;
+  date: string | Date;
+  changelog?: ChangelogEntry[];
+}
+
+interface BinaryView {
+  name: string;
+  section: string | undefined;
+  architecture: 'any' | 'all';
+  multiArch: 'same' | 'foreign' | undefined;
+  depends: string[];
+  synopsis: string;
+  description: string;
+  install: string[];
+}
+
+const DH_BUILDSYSTEM: Record<BuildSystem, string | undefined> = {
+  autotools: 'autoconf',
+  cmake: 'cmake',
+  meson: 'meson',
+  make: 'makefile',
+  python: 'pybuild',
+  custom: undefined,
+};
+
+const BUILD_SYSTEM_DEPENDS: Record<BuildSystem, string[]> = {
+  autotools: [],
+  cmake: ['cmake'],
+  meson: ['meson', 'ninja-build'],
+  make: [],
+  python: ['dh-sequence-python3', 'python3-all', 'python3-setuptools', 'pybuild-plugin-pyproject'],
+  custom: [],
+};
+
+/** Placeholders in recipe `files`, as Debian paths (`usr/lib/*` matches the multiarch folder). */
+const PLACEHOLDERS: Record<string, string> = {
+  libdir: 'usr/lib/*',
+  bindir: 'usr/bin',
+  sbindir: 'usr/sbin',
+  includedir: 'usr/include',
+  datadir: 'usr/share',
+  mandir: 'usr/share/man',
+  docdir: 'usr/share/doc',
+  sysconfdir: 'etc',
+  prefix: 'usr',
+};
+
+export function installPath(pattern: string, where: string): string {
+  return pattern.replace(/\{([^}]*)\}/g, (_, name: string) => {
+    const value = PLACEHOLDERS[name];
+    if (value === undefined) throw new ConfigError(`${where}: unknown placeholder {${name}} (known: ${Object.keys(PLACEHOLDERS).join(', ')})`);
+    return value;
+  });
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** RFC 2822 in UTC, independent of TZ and locale. */
+export function rfc2822(date: string | Date): string {
+  const when = typeof date === 'string' ? new Date(date) : date;
+  if (Number.isNaN(when.getTime())) throw new ConfigError(`changelog date: "${String(date)}" is not a valid date`);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[when.getUTCDay()]}, ${two(when.getUTCDate())} ${MONTHS[when.getUTCMonth()]} ${when.getUTCFullYear()} ${two(
+    when.getUTCHours(),
+  )}:${two(when.getUTCMinutes())}:${two(when.getUTCSeconds())} +0000`;
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function binaryViews(recipe: ResolvedRecipe): BinaryView[] {
+  const multiple = recipe.packages.length > 1;
+  const library = recipe.packages.find((pkg) => pkg.role === 'library');
+  return recipe.packages.map((pkg, index) => {
+    const role = pkg.role ?? 'runtime';
+    const architecture = pkg.architecture ?? (role === 'doc' || role === 'data' ? 'all' : 'any');
+    const misc = '${misc:Depends}';
+    const depends =
+      role === 'dev'
+        ? [...(library ? [`${library.name} (= \${binary:Version})`] : []), misc, ...pkg.depends]
+        : architecture === 'all'
+          ? [misc, ...pkg.depends]
+          : ['${shlibs:Depends}', misc, ...pkg.depends];
+    const section = role === 'library' ? 'libs' : role === 'dev' ? 'libdevel' : role === 'doc' ? 'doc' : undefined;
+    const multiArch = role === 'library' || role === 'dev' ? 'same' : architecture === 'all' ? 'foreign' : undefined;
+    return {
+      name: pkg.name,
+      section,
+      architecture,
+      multiArch,
+      depends,
+      synopsis: pkg.summary ?? recipe.summary,
+      description: pkg.description ?? recipe.description,
+      // A lone package receives the whole install tree; .install files only split several.
+      install: multiple ? (pkg.files ?? []).map((file, fileIndex) => installPath(file, `packages[${index}].files[${fileIndex}]`)) : [],
+    };
+  });
+}
+
+function buildDepends(recipe: ResolvedRecipe): string[] {
+  const extra = [...BUILD_SYSTEM_DEPENDS[recipe.build.system], ...recipe.buildDepends].filter((dep) => dep !== 'debhelper-compat');
+  return ['debhelper-compat (= 13)', ...[...new Set(extra)].sort(byName)];
+}
+
+export function debianView(input: DebianViewInput) {
+  const { recipe, target } = input;
+  const build = recipe.build;
+  const license = dep5License(recipe.license);
+  const date = rfc2822(input.date);
+  const year = date.split(' ')[3];
+  const packages = binaryViews(recipe);
+  const installDir = packages.length === 1 ? `debian/${packages[0]!.name}` : 'debian/tmp';
+  const entry: ChangelogEntry = {
+    version: input.packageVersion,
+    distribution: target.codename,
+    urgency: 'medium',
+    changes: [`Upstream release ${input.upstreamVersion}, packaged by freshet for ${target.id}.`],
+    maintainer: input.maintainer,
+    date,
+  };
+  const upstream = recipe.upstream;
+  const watchLine =
+    upstream.kind === 'html-index' && !/\s/.test(upstream.pattern) ? `${upstream.url} ${upstream.pattern}` : undefined;
+  const signature = upstream.signature;
+  return {
+    source: recipe.name,
+    maintainer: input.maintainer,
+    homepage: recipe.homepage,
+    standardsVersion: STANDARDS_VERSION,
+    buildDepends: buildDepends(recipe),
+    packages,
+    changelog: [entry, ...(input.changelog ?? [])].map((item) => ({ ...item, urgency: item.urgency ?? 'medium' })),
+    copyright: {
+      upstreamName: recipe.name,
+      source: recipe.homepage,
+      holders: recipe.copyright,
+      license: license.expression,
+      packagingHolder: `${year} ${input.maintainer}`,
+      stanzas: license.stanzas satisfies LicenseStanza[],
+    },
+    build: {
+      system: build.system,
+      dhBuildsystem: DH_BUILDSYSTEM[build.system],
+      autoreconf: build.autoreconf ?? false,
+      configure: build.configure ?? [],
+      make: build.make ?? [],
+      env: Object.keys(build.env ?? {})
+        .sort(byName)
+        .map((name) => ({ name, value: build.env![name]! })),
+      check: build.check ?? true,
+      subdir: build.subdir,
+      steps: { build: build.steps?.build ?? [], install: build.steps?.install ?? [] },
+      installDir,
+    },
+    watch: {
+      kind: upstream.kind,
+      line: watchLine,
+      signatureMangle: signature && watchLine ? signatureMangle(signature.url) : undefined,
+    },
+    tests: (recipe.gate?.smoke ?? []).map((command) => ({ command })),
+  };
+}
+
+export type DebianView = ReturnType<typeof debianView>;
+
+/** uscan's pgpsigurlmangle for the common `{url}.sig` / `{url}.asc` layouts. */
+function signatureMangle(template: string): string | undefined {
+  const suffix = /^\{url\}(\.[a-z]+)$/.exec(template)?.[1];
+  return suffix ? `s/$/${suffix}/` : undefined;
+}

@@ -1,0 +1,169 @@
+/**
+ * The only helpers templates may call (docs/templates.md lists them). Each one escapes or refuses
+ * a value for the grammar it lands in; none returns an empty string for a missing value.
+ */
+export class HelperError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HelperError';
+  }
+}
+
+interface HelperOptions {
+  name: string;
+  ids?: unknown[];
+  hash?: Record<string, unknown>;
+}
+
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+const SAFE_SHELL_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** `deb822Value: field "summary"`, naming the field when Handlebars tracked it. */
+function where(options: HelperOptions, index = 0): string {
+  const id = options.ids?.[index];
+  return typeof id === 'string' && id !== '' ? `${options.name}: field "${id}"` : options.name;
+}
+
+function splitArgs(args: unknown[]): { values: unknown[]; options: HelperOptions } {
+  const options = args[args.length - 1] as HelperOptions;
+  return { values: args.slice(0, -1), options };
+}
+
+function requireString(value: unknown, options: HelperOptions, index = 0): string {
+  if (typeof value !== 'string') {
+    throw new HelperError(`${where(options, index)}: expected text, got ${value === undefined ? 'nothing' : typeof value}`);
+  }
+  if (value.includes('\0') || /\r/.test(value)) throw new HelperError(`${where(options, index)}: contains NUL or carriage return`);
+  return value;
+}
+
+function singleLine(value: unknown, options: HelperOptions, index = 0): string {
+  const text = requireString(value, options, index);
+  if (text.includes('\n') || CONTROL.test(text)) throw new HelperError(`${where(options, index)}: must be one line without control characters`);
+  return text;
+}
+
+/** One deb822 field value: a single line that cannot start another field. */
+function deb822Value(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  const text = singleLine(values[0], options).trim();
+  if (text === '') throw new HelperError(`${where(options)}: is empty`);
+  return text;
+}
+
+/**
+ * A multi-line deb822 field: the first line stays on the field line, every further line is a
+ * continuation indented by one space, and empty lines become ` .`. With two arguments the first is
+ * the one-line synopsis and the second the body (Debian's Description).
+ */
+function deb822Text(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  let first: string;
+  let rest: string[];
+  if (values.length >= 2) {
+    first = deb822Value(values[0], { ...options, ids: options.ids?.slice(0, 1) });
+    rest = requireString(values[1], options, 1).split('\n');
+  } else {
+    const lines = requireString(values[0], options).split('\n');
+    first = deb822Value(lines[0] ?? '', options);
+    rest = lines.slice(1);
+  }
+  while (rest.length > 0 && rest[rest.length - 1]!.trim() === '') rest.pop();
+  while (rest.length > 0 && rest[0]!.trim() === '') rest.shift();
+  for (const line of rest) {
+    if (CONTROL.test(line)) throw new HelperError(`${where(options, 1)}: contains control characters`);
+  }
+  const continuation = rest.map((line) => {
+    const trimmed = line.trimEnd();
+    // A lone "." is deb822's empty line; a line that is already "." would be read as one too.
+    return trimmed === '' || trimmed.trim() === '.' ? ' .' : ` ${trimmed}`;
+  });
+  return [first, ...continuation].join('\n');
+}
+
+function shellQuote(text: string): string {
+  return SAFE_SHELL_WORD.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** One shell word: quoted unless made only of safe characters; a newline is refused. */
+function shellArg(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  return shellQuote(singleLine(values[0], options));
+}
+
+/** One shell word inside a make recipe: shell-quoted, then `$` doubled so make passes it through. */
+function makeArg(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  return shellQuote(singleLine(values[0], options)).replaceAll('$', '$$$$');
+}
+
+function argumentList(value: unknown, options: HelperOptions): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw new HelperError(`${where(options)}: expected a non-empty list of arguments`);
+  return value.map((item, index) => singleLine(item, { ...options, ids: [`${String(options.ids?.[0] ?? 'command')}[${index}]`] }));
+}
+
+/** A command (argument array) as one shell line; each argument quoted as needed. */
+function shellCommand(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  return argumentList(values[0], options).map(shellQuote).join(' ');
+}
+
+/** A command (argument array) as one make recipe line. */
+function makeCommand(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  return argumentList(values[0], options)
+    .map((arg) => shellQuote(arg).replaceAll('$', '$$$$'))
+    .join(' ');
+}
+
+/** The value of a make variable assignment (`export NAME = value`): one line, `$` doubled, no `#`. */
+function makeValue(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  const text = singleLine(values[0], options);
+  if (text.includes('#')) throw new HelperError(`${where(options)}: "#" would start a make comment`);
+  if (text.endsWith('\\')) throw new HelperError(`${where(options)}: a trailing backslash would continue the line`);
+  return text.replaceAll('$', '$$$$');
+}
+
+/** Join a list of one-line strings with a separator (default ", "). */
+function join(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  const [list, separator = ', '] = values;
+  if (!Array.isArray(list)) throw new HelperError(`${where(options)}: expected a list`);
+  if (typeof separator !== 'string') throw new HelperError(`${options.name}: separator must be text`);
+  return list.map((item, index) => singleLine(item, { ...options, ids: [`${String(options.ids?.[0] ?? 'list')}[${index}]`] })).join(separator);
+}
+
+/**
+ * A deb822 field holding several one-line items, one per continuation line:
+ * `{{deb822List depends}}` gives `a,\n b`; `separator=""` gives plain lines (Copyright).
+ */
+function deb822List(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  const [list] = values;
+  const separator = options.hash?.separator ?? ',';
+  if (typeof separator !== 'string' || /[\n\r]/.test(separator)) throw new HelperError(`${options.name}: separator must be one line`);
+  if (!Array.isArray(list) || list.length === 0) throw new HelperError(`${where(options)}: expected a non-empty list`);
+  return list
+    .map((item, index) => deb822Value(item, { ...options, ids: [`${String(options.ids?.[0] ?? 'list')}[${index}]`] }))
+    .join(`${separator}\n `);
+}
+
+/** Strict equality, for `{{#if (eq build.system "cmake")}}`. */
+function eq(...args: unknown[]): boolean {
+  const { values } = splitArgs(args);
+  return values[0] === values[1];
+}
+
+export const helpers = {
+  deb822Value,
+  deb822Text,
+  deb822List,
+  shellArg,
+  makeArg,
+  shellCommand,
+  makeCommand,
+  makeValue,
+  join,
+  eq,
+} as const;

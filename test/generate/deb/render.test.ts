@@ -1,0 +1,64 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderDebianFiles } from '../../../src/generate/deb/render.js';
+import { CASES, GOLDEN, renderInput } from './cases.js';
+
+/** Golden files: rewrite deliberately with UPDATE_GOLDEN=1 and review the diff. */
+const update = process.env.UPDATE_GOLDEN === '1';
+
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? listFiles(path.join(dir, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`]))
+    .sort();
+}
+
+describe('renderDebianFiles golden files', () => {
+  it.each(CASES)('$recipe for $target.id matches test/generate/golden', (testCase) => {
+    const files = renderDebianFiles(renderInput(testCase));
+    const goldenDir = path.join(GOLDEN, testCase.recipe, testCase.target.id);
+    if (update) {
+      rmSync(goldenDir, { recursive: true, force: true });
+      for (const file of files) {
+        mkdirSync(path.dirname(path.join(goldenDir, file.path)), { recursive: true });
+        writeFileSync(path.join(goldenDir, file.path), file.content);
+      }
+    }
+    expect(files.map((file) => file.path)).toEqual(listFiles(goldenDir));
+    for (const file of files) {
+      expect(file.content.toString('utf8'), file.path).toBe(readFileSync(path.join(goldenDir, file.path), 'utf8'));
+      expect(file.content.equals(readFileSync(path.join(goldenDir, file.path))), file.path).toBe(true);
+    }
+  });
+
+  it('marks debian/rules executable and nothing else', () => {
+    const files = renderDebianFiles(renderInput(CASES[0]!));
+    expect(files.filter((file) => file.mode === 0o755).map((file) => file.path)).toEqual(['debian/rules']);
+  });
+});
+
+describe('renderDebianFiles determinism', () => {
+  const saved = { TZ: process.env.TZ, LANG: process.env.LANG, LC_ALL: process.env.LC_ALL };
+  afterEach(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it.each(CASES)('$recipe renders the same bytes under another time zone and locale', (testCase) => {
+    process.env.TZ = 'UTC';
+    process.env.LANG = 'C';
+    process.env.LC_ALL = 'C';
+    const first = renderDebianFiles(renderInput(testCase));
+    process.env.TZ = 'Asia/Kolkata';
+    process.env.LANG = 'de_DE.UTF-8';
+    process.env.LC_ALL = 'de_DE.UTF-8';
+    expect(new Date(0).getTimezoneOffset()).toBe(-330); // The time zone change took effect.
+    const second = renderDebianFiles(renderInput(testCase));
+    expect(second.map((file) => [file.path, file.content.toString('base64')])).toEqual(
+      first.map((file) => [file.path, file.content.toString('base64')]),
+    );
+  });
+});
