@@ -67,4 +67,6 @@ export const migrations: readonly string[] = [
      removed_at TEXT,
      PRIMARY KEY (recipe, target_id, package_version)
    ) STRICT;`,
+  // The hash of everything a build was made from (recipe, templates, tarball): a change rebuilds.
+  `ALTER TABLE builds ADD COLUMN inputs_hash TEXT;`,
 ];

@@ -47,6 +47,7 @@ export interface BuildRow {
   result: BuildResult | null;
   startedAt: string;
   finishedAt: string | null;
+  inputsHash: string | null;
 }
 
 export interface PublicationRow {
@@ -74,6 +75,7 @@ interface RawBuild {
   result_json: string | null;
   started_at: string;
   finished_at: string | null;
+  inputs_hash: string | null;
 }
 
 function toBuild(row: RawBuild): BuildRow {
@@ -90,6 +92,7 @@ function toBuild(row: RawBuild): BuildRow {
     result: row.result_json ? (JSON.parse(row.result_json) as BuildResult) : null,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    inputsHash: row.inputs_hash,
   };
 }
 
@@ -239,13 +242,24 @@ export class StateStore {
     rebuild: number;
     logFile: string;
     startedAt: string;
+    inputsHash?: string;
   }): void {
     this.db
       .prepare(
-        `INSERT INTO builds (id, recipe, target_id, upstream_version, package_version, rebuild, status, log_file, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+        `INSERT INTO builds (id, recipe, target_id, upstream_version, package_version, rebuild, status, log_file, started_at, inputs_hash)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       )
-      .run(build.id, build.recipe, build.targetId, build.upstreamVersion, build.packageVersion, build.rebuild, build.logFile, build.startedAt);
+      .run(
+        build.id,
+        build.recipe,
+        build.targetId,
+        build.upstreamVersion,
+        build.packageVersion,
+        build.rebuild,
+        build.logFile,
+        build.startedAt,
+        build.inputsHash ?? null,
+      );
   }
 
   finishBuild(result: BuildResult): void {

@@ -1,0 +1,82 @@
+import type { Target } from '../types.js';
+import { planVersion } from '../versioning/planner.js';
+
+/**
+ * What `freshet run` will do for each (recipe, target), computed without side effects from a
+ * snapshot of the state: `--dry-run` prints it, and the apply step carries it out. Plain data, so a
+ * build action can be queued to another machine.
+ */
+export interface RecipeSnapshot {
+  name: string;
+  /** Per target id: a skip reason from the recipe's overrides. */
+  skip: Record<string, string | undefined>;
+  /** Hash of the resolved recipe and templates per target id: when it changes, the package is rebuilt. */
+  inputsHash: Record<string, string>;
+  /** Newest upstream release freshet knows (from watch), or none yet. */
+  newest: { upstreamVersion: string; seenAt: string } | undefined;
+}
+
+export interface TargetSnapshot {
+  /** Version the distribution itself ships (from its own index), null when it ships none. */
+  shipped: string | null | undefined;
+  /** Live publication of this recipe on this target. */
+  published: { upstreamVersion: string; packageVersion: string } | undefined;
+  /** The latest build of this recipe on this target. */
+  lastBuild: { upstreamVersion: string; rebuild: number; status: 'running' | 'ok' | 'failed' | 'interrupted'; inputsHash: string | null; gate?: 'passed' | 'failed' } | undefined;
+  /** Highest rebuild number so far of the newest upstream version on this target. */
+  highestRebuild: number;
+}
+
+export type PlannedAction =
+  | {
+      kind: 'build';
+      recipe: string;
+      targetId: string;
+      upstreamVersion: string;
+      packageVersion: string;
+      rebuild: number;
+      inputsHash: string;
+      why: string;
+    }
+  | { kind: 'up-to-date'; recipe: string; targetId: string; upstreamVersion: string; packageVersion: string }
+  | { kind: 'distro-current'; recipe: string; targetId: string; upstreamVersion: string; shipped: string }
+  | { kind: 'failed-before'; recipe: string; targetId: string; upstreamVersion: string; why: string }
+  | { kind: 'skip'; recipe: string; targetId: string; why: string };
+
+export interface PlanOptions {
+  /** Build again even when a build of the same inputs failed before. */
+  retryFailed?: boolean;
+}
+
+export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: TargetSnapshot, options: PlanOptions = {}): PlannedAction {
+  const base = { recipe: recipe.name, targetId: target.id };
+  const skip = recipe.skip[target.id];
+  if (skip) return { ...base, kind: 'skip', why: skip };
+  if (!recipe.newest) return { ...base, kind: 'skip', why: 'no upstream release known yet (run freshet watch)' };
+  const { upstreamVersion } = recipe.newest;
+  const inputsHash = recipe.inputsHash[target.id] ?? '';
+  const shipped = snapshot.shipped ?? undefined;
+  const first = planVersion({ upstreamVersion, target, rebuild: 1, shipped });
+  if (first.shippedIsNewerOrSame) return { ...base, kind: 'distro-current', upstreamVersion, shipped: shipped! };
+
+  const last = snapshot.lastBuild;
+  const sameInputs = last !== undefined && last.upstreamVersion === upstreamVersion && last.inputsHash === inputsHash;
+  if (snapshot.published?.upstreamVersion === upstreamVersion && (sameInputs || last?.upstreamVersion !== upstreamVersion)) {
+    return { ...base, kind: 'up-to-date', upstreamVersion, packageVersion: snapshot.published.packageVersion };
+  }
+  if (sameInputs && !options.retryFailed && (last.status === 'failed' || last.gate === 'failed')) {
+    return { ...base, kind: 'failed-before', upstreamVersion, why: 'the same inputs failed before; change the recipe or pass --retry-failed' };
+  }
+  const rebuild = snapshot.highestRebuild + 1;
+  const why = !last || last.upstreamVersion !== upstreamVersion
+    ? snapshot.published
+      ? `new upstream release (published: ${snapshot.published.upstreamVersion})`
+      : 'not published yet'
+    : last.status === 'interrupted' || last.status === 'running'
+      ? 'the previous build was interrupted'
+      : sameInputs
+        ? 'retrying a failed build'
+        : 'the recipe or templates changed';
+  const { full } = planVersion({ upstreamVersion, target, rebuild, shipped });
+  return { ...base, kind: 'build', upstreamVersion, packageVersion: full, rebuild, inputsHash, why };
+}
