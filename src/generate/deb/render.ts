@@ -35,7 +35,9 @@ function readRecipeFile(filesDir: string, relative: string, field: string): Buff
  * the same input gives the same bytes whatever the folder, time zone or locale.
  */
 export function renderDebianFiles(input: RenderDebianInput, engine: TemplateEngine = (defaultEngine ??= createTemplateEngine())): RenderedFile[] {
-  const view = plainData(debianView(input), input.recipe.name);
+  // The recipe is checked whole, so no prototype key hides in a part the view does not copy.
+  const recipe = plainData(input.recipe, input.recipe.name);
+  const view = plainData(debianView({ ...input, recipe }), recipe.name);
   const text = (name: string, data: object = view) => Buffer.from(engine.render(name, data), 'utf8');
   const files: RenderedFile[] = [
     { path: 'debian/changelog', content: text('debian/changelog'), mode: 0o644 },
@@ -49,7 +51,7 @@ export function renderDebianFiles(input: RenderDebianInput, engine: TemplateEngi
   for (const pkg of view.packages) {
     if (pkg.install.length > 0) files.push({ path: `debian/${pkg.name}.install`, content: text('debian/install', pkg), mode: 0o644 });
   }
-  const { recipe, recipeFilesDir } = input;
+  const { recipeFilesDir } = input;
   if (recipe.patches.length > 0) {
     const series = recipe.patches.map((patch) => `${patch}\n`).join('');
     files.push({ path: 'debian/patches/series', content: Buffer.from(series, 'utf8'), mode: 0o644 });

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { HelperError, helpers } from '../../src/generate/helpers.js';
+
+/** Helpers are called the way Handlebars calls them: values, then an options object. */
+const options = (name: string, ids: unknown[] = [], hash: Record<string, unknown> = {}) => ({ name, ids, hash });
+const call = (name: keyof typeof helpers, ...values: unknown[]) =>
+  (helpers[name] as (...args: unknown[]) => unknown)(...values, options(name, values.map((_, i) => `arg${i}`)));
+
+describe('deb822Value', () => {
+  it('passes one line through', () => expect(call('deb822Value', 'hello world')).toBe('hello world'));
+  it.each(['a\nDepends: evil', 'a\rb', 'tab\u0001', ''])('refuses %j', (value) => {
+    expect(() => call('deb822Value', value)).toThrow(HelperError);
+  });
+  it('names the field of a missing value', () => {
+    expect(() => call('deb822Value', undefined)).toThrow(/field "arg0": expected text, got nothing/);
+  });
+});
+
+describe('deb822Text', () => {
+  it('indents continuation lines and marks empty ones with " ."', () => {
+    expect(call('deb822Text', 'synopsis', 'first\n\nsecond\n')).toBe('synopsis\n first\n .\n second');
+  });
+  it('turns a line that looks like a field into a continuation line', () => {
+    expect(call('deb822Text', 'synopsis', 'text\nDepends: evil\n\nPackage: x')).toBe('synopsis\n text\n Depends: evil\n .\n Package: x');
+  });
+  it('reads a lone "." as the empty-line marker it is', () => {
+    expect(call('deb822Text', 'synopsis', 'a\n.\nb')).toBe('synopsis\n a\n .\n b');
+  });
+  it('refuses a newline in the synopsis', () => {
+    expect(() => call('deb822Text', 'one\nPackage: evil', 'body')).toThrow(/must be one line/);
+  });
+  it('with one argument keeps its first line on the field line', () => {
+    expect(call('deb822Text', 'GPL-3+\nsome text')).toBe('GPL-3+\n some text');
+  });
+});
+
+describe('deb822List', () => {
+  it('puts each item on its own continuation line', () => {
+    expect(call('deb822List', ['a', 'b (>= 1)'])).toBe('a,\n b (>= 1)');
+  });
+  it('refuses an item with a newline', () => {
+    expect(() => call('deb822List', ['a', 'b\nPackage: x'])).toThrow(/field "arg0\[1\]"/);
+  });
+});
+
+describe('shell and make quoting', () => {
+  it('leaves plain words alone and single-quotes the rest', () => {
+    expect(call('shellArg', '--prefix=/usr')).toBe('--prefix=/usr');
+    expect(call('shellArg', "it's $HOME `id`")).toBe(`'it'\\''s $HOME \`id\`'`);
+  });
+  it('doubles $ for make after quoting, so make hands the shell a literal', () => {
+    expect(call('makeArg', '$(shell id)`id`')).toBe("'$$(shell id)`id`'");
+  });
+  it('refuses a newline, which would end the make recipe line', () => {
+    expect(() => call('makeArg', 'a\nrm -rf /')).toThrow(HelperError);
+    expect(() => call('shellCommand', ['echo', 'a\nb'])).toThrow(/arg0\[1\]/);
+  });
+  it('quotes each argument of a command', () => {
+    expect(call('makeCommand', ['printf', '%s', 'a b', '$x'])).toBe("printf %s 'a b' '$$x'");
+  });
+  it('makeValue doubles $ and refuses make comments and continuations', () => {
+    expect(call('makeValue', '-O2 $x')).toBe('-O2 $$x');
+    expect(() => call('makeValue', 'a # b')).toThrow(/comment/);
+    expect(() => call('makeValue', 'a\\')).toThrow(/backslash/);
+  });
+});
+
+describe('join and eq', () => {
+  it('joins one-line items', () => expect(call('join', ['a', 'b'], ' ')).toBe('a b'));
+  it('refuses a non-list', () => expect(() => call('join', 'a')).toThrow(/expected a list/));
+  it('compares strictly', () => {
+    expect(call('eq', 'cmake', 'cmake')).toBe(true);
+    expect(call('eq', '1', 1)).toBe(false);
+  });
+});
