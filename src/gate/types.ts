@@ -1,0 +1,32 @@
+import type { ResolvedTarget } from '../config/load.js';
+
+/** One install test: a built package, installed from a staging copy of the archive. Plain data. */
+export interface GateRequest {
+  recipe: string;
+  target: ResolvedTarget;
+  buildId: string;
+  upstreamVersion: string;
+  packageVersion: string;
+  /** Binary packages to install. */
+  packages: string[];
+  /** Smoke commands, argument arrays; all must exit 0. */
+  smoke: string[][];
+  /** A regular expression the first smoke command's output must match; `{version}` is the upstream version. */
+  expect: string | undefined;
+  /** What the target ships itself; when set, that is installed first and upgraded to ours. */
+  shipped: string | null;
+  /** The staging archive, already holding the new packages, and its public key (binary keyring). */
+  stagingDir: string;
+  keyring: string;
+  /** Folder for the gate's log. */
+  logDir: string;
+}
+
+export interface GateResult {
+  status: 'passed' | 'failed';
+  reason?: string;
+  logFile: string;
+  installed: Record<string, string>;
+  /** The distribution's versions installed before the upgrade. */
+  upgradedFrom: Record<string, string>;
+}
