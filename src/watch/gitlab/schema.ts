@@ -8,6 +8,8 @@ export const GitlabUpstream = z.strictObject({
   project: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'must be group/name'),
   /** The GitLab instance (default https://gitlab.com). */
   host: httpUrl.optional(),
+  /** Read releases (default) or plain tags. */
+  use: z.enum(['releases', 'tags']).optional(),
   tagPattern: regexSource.optional(),
   ...upstreamCommon,
 });
