@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import { link, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { UserError } from '../../core/errors.js';
+import { run } from '../../core/exec.js';
+import { fsyncDir, fsyncPath, writeDurable } from '../fs-atomic.js';
+import { digestBuffer, digestFile } from '../hash.js';
+import type { ReleaseFile } from './release.js';
+
+/**
+ * A suite's files (Release, InRelease, indices, by-hash) live in a generation folder,
+ * dists/.generations/<suite>/<n>, and dists/<suite> is a symlink to the current one. A publish
+ * builds generation n+1 beside it, and going live is one atomic rename of the symlink: a client or
+ * a verifier sees the old suite or the new one, never a mix, at every instant.
+ */
+const gzipAsync = promisify(gzip);
+
+export function suitePath(root: string, suite: string): string {
+  return path.join(root, 'dists', suite);
+}
+
+export function generationsDir(root: string, suite: string): string {
+  return path.join(root, 'dists', '.generations', suite);
+}
+
+/** The live generation folder of a suite, or undefined before the first publish. */
+export async function currentGeneration(root: string, suite: string): Promise<string | undefined> {
+  const link = suitePath(root, suite);
+  let stats;
+  try {
+    stats = await lstat(link);
+  } catch {
+    return undefined;
+  }
+  if (!stats.isSymbolicLink()) {
+    throw new UserError(`${link}: is not a symlink to a generation folder; this archive was not made by freshet`);
+  }
+  return path.resolve(path.dirname(link), await readlink(link));
+}
+
+export function generationNumber(dir: string | undefined): number {
+  const number = dir ? Number.parseInt(path.basename(dir), 10) : 0;
+  return Number.isFinite(number) ? number : 0;
+}
+
+/** Index files of a suite, relative to dists/<suite>/, with their content. */
+export interface IndexContent {
+  path: string;
+  data: Buffer;
+}
+
+export const INDEX_PATHS = ['main/binary-amd64/Packages', 'main/binary-all/Packages', 'main/source/Sources'] as const;
+
+async function linkByHash(file: string, digest: { sha256: string; sha512: string }, byHash: Set<string>, suiteDir: string) {
+  for (const [kind, hash] of [['SHA256', digest.sha256], ['SHA512', digest.sha512]] as const) {
+    const target = path.join(path.dirname(file), 'by-hash', kind, hash);
+    await mkdir(path.dirname(target), { recursive: true });
+    if (!existsSync(target)) await link(file, target);
+    byHash.add(path.relative(suiteDir, target));
+  }
+}
+
+/**
+ * Write plain, .gz and .xz forms of each index into a new generation folder, each also under
+ * by-hash/SHA256 and by-hash/SHA512 (hard links, so written once). Returns what Release lists and
+ * the by-hash paths the new indices use.
+ */
+export async function writeIndices(genDir: string, indices: readonly IndexContent[]): Promise<{ files: ReleaseFile[]; byHash: Set<string> }> {
+  const files: ReleaseFile[] = [];
+  const byHash = new Set<string>();
+  for (const index of indices) {
+    const plain = path.join(genDir, index.path);
+    await mkdir(path.dirname(plain), { recursive: true });
+    await writeDurable(plain, index.data);
+    await writeDurable(`${plain}.gz`, await gzipAsync(index.data, { level: 9 }));
+    await run('xz', ['--threads=0', '--keep', '--force', '-6', plain], { timeoutMs: 600_000 });
+    await fsyncPath(`${plain}.xz`);
+    for (const [suffix, digest] of [
+      ['', digestBuffer(index.data)],
+      ['.gz', await digestFile(`${plain}.gz`)],
+      ['.xz', await digestFile(`${plain}.xz`)],
+    ] as const) {
+      await linkByHash(`${plain}${suffix}`, digest, byHash, genDir);
+      files.push({ path: `${index.path}${suffix}`, digest });
+    }
+  }
+  return { files, byHash };
+}
+
+/** Keep serving superseded by-hash files of the previous generation (hard links again). */
+export async function carryByHash(previous: string | undefined, genDir: string, paths: Iterable<string>): Promise<string[]> {
+  const carried: string[] = [];
+  if (!previous) return carried;
+  for (const relative of paths) {
+    const source = path.join(previous, relative);
+    const target = path.join(genDir, relative);
+    if (!existsSync(source) || existsSync(target)) continue;
+    await mkdir(path.dirname(target), { recursive: true });
+    await link(source, target);
+    carried.push(relative);
+  }
+  return carried;
+}
+
+export async function readIndices(genDir: string): Promise<IndexContent[]> {
+  return Promise.all(INDEX_PATHS.map(async (relative) => ({ path: relative, data: await readFile(path.join(genDir, relative)) })));
+}
+
+export async function fsyncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await fsyncTree(path.join(dir, entry.name));
+  }
+  await fsyncDir(dir);
+}
+
+/** Make a finished generation folder the live one: one rename of the suite symlink. */
+export async function switchTo(root: string, suite: string, genDir: string): Promise<void> {
+  const live = suitePath(root, suite);
+  const next = path.join(path.dirname(live), `.${suite}.switch-${process.pid}`);
+  await rm(next, { force: true });
+  await symlink(path.relative(path.dirname(live), genDir), next);
+  await rename(next, live);
+  await fsyncDir(path.dirname(live));
+}
+
+/** Remove generation folders other than the live one and the one before it (and crash leftovers). */
+export async function pruneGenerations(root: string, suite: string, keep: readonly string[]): Promise<void> {
+  const dir = generationsDir(root, suite);
+  if (!existsSync(dir)) return;
+  const kept = new Set(keep.map((entry) => path.basename(entry)));
+  for (const entry of await readdir(dir)) {
+    if (!kept.has(entry)) await rm(path.join(dir, entry), { recursive: true, force: true });
+  }
+}

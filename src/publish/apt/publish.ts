@@ -1,0 +1,341 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import { exportPublicKey, requireSigningKey } from '../../sign/key.js';
+import { clearsign, detachSign } from '../../sign/sign.js';
+import type { BuildArtifact } from '../../types.js';
+import { compare } from '../../versioning/deb.js';
+import { verifySuiteDir } from '../../verify/apt.js';
+import { checkpoint } from '../checkpoint.js';
+import { copyFileAtomic, fsyncDir, writeDurable } from '../fs-atomic.js';
+import { digestFile } from '../hash.js';
+import { acquireLock } from '../lock.js';
+import type { PublishedPackage, PublishOutcome, PublishRequest, RemoveSpec, ResignRequest } from '../types.js';
+import { packagesStanza, poolDir, readDeb, readDsc, sourcesStanza, type BinaryPackage, type SourcePackage } from './control.js';
+import { field } from './deb822.js';
+import {
+  carryByHash,
+  currentGeneration,
+  fsyncTree,
+  generationNumber,
+  generationsDir,
+  pruneGenerations,
+  readIndices,
+  switchTo,
+  writeIndices,
+  type IndexContent,
+} from './generation.js';
+import { IndexDb } from './index-db.js';
+import { ARCHITECTURES, buildRelease, checkIdentity, nextReleaseDate, parseRelease, parseReleaseDate, type ReleaseIdentity } from './release.js';
+
+/**
+ * Publishing an APT suite, in this order (docs/archive.md explains why):
+ *  1. lock the archive; refuse a missing or expired key and a change of Origin/Label/Suite/Codename;
+ *  2. check every new pool file against the names already published (immutable), then copy them in;
+ *  3. record stanzas, removals and retention in the index database, inside a transaction;
+ *  4. write the indices of a new generation folder (by-hash first), Release, InRelease, Release.gpg;
+ *  5. self-check: signatures with gpgv against the exported key, every listed hash and size;
+ *  6. commit the database, then switch dists/<suite> to the new generation with one rename;
+ *  7. delete pool files and generations whose grace period ended.
+ * Any failure before 6 rolls the database back and leaves the live generation untouched.
+ */
+const LOCK_FILE = 'publish.lock';
+const HOUR_MS = 3_600_000;
+
+interface Placed {
+  binaries: Array<{ pkg: BinaryPackage; filename: string; size: number; sha256: string; recipe?: string; targetId?: string }>;
+  sources: Array<{ pkg: SourcePackage; directory: string; recipe?: string; targetId?: string }>;
+  copies: Array<{ from: string; to: string; sha256: string; size: number }>;
+}
+
+function identityFor(request: { config: PublishRequest['config']; suite: string }): ReleaseIdentity {
+  return { origin: request.config.archive.origin, label: request.config.archive.label, suite: request.suite, codename: request.suite };
+}
+
+async function checkArtifact(artifact: BuildArtifact): Promise<void> {
+  const digest = await digestFile(artifact.file).catch(() => {
+    throw new UserError(`${artifact.file}: build artifact is missing`);
+  });
+  if (digest.sha256 !== artifact.sha256 || digest.size !== artifact.size) {
+    throw new UserError(`${artifact.file}: differs from the build result (sha256 or size changed since the build)`);
+  }
+}
+
+/** Read the new packages and plan their pool files; nothing is written yet. */
+async function plan(request: PublishRequest, db: IndexDb): Promise<Placed> {
+  const placed: Placed = { binaries: [], sources: [], copies: [] };
+  const planned = new Map<string, string>();
+  const claim = (to: string, from: string, sha256: string, size: number) => {
+    const known = db.poolFile(to);
+    const other = planned.get(to);
+    if ((known && known.sha256 !== sha256) || (other !== undefined && other !== sha256)) {
+      throw new UserError(`${to}: already published with different content; pool file names are immutable (new bytes need a new version)`, {
+        hint: 'bump the package revision and build again',
+      });
+    }
+    planned.set(to, sha256);
+    const onDisk = path.join(request.archive.root, to);
+    if (!known || !existsSync(onDisk) || statSync(onDisk).size !== size) placed.copies.push({ from, to, sha256, size });
+  };
+  for (const item of request.add) {
+    for (const artifact of item.artifacts) {
+      if (artifact.kind === 'deb') {
+        await checkArtifact(artifact);
+        const pkg = await readDeb(artifact.file);
+        if (!(ARCHITECTURES as readonly string[]).includes(pkg.arch)) {
+          throw new UserError(`${artifact.file}: architecture ${pkg.arch} is not published (archive has ${ARCHITECTURES.join(', ')})`);
+        }
+        const filename = `${poolDir(pkg.source)}/${path.basename(artifact.file)}`;
+        claim(filename, artifact.file, artifact.sha256, artifact.size);
+        placed.binaries.push({ pkg, filename, size: artifact.size, sha256: artifact.sha256, recipe: item.recipe, targetId: item.targetId });
+      } else if (artifact.kind === 'dsc') {
+        await checkArtifact(artifact);
+        const pkg = await readDsc(artifact.file);
+        const directory = poolDir(pkg.name);
+        for (const file of pkg.files) claim(`${directory}/${file.name}`, file.path, file.digest.sha256, file.digest.size);
+        placed.sources.push({ pkg, directory, recipe: item.recipe, targetId: item.targetId });
+      }
+    }
+  }
+  return placed;
+}
+
+function describe(row: { name: string; version: string; arch: string }, file = ''): PublishedPackage {
+  return { name: row.name, version: row.version, arch: row.arch, file };
+}
+
+/** Remove on request, then keep the newest `keep` versions per package name and architecture. */
+function prune(db: IndexDb, suite: string, keep: number, touched: Set<string>, remove: readonly RemoveSpec[]): PublishedPackage[] {
+  const removed: PublishedPackage[] = [];
+  for (const spec of remove) {
+    for (const row of db.binaryKeys(suite)) {
+      const matches = row.name === spec.name || row.source === spec.name;
+      if (matches && (!spec.version || spec.version === row.version) && db.deleteBinary(suite, row.name, row.version, row.arch)) removed.push(describe(row));
+    }
+    for (const row of db.sourceKeys(suite, spec.name)) {
+      if ((!spec.version || spec.version === row.version) && db.deleteSource(suite, row.name, row.version)) removed.push(describe({ ...row, arch: 'source' }));
+    }
+  }
+  for (const name of touched) {
+    const byArch = new Map<string, string[]>();
+    for (const row of db.binaryKeys(suite, name)) byArch.set(row.arch, [...(byArch.get(row.arch) ?? []), row.version]);
+    for (const [arch, versions] of byArch) {
+      for (const version of versions.sort((a, b) => compare(b, a)).slice(keep)) {
+        db.deleteBinary(suite, name, version, arch);
+        removed.push(describe({ name, version, arch }));
+      }
+    }
+    const sourceVersions = db.sourceKeys(suite, name).map((row) => row.version);
+    for (const version of sourceVersions.sort((a, b) => compare(b, a)).slice(keep)) {
+      db.deleteSource(suite, name, version);
+      removed.push(describe({ name, version, arch: 'source' }));
+    }
+  }
+  return removed;
+}
+
+/** Mark pool files nothing references any more; return those whose grace period has ended. */
+function agePool(db: IndexDb, now: Date, graceHours: number): string[] {
+  const referenced = db.referencedPoolPaths();
+  const expired: string[] = [];
+  const cutoff = now.getTime() - graceHours * HOUR_MS;
+  for (const row of db.poolFiles()) {
+    if (referenced.has(row.path)) {
+      if (row.unreferencedSince) db.setUnreferenced(row.path, null);
+    } else if (!row.unreferencedSince) db.setUnreferenced(row.path, now.toISOString());
+    else if (Date.parse(row.unreferencedSince) <= cutoff) expired.push(row.path);
+  }
+  return expired;
+}
+
+/** by-hash files of earlier generations that are still within their grace period. */
+function ageByHash(db: IndexDb, suite: string, current: Set<string>, now: Date, graceHours: number): string[] {
+  const cutoff = now.getTime() - graceHours * HOUR_MS;
+  const kept: string[] = [];
+  const known = new Set<string>();
+  for (const row of db.byHash(suite)) {
+    known.add(row.path);
+    if (current.has(row.path)) {
+      if (row.supersededAt) db.setByHash(suite, row.path, null);
+    } else if (!row.supersededAt) {
+      db.setByHash(suite, row.path, now.toISOString());
+      kept.push(row.path);
+    } else if (Date.parse(row.supersededAt) > cutoff) kept.push(row.path);
+    else db.deleteByHash(suite, row.path);
+  }
+  for (const file of current) if (!known.has(file)) db.setByHash(suite, file, null);
+  return kept;
+}
+
+function indicesFromDb(db: IndexDb, suite: string): IndexContent[] {
+  const join = (stanzas: string[]) => Buffer.from(stanzas.length ? `${stanzas.join('\n\n')}\n` : '');
+  return [
+    { path: 'main/binary-amd64/Packages', data: join(db.packagesStanzas(suite, ['amd64', 'all'])) },
+    { path: 'main/binary-all/Packages', data: join(db.packagesStanzas(suite, ['all'])) },
+    { path: 'main/source/Sources', data: join(db.sourcesStanzas(suite)) },
+  ];
+}
+
+interface GenerationResult {
+  genDir: string;
+  date: Date;
+  release: string;
+}
+
+/** Steps 4 and 5: a complete, signed, self-checked generation folder beside the live one. */
+async function buildGeneration(
+  request: ResignRequest,
+  db: IndexDb,
+  key: string,
+  keyring: string,
+  previous: string | undefined,
+  indices: IndexContent[],
+): Promise<GenerationResult> {
+  const { config, archive, suite } = request;
+  const now = request.now?.() ?? new Date();
+  const finalDir = path.join(generationsDir(archive.root, suite), String(generationNumber(previous) + 1));
+  const genDir = `${finalDir}.tmp-${process.pid}`;
+  await rm(genDir, { recursive: true, force: true });
+  await mkdir(genDir, { recursive: true });
+  const { files, byHash } = await writeIndices(genDir, indices);
+  await carryByHash(previous, genDir, ageByHash(db, suite, byHash, now, config.archive.graceHours));
+  await checkpoint('indices');
+
+  const previousRelease = previous && existsSync(path.join(previous, 'Release')) ? parseRelease(await readFile(path.join(previous, 'Release'), 'utf8')) : undefined;
+  const date = nextReleaseDate(now, parseReleaseDate(previousRelease && field(previousRelease, 'Date')));
+  const release = buildRelease(identityFor(request), date, config.archive.validDays, files);
+  await writeDurable(path.join(genDir, 'Release'), release);
+  await clearsign(config.stateDir, key, path.join(genDir, 'Release'), path.join(genDir, 'InRelease'));
+  await detachSign(config.stateDir, key, path.join(genDir, 'Release'), path.join(genDir, 'Release.gpg'));
+  await fsyncTree(genDir);
+  await checkpoint('signed');
+
+  const problems = await verifySuiteDir(genDir, keyring, new Date(Math.max(Date.now(), date.getTime())));
+  if (problems.length > 0) {
+    throw new UserError(`self-check of the new ${suite} generation failed; nothing went live:\n${problems.map((p) => `${p.file}: ${p.message}`).join('\n')}`);
+  }
+  await rename(genDir, finalDir);
+  await fsyncDir(path.dirname(finalDir));
+  await checkpoint('checked');
+  return { genDir: finalDir, date, release };
+}
+
+async function deletePoolFiles(db: IndexDb, root: string, files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    await unlink(path.join(root, file)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    db.deletePoolFile(file);
+  }
+}
+
+async function withArchive<T>(
+  request: ResignRequest,
+  work: (db: IndexDb, key: string, keyring: string, previous: string | undefined) => Promise<T>,
+): Promise<T> {
+  const key = await requireSigningKey(request.config.stateDir, request.config.signingKey);
+  const lock = await acquireLock(path.join(request.archive.stateDir, LOCK_FILE));
+  const db = IndexDb.open(request.archive.stateDir);
+  try {
+    await checkpoint('locked');
+    await mkdir(request.archive.root, { recursive: true });
+    const keyring = await exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root);
+    const previous = await currentGeneration(request.archive.root, request.suite);
+    // Generations left by a crashed publisher are never live: clear them before building.
+    await pruneGenerations(request.archive.root, request.suite, previous ? [previous] : []);
+    if (previous && existsSync(path.join(previous, 'Release'))) {
+      checkIdentity(parseRelease(await readFile(path.join(previous, 'Release'), 'utf8')), identityFor(request), `${request.archive.root} suite ${request.suite}`);
+    }
+    return await work(db, key.fingerprint, keyring, previous);
+  } catch (error) {
+    db.rollback();
+    throw error;
+  } finally {
+    db.close();
+    await lock.release();
+  }
+}
+
+async function goLive(request: ResignRequest, db: IndexDb, previous: string | undefined, generation: GenerationResult, expired: string[]) {
+  db.commit();
+  await checkpoint('committed');
+  await switchTo(request.archive.root, request.suite, generation.genDir);
+  await checkpoint('switched');
+  db.begin();
+  await deletePoolFiles(db, request.archive.root, expired);
+  db.commit();
+  await pruneGenerations(request.archive.root, request.suite, previous ? [previous, generation.genDir] : [generation.genDir]);
+  await checkpoint('cleaned');
+}
+
+function outcome(request: ResignRequest, generation: GenerationResult, added: PublishedPackage[], removed: PublishedPackage[], deletedFiles: string[]): PublishOutcome {
+  const release = parseRelease(generation.release);
+  return {
+    family: 'deb',
+    suite: request.suite,
+    root: request.archive.root,
+    generation: path.basename(generation.genDir),
+    date: field(release, 'Date') ?? '',
+    validUntil: field(release, 'Valid-Until') ?? '',
+    added,
+    removed,
+    deletedFiles,
+  };
+}
+
+export async function publishApt(request: PublishRequest): Promise<PublishOutcome> {
+  return withArchive(request, async (db, key, keyring, previous) => {
+    const now = request.now?.() ?? new Date();
+    const placed = await plan(request, db);
+    for (const copy of placed.copies) await copyFileAtomic(copy.from, path.join(request.archive.root, copy.to));
+    await checkpoint('pool');
+
+    db.begin();
+    const addedAt = now.toISOString();
+    const touched = new Set<string>();
+    const added: PublishedPackage[] = [];
+    for (const copy of placed.copies) db.addPoolFile({ path: copy.to, sha256: copy.sha256, size: copy.size });
+    for (const { pkg, filename, size, sha256, recipe, targetId } of placed.binaries) {
+      db.addPoolFile({ path: filename, sha256, size });
+      db.putBinary({
+        suite: request.suite, name: pkg.name, version: pkg.version, arch: pkg.arch, source: pkg.source,
+        stanza: packagesStanza(pkg, filename, { size, sha256 }), filename,
+        recipe: recipe ?? null, targetId: targetId ?? null, addedAt,
+      });
+      touched.add(pkg.name);
+      added.push(describe(pkg, filename));
+    }
+    for (const { pkg, directory, recipe, targetId } of placed.sources) {
+      for (const file of pkg.files) db.addPoolFile({ path: `${directory}/${file.name}`, sha256: file.digest.sha256, size: file.digest.size });
+      db.putSource({
+        suite: request.suite, name: pkg.name, version: pkg.version, stanza: sourcesStanza(pkg, directory),
+        files: pkg.files.map((file) => `${directory}/${file.name}`), recipe: recipe ?? null, targetId: targetId ?? null, addedAt,
+      });
+      touched.add(pkg.name);
+      added.push(describe({ name: pkg.name, version: pkg.version, arch: 'source' }, `${directory}/${path.basename(pkg.dsc)}`));
+    }
+    const removed = prune(db, request.suite, request.config.archive.keep, touched, request.remove ?? []);
+    const expired = agePool(db, now, request.config.archive.graceHours);
+    await checkpoint('recorded');
+
+    const generation = await buildGeneration(request, db, key, keyring, previous, indicesFromDb(db, request.suite));
+    await goLive(request, db, previous, generation, expired);
+    log.info('published', { suite: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(generation.genDir) });
+    return outcome(request, generation, added, removed, expired);
+  });
+}
+
+export async function resignApt(request: ResignRequest): Promise<PublishOutcome> {
+  return withArchive(request, async (db, key, keyring, previous) => {
+    if (!previous) throw new UserError(`${request.archive.root}: suite ${request.suite} was never published; nothing to re-sign`);
+    const now = request.now?.() ?? new Date();
+    db.begin();
+    const expired = agePool(db, now, request.config.archive.graceHours);
+    const generation = await buildGeneration(request, db, key, keyring, previous, await readIndices(previous));
+    await goLive(request, db, previous, generation, expired);
+    log.info('re-signed', { suite: request.suite, root: request.archive.root, validUntil: outcome(request, generation, [], [], []).validUntil });
+    return outcome(request, generation, [], [], expired);
+  });
+}

@@ -1,0 +1,94 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResolvedConfig } from '../../../src/config/load.js';
+import { mainArchive } from '../../../src/publish/api.js';
+import { publishApt, resignApt } from '../../../src/publish/apt/publish.js';
+import type { ArchiveLocation } from '../../../src/publish/types.js';
+import { stopAgent, gnupgHome } from '../../../src/sign/gpg.js';
+import { createKey, KEYRING_GPG } from '../../../src/sign/key.js';
+import { verifyArchive } from '../../../src/verify/index.js';
+import { artifact, makeConfig, makeDeb, makeSource } from '../fixtures.js';
+import { makeAptClient, serveStatic } from './apt-client.js';
+
+let dir: string;
+let config: ResolvedConfig;
+let archive: ArchiveLocation;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-publish-'));
+  config = makeConfig(dir);
+  archive = mainArchive(config);
+  await createKey(config.stateDir, { name: 'freshet test', email: 'test@localhost', algorithm: 'ed25519', expire: '2y' });
+});
+
+afterAll(async () => {
+  await stopAgent(gnupgHome(config.stateDir));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const warnings = (text: string) => text.split('\n').filter((line) => /^(W|E|Err):/.test(line.trim()) || /warning/i.test(line));
+
+describe('publishing an APT suite', () => {
+  it('publishes binaries and sources that verify and that real apt installs without a warning', async () => {
+    const debs = path.join(dir, 'debs');
+    const hello = await makeDeb(debs, { name: 'hello-data', version: '1.0-1', arch: 'all' });
+    const bin = await makeDeb(debs, { name: 'hello-bin', version: '1.0-1', arch: 'amd64', depends: 'hello-data (>= 1.0)' });
+    const sources = await makeSource(path.join(dir, 'src'), 'hello-src', '1.0');
+    const outcome = await publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [hello, bin, ...sources], recipe: 'hello', targetId: 'debian-12' }] });
+    expect(outcome.added.map((p) => `${p.name}/${p.arch}`).sort()).toEqual(['hello-bin/amd64', 'hello-data/all', 'hello-src/source']);
+    expect(await verifyArchive(archive.root)).toEqual([]);
+
+    const release = readFileSync(path.join(archive.root, 'dists/bookworm/Release'), 'utf8');
+    expect(release).toMatch(/^Origin: freshet-test$/m);
+    expect(release).toMatch(/^Acquire-By-Hash: yes$/m);
+    expect(release).not.toMatch(/MD5Sum|SHA1/);
+    expect(existsSync(path.join(archive.root, 'pool/main/h/hello-bin/hello-bin_1.0-1_amd64.deb'))).toBe(true);
+
+    const server = await serveStatic(archive.root);
+    try {
+      const apt = makeAptClient(path.join(dir, 'apt'), { uri: server.url, suite: 'bookworm', keyring: path.join(archive.root, KEYRING_GPG) });
+      const update = await apt.aptGet(['update']);
+      expect(update.exitCode, update.tail).toBe(0);
+      expect(warnings(update.stdout + update.stderr)).toEqual([]);
+      expect(server.requests.some((url) => url.includes('/by-hash/SHA512/'))).toBe(true);
+      const install = await apt.aptGet(['install', '-y', 'hello-bin']);
+      expect(install.exitCode, install.stdout + install.stderr).toBe(0);
+      expect(warnings(install.stdout + install.stderr)).toEqual([]);
+      expect(readFileSync(path.join(apt.root, 'usr/share/doc/hello-data/README'), 'utf8')).toContain('hello-data 1.0-1');
+      const source = await apt.aptGet(['source', '--download-only', 'hello-src']);
+      expect(source.exitCode, source.stdout + source.stderr).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the newest `keep` versions in the index and the superseded pool files for the grace period', async () => {
+    const debs = path.join(dir, 'retention');
+    for (const version of ['1.1-1', '1.2-1']) {
+      await publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [await makeDeb(debs, { name: 'hello-data', version })] }] });
+    }
+    const packages = readFileSync(path.join(archive.root, 'dists/bookworm/main/binary-amd64/Packages'), 'utf8');
+    expect(packages.match(/^Package: hello-data$/gm)).toHaveLength(2);
+    expect(packages).not.toContain('hello-data_1.0-1_all.deb');
+    const old = path.join(archive.root, 'pool/main/h/hello-data/hello-data_1.0-1_all.deb');
+    expect(existsSync(old)).toBe(true);
+
+    const later = () => new Date(Date.now() + (config.archive.graceHours + 1) * 3_600_000);
+    // The first publish after the grace period marks nothing new; the file's clock started at 1.2-1.
+    const outcome = await publishApt({ config, archive, suite: 'bookworm', add: [], now: later });
+    expect(outcome.deletedFiles).toEqual(['pool/main/h/hello-data/hello-data_1.0-1_all.deb']);
+    expect(existsSync(old)).toBe(false);
+    expect(await verifyArchive(archive.root, undefined, later())).toEqual([]);
+  });
+
+  it('moves Date forward even when the clock goes back, and re-signing renews Valid-Until', async () => {
+    const dateOf = () => readFileSync(path.join(archive.root, 'dists/bookworm/Release'), 'utf8').match(/^Date: (.*)$/m)![1]!;
+    const before = Date.parse(dateOf().replace(' UTC', ' GMT'));
+    const past = () => new Date(Date.now() - 86_400_000);
+    const resigned = await resignApt({ config, archive, suite: 'bookworm', now: past });
+    expect(Date.parse(resigned.date.replace(' UTC', ' GMT'))).toBeGreaterThan(before);
+    expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+});

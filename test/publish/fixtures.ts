@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { resolveConfig, type ResolvedConfig } from '../../src/config/load.js';
+import { Config } from '../../src/config/schema.js';
+import { run } from '../../src/core/exec.js';
+import type { BuildArtifact } from '../../src/types.js';
+
+/** Tiny real packages and a throwaway config for publish tests and the bench. */
+export function artifact(file: string, kind: BuildArtifact['kind']): BuildArtifact {
+  const data = readFileSync(file);
+  return { file, kind, size: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+export interface DebSpec {
+  name: string;
+  version: string;
+  arch?: 'all' | 'amd64';
+  depends?: string;
+  /** Extra bytes in the payload, to make a same-named file with other content. */
+  payload?: string;
+}
+
+export async function makeDeb(dir: string, spec: DebSpec): Promise<BuildArtifact> {
+  const arch = spec.arch ?? 'all';
+  const tree = path.join(dir, `tree-${spec.name}-${spec.version}-${arch}`);
+  mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
+  mkdirSync(path.join(tree, 'usr/share/doc', spec.name), { recursive: true });
+  writeFileSync(path.join(tree, 'usr/share/doc', spec.name, 'README'), `${spec.name} ${spec.version}\n${spec.payload ?? ''}`);
+  const control = [
+    `Package: ${spec.name}`,
+    `Version: ${spec.version}`,
+    `Architecture: ${arch}`,
+    'Maintainer: freshet tests <tests@localhost>',
+    'Section: misc',
+    'Priority: optional',
+    ...(spec.depends ? [`Depends: ${spec.depends}`] : []),
+    `Description: test package ${spec.name}`,
+    ' A tiny package made by the publish tests.',
+    '',
+  ].join('\n');
+  writeFileSync(path.join(tree, 'DEBIAN/control'), control);
+  const out = path.join(dir, `${spec.name}_${spec.version}_${arch}.deb`);
+  await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, out], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+  return artifact(out, 'deb');
+}
+
+/** A native source package made with dpkg-source -b: the .dsc and its tarball. */
+export async function makeSource(dir: string, name: string, version: string): Promise<BuildArtifact[]> {
+  const tree = path.join(dir, `${name}-${version}`);
+  mkdirSync(path.join(tree, 'debian/source'), { recursive: true });
+  writeFileSync(path.join(tree, 'debian/source/format'), '3.0 (native)\n');
+  writeFileSync(
+    path.join(tree, 'debian/control'),
+    `Source: ${name}\nMaintainer: freshet tests <tests@localhost>\nSection: misc\nPriority: optional\nStandards-Version: 4.6.2\n\nPackage: ${name}\nArchitecture: all\nDescription: test package ${name}\n A tiny package.\n`,
+  );
+  writeFileSync(
+    path.join(tree, 'debian/changelog'),
+    `${name} (${version}) unstable; urgency=medium\n\n  * Test.\n\n -- freshet tests <tests@localhost>  Tue, 14 Nov 2023 22:13:20 +0000\n`,
+  );
+  writeFileSync(path.join(tree, 'debian/rules'), '#!/usr/bin/make -f\n%:\n\tdh $@\n', { mode: 0o755 });
+  await run('dpkg-source', ['-b', path.basename(tree)], { cwd: dir, env: { SOURCE_DATE_EPOCH: '1700000000' } });
+  return [artifact(path.join(dir, `${name}_${version}.dsc`), 'dsc'), artifact(path.join(dir, `${name}_${version}.tar.xz`), 'source-tar')];
+}
+
+/** A config file plus its resolved form, everything under `dir`. */
+export function makeConfig(dir: string, archiveInfo: Record<string, unknown> = {}): ResolvedConfig {
+  const raw = {
+    archive: 'archive',
+    state: 'state',
+    archiveInfo: { origin: 'freshet-test', label: 'freshet-test', validDays: 7, graceHours: 24, keep: 2, ...archiveInfo },
+    targets: [
+      { id: 'debian-12', family: 'deb', distro: 'debian', release: '12', codename: 'bookworm', image: { bootstrap: { mirror: 'http://deb.debian.org/debian' } } },
+      { id: 'debian-13', family: 'deb', distro: 'debian', release: '13', codename: 'trixie', image: { bootstrap: { mirror: 'http://deb.debian.org/debian' } } },
+    ],
+  };
+  const file = path.join(dir, 'freshet.config.yaml');
+  writeFileSync(file, JSON.stringify(raw, null, 2));
+  return resolveConfig(Config.parse(raw), file);
+}
+
+export function writeBuildResult(dir: string, name: string, targetId: string, artifacts: BuildArtifact[]): string {
+  const file = path.join(dir, `${name}.result.json`);
+  const now = new Date().toISOString();
+  writeFileSync(
+    file,
+    JSON.stringify({ jobId: name, recipe: name, targetId, packageVersion: '1', status: 'ok', artifacts, logFile: '', startedAt: now, finishedAt: now }),
+  );
+  return file;
+}
