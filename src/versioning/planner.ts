@@ -23,7 +23,7 @@ export interface VersionRequest {
   target: PlanTarget;
   /** 1 for the first build of this upstream version on this target, then 2, 3… */
   rebuild: number;
-  /** The version the target distribution itself ships: a Debian version or an RPM EVR. */
+  /** The version the target distribution itself ships: a Debian version (Debian, Ubuntu) or an RPM EVR (Fedora). */
   shipped?: string | undefined;
 }
 
@@ -82,17 +82,18 @@ function debianUpstream(target: PlanTarget, upstreamVersion: string): string {
   return normalized;
 }
 
+/** Fedora ships RPM EVRs; Debian and Ubuntu ship Debian versions, also to rpm-on-Debian targets. */
 function parseShipped(target: PlanTarget, shipped: string): { epoch: number; version: string } {
-  const valid = target.family === 'deb' ? deb.isValid(shipped) : rpm.isValid(shipped);
-  if (!valid) {
-    throw new UserError(`target ${target.id}: the shipped version ${JSON.stringify(shipped)} is not a valid ${target.family === 'deb' ? 'Debian version' : 'RPM EVR'}`);
+  const isRpm = target.distro === 'fedora';
+  if (!(isRpm ? rpm.isValid(shipped) : deb.isValid(shipped))) {
+    throw new UserError(`target ${target.id}: the shipped version ${JSON.stringify(shipped)} is not a valid ${isRpm ? 'RPM EVR' : 'Debian version'}`);
   }
-  if (target.family === 'deb') {
-    const { epoch, upstream } = deb.parse(shipped);
-    return { epoch, version: upstream };
+  if (isRpm) {
+    const { epoch, version } = rpm.parse(shipped);
+    return { epoch, version };
   }
-  const { epoch, version } = rpm.parse(shipped);
-  return { epoch, version };
+  const { epoch, upstream } = deb.parse(shipped);
+  return { epoch, version: upstream };
 }
 
 export function planVersion(request: VersionRequest): VersionPlan {

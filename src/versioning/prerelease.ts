@@ -1,7 +1,7 @@
 /**
  * Words upstreams use for versions that come before a release: `2.0rc1`, `2.0-beta.2`,
- * `1.0.dev0`. A marker must stand alone as a word (`1.0+devuan` and `2.0-preview` are not
- * matches of `dev` and `pre`), so letters may not touch it on either side.
+ * `1.0.dev0`. A marker must stand alone as a word, so letters may not touch it on either side:
+ * `1.0+devuan1` and `2.0+rcs` hold no marker.
  */
 export const prereleaseWord = /(?<![A-Za-z])(?:alpha|beta|rc|pre|preview|dev)(?![A-Za-z])/i;
 

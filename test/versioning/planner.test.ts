@@ -48,6 +48,13 @@ describe('planVersion', () => {
     expect(planVersion({ upstreamVersion: '2.12.3', target: debian12, rebuild: 1, shipped: '0:2.10-3' }).full).toBe('2.12.3-0~deb12+freshet1');
   });
 
+  it('reads what Debian ships as a Debian version on rpm-on-Debian targets', () => {
+    const plan = planVersion({ upstreamVersion: '2.12.3', target: debian12Rpm, rebuild: 1, shipped: '1:2.10-beta-3+deb12u1' });
+    expect(plan).toMatchObject({ full: '1:2.12.3-0.deb12.freshet1', shippedIsNewerOrSame: false });
+    expect(planVersion({ upstreamVersion: '2.12.3', target: debian12Rpm, rebuild: 1, shipped: '2.12.3-1~bpo12+1' }).shippedIsNewerOrSame).toBe(true);
+    expect(() => planVersion({ upstreamVersion: '2.12.3', target: debian12Rpm, rebuild: 1, shipped: '2.12.3_1' })).toThrow(/not a valid Debian version/);
+  });
+
   it.each([
     { target: debian12, shipped: '2.12.3-1', newerOrSame: true },
     { target: debian12, shipped: '1:2.12.3-1', newerOrSame: true },
