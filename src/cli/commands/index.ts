@@ -1,7 +1,11 @@
 import type { RegisterCommand } from '../context.js';
+import { registerGenerate } from './generate.js';
 import { registerImages } from './images.js';
+import { registerKey } from './key.js';
 import { registerLint } from './lint.js';
+import { registerPublish } from './publish.js';
 import { registerSchema } from './schema.js';
+import { registerVerify } from './verify.js';
 
 /** Every subcommand, in the order `freshet --help` lists them. */
-export const commands: RegisterCommand[] = [registerLint, registerSchema, registerImages];
+export const commands: RegisterCommand[] = [registerLint, registerSchema, registerImages, registerGenerate, registerPublish, registerKey, registerVerify];

@@ -29,7 +29,7 @@ export const CASES: GoldenCase[] = [
 ];
 
 export const FIXED_DATE = '2025-06-01T12:00:00Z';
-export const MAINTAINER = 'freshet <freshet@localhost>';
+export const MAINTAINER = 'Freshet Builder <builds@example.org>';
 
 export function renderInput(testCase: GoldenCase): RenderDebianInput {
   const loaded = loadRecipeFile(testCase.file);

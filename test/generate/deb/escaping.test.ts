@@ -29,7 +29,7 @@ describe('deb822 field injection', () => {
     input.recipe.description = 'A greeting.\nDepends: evil\n\nPackage: evil\nArchitecture: all';
     const control = file(input, 'debian/control');
     expect(fieldsOf(control)).toEqual([
-      ['Source', 'Section', 'Priority', 'Maintainer', 'Build-Depends', 'Standards-Version', 'Homepage', 'Rules-Requires-Root', 'Testsuite'],
+      ['Source', 'Section', 'Priority', 'Maintainer', 'Build-Depends', 'Standards-Version', 'Homepage', 'Rules-Requires-Root'],
       ['Package', 'Architecture', 'Depends', 'Description'],
     ]);
     expect(control).toContain('\n Depends: evil\n .\n Package: evil\n Architecture: all\n');
