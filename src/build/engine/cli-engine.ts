@@ -80,16 +80,21 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
     },
 
     async run(spec: RunSpec, control = {}) {
-      let result: RunResult;
+      // Killing the engine client leaves the container to a grace period: remove it at once instead.
+      const stop = () => void removeContainers([spec.name]);
+      control.signal?.addEventListener('abort', stop, { once: true });
+      const timer = spec.timeoutMs === undefined ? undefined : setTimeout(stop, spec.timeoutMs);
       try {
-        result = await call(runArguments(spec), { ...control, timeoutMs: spec.timeoutMs });
+        const result = await call(runArguments(spec), { ...control, timeoutMs: spec.timeoutMs });
+        if (result.timedOut || control.signal?.aborted) await removeContainers([spec.name]);
+        return result;
       } catch (error) {
-        // A killed or failed engine client may leave its container behind: remove it by name.
         await removeContainers([spec.name]);
         throw error;
+      } finally {
+        clearTimeout(timer);
+        control.signal?.removeEventListener('abort', stop);
       }
-      if (result.timedOut || control.signal?.aborted) await removeContainers([spec.name]);
-      return result;
     },
 
     async commit(container, ref, changes) {

@@ -1,0 +1,118 @@
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runDebBuild, readPhaseTimings } from '../../src/build/debian.js';
+import { podman } from '../../src/build/engine/podman/index.js';
+import { ensureDepsImage } from '../../src/build/images.js';
+import { RUN_LABEL } from '../../src/build/labels.js';
+import { findTarget, loadConfig } from '../../src/config/load.js';
+import type { BuildJob } from '../../src/types.js';
+import { HELLO_BUILD_DEPENDS, helloSourceDir } from './fixtures/hello-source.js';
+
+const config = loadConfig('freshet.config.yaml');
+const context = { engine: podman, stateDir: config.stateDir };
+const target = findTarget(config, 'debian-12');
+let image = '';
+
+function job(sourceDir: string, id: string): BuildJob {
+  return {
+    id,
+    recipe: 'hello',
+    target,
+    upstreamVersion: '2.10',
+    packageVersion: '2.10-3',
+    rebuild: 0,
+    tarballSha256: '31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b',
+    sourceDir,
+    outputDir: mkdtempSync(path.join(os.tmpdir(), `freshet-out-${id}-`)),
+  };
+}
+
+const limits = { memory: '4g', pids: 4096, timeoutMs: 20 * 60_000 };
+
+async function timedBuild(buildJob: BuildJob) {
+  const started = Date.now();
+  const result = await runDebBuild(buildJob, { engine: podman, image, limits });
+  const totalMs = Date.now() - started;
+  if (result.status === 'ok') {
+    const phases = readPhaseTimings(result.logFile);
+    console.log(`build ${buildJob.id}: ${totalMs} ms total, dpkg-buildpackage ${phases.buildMs} ms, lintian ${phases.lintMs} ms, outside ${totalMs - phases.buildMs - phases.lintMs} ms`);
+  }
+  return result;
+}
+
+beforeAll(async () => {
+  const first = await ensureDepsImage(target, HELLO_BUILD_DEPENDS, context);
+  const cached = await ensureDepsImage(target, [...HELLO_BUILD_DEPENDS].reverse(), context);
+  console.log(`deps layer: ${first.how} in ${first.durationMs} ms, then ${cached.how} in ${cached.durationMs} ms`);
+  expect(cached).toMatchObject({ how: 'cached', ref: first.ref });
+  image = first.ref;
+});
+
+describe('runDebBuild on debian-12', () => {
+  it('builds hello from source and collects its packages, sums, fields and lintian result', async () => {
+    const buildJob = job(await helloSourceDir(), 'hello-ok');
+    const result = await timedBuild(buildJob);
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('ok');
+    const names = result.artifacts.map((artifact) => path.basename(artifact.file));
+    expect(names).toEqual(
+      expect.arrayContaining(['hello_2.10-3.dsc', 'hello_2.10-3.debian.tar.xz', 'hello_2.10.orig.tar.gz', 'hello_2.10-3_amd64.deb', 'hello_2.10-3_amd64.changes', 'hello_2.10-3_amd64.buildinfo']),
+    );
+    const deb = result.artifacts.find((artifact) => artifact.kind === 'deb' && artifact.fields?.Package === 'hello');
+    expect(deb?.fields).toMatchObject({ Package: 'hello', Version: '2.10-3', Architecture: 'amd64' });
+    expect(deb?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(deb && readFileSync(deb.file).length).toBe(deb?.size);
+    expect(result.lint?.tool).toBe('lintian');
+    expect(readFileSync(result.logFile, 'utf8')).toMatch(/freshet: lintian exited with \d+/);
+    // Nothing but the collected artifacts and the log remain; the scratch copy is gone.
+    expect(readdirSync(buildJob.outputDir).sort()).toEqual([...names, 'build.log'].sort());
+
+    const repeat = await timedBuild(job(buildJob.sourceDir, 'hello-repeat'));
+    expect(repeat.status).toBe('ok');
+  });
+
+  it('reports a failing build with the log path and its last lines', async () => {
+    const sourceDir = await helloSourceDir();
+    appendFileSync(
+      path.join(sourceDir, 'hello-2.10/debian/rules'),
+      '\noverride_dh_auto_build:\n\techo "freshet test: deliberately broken build"\n\texit 3\n',
+    );
+    const buildJob = job(sourceDir, 'hello-broken');
+    const result = await timedBuild(buildJob);
+    expect(result.status).toBe('failed');
+    expect(result.artifacts).toEqual([]);
+    expect(result.error).toContain('build of hello 2.10-3 for debian-12 exited with');
+    expect(result.error).toContain(`full log: ${path.join(buildJob.outputDir, 'build.log')}`);
+    expect(result.error).toContain('freshet test: deliberately broken build');
+  });
+
+  it('rejects files a build leaves that are not packages of this source', async () => {
+    const sourceDir = await helloSourceDir();
+    appendFileSync(path.join(sourceDir, 'hello-2.10/debian/rules'), '\noverride_dh_auto_install:\n\tdh_auto_install\n\ttouch ../evil.sh\n\tln -s /etc/shadow ../hello_2.10-3.dsc.asc\n');
+    const buildJob = job(sourceDir, 'hello-smuggle');
+    const result = await timedBuild(buildJob);
+    expect(result.status).toBe('failed');
+    expect(result.error).toContain('unexpected file "evil.sh"');
+    expect(result.error).toContain('unexpected file "hello_2.10-3.dsc.asc"');
+    expect(existsSync(path.join(buildJob.outputDir, 'hello_2.10-3_amd64.deb'))).toBe(false);
+  });
+
+  it('stops and removes the build container when cancelled', async () => {
+    const buildJob = job(await helloSourceDir(), 'hello-cancel');
+    const controller = new AbortController();
+    const outcome = runDebBuild(buildJob, { engine: podman, image, limits, signal: controller.signal });
+    const ours = async () => (await podman.listContainers(RUN_LABEL)).filter((container) => container.labels[RUN_LABEL] === 'hello-cancel');
+    for (let tries = 0; tries < 100 && (await ours()).length === 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await ours()).toHaveLength(1);
+    controller.abort();
+    await expect(outcome).rejects.toMatchObject({ isCanceled: true });
+    expect(await ours()).toEqual([]);
+  });
+
+  it('leaves no labelled container behind', async () => {
+    const mine = (await podman.listContainers(RUN_LABEL)).filter((container) => container.name.startsWith('freshet-build-hello-'));
+    expect(mine).toEqual([]);
+  });
+});

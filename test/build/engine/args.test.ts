@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { buildArguments, importArguments, runArguments } from '../../../src/build/engine/args.js';
+import type { RunSpec } from '../../../src/build/engine/types.js';
+
+const spec: RunSpec = {
+  image: 'localhost/freshet/builder:debian-12',
+  command: ['sh', '-c', 'echo "$@"', 'sh', '--privileged', '--volume=/:/host', '-v', '/:/host'],
+  name: 'freshet-build-x',
+  network: 'none',
+  capabilities: 'none',
+  user: 'builder',
+  memory: '2g',
+  pids: 512,
+  env: { DEB_BUILD_OPTIONS: 'parallel=2' },
+  labels: { 'freshet.run': '--privileged' },
+  mounts: [{ source: '/srv/out/.work', target: '/build', readonly: false }],
+};
+
+describe('runArguments', () => {
+  it('puts the container command after the image, where the engine stops reading options', () => {
+    const args = runArguments(spec);
+    const imageAt = args.indexOf(spec.image);
+    expect(args.slice(imageAt + 1)).toEqual(spec.command);
+    expect(args.slice(0, imageAt).filter((arg) => /^(--privileged|--volume|-v$)/.test(arg))).toEqual([]);
+  });
+
+  it('writes every engine option as one --flag=value argument', () => {
+    const args = runArguments(spec);
+    const options = args.slice(1, args.indexOf(spec.image));
+    for (const option of options) expect(option).toMatch(/^--[a-z-]+(=|$)/);
+    expect(options).toContain('--label=freshet.run=--privileged');
+    expect(options).toEqual(
+      expect.arrayContaining(['--network=none', '--cap-drop=ALL', '--security-opt=no-new-privileges', '--memory=2g', '--memory-swap=2g', '--pids-limit=512', '--rm']),
+    );
+    expect(options).toContain('--mount=type=bind,source=/srv/out/.work,target=/build');
+  });
+
+  it('keeps default capabilities and the default network only when asked', () => {
+    const args = runArguments({ ...spec, capabilities: 'default', network: 'default', keep: true });
+    expect(args.some((arg) => arg.startsWith('--network') || arg.startsWith('--cap-drop'))).toBe(false);
+    expect(args).not.toContain('--rm');
+  });
+
+  it.each([
+    ['an image that looks like an option', { image: '--privileged' }],
+    ['a container name with a space', { name: 'a b' }],
+    ['a mount path with a comma', { mounts: [{ source: '/tmp/a,readonly=false', target: '/b', readonly: true }] }],
+    ['a relative mount path', { mounts: [{ source: 'tmp', target: '/b', readonly: true }] }],
+    ['an env name with =', { env: { 'A=B': 'x' } }],
+    ['an env value with a newline', { env: { A: 'x\ny' } }],
+    ['a bad memory size', { memory: '2g --privileged' }],
+    ['an empty command', { command: [] }],
+  ])('refuses %s', (_what, change) => {
+    expect(() => runArguments({ ...spec, ...change } as RunSpec)).toThrow();
+  });
+});
+
+describe('buildArguments and importArguments', () => {
+  it('passes build arguments and labels as single arguments before the context folder', () => {
+    const args = buildArguments({
+      contextDir: '/repo/containers/debian-12',
+      containerfile: '/repo/containers/debian-12/Containerfile',
+      tag: 'localhost/freshet/builder:debian-12',
+      buildArgs: { BASE: 'localhost/freshet/base:debian-12' },
+      labels: { 'freshet.containerfile.sha256': 'abc' },
+      network: 'default',
+    });
+    expect(args).toEqual([
+      'build',
+      '--tag=localhost/freshet/builder:debian-12',
+      '--file=/repo/containers/debian-12/Containerfile',
+      '--build-arg=BASE=localhost/freshet/base:debian-12',
+      '--label=freshet.containerfile.sha256=abc',
+      '/repo/containers/debian-12',
+    ]);
+  });
+
+  it('refuses import labels that would change the Containerfile instruction', () => {
+    expect(importArguments('/x.tar', 'localhost/freshet/base:debian-12', { 'freshet.target': 'debian-12' })).toContain(
+      '--change=LABEL freshet.target=debian-12',
+    );
+    expect(() => importArguments('/x.tar', 'localhost/freshet/base:x', { 'freshet.target': 'x\nUSER root' })).toThrow();
+    expect(() => importArguments('/x.tar', 'localhost/freshet/base:x', { 'freshet.target': 'a b' })).toThrow();
+  });
+});

@@ -1,0 +1,74 @@
+import { lookup } from 'node:dns/promises';
+import { describe, expect, it } from 'vitest';
+import { podman } from '../../../src/build/engine/podman/index.js';
+import { ensureBuilderImage } from '../../../src/build/images.js';
+import { cleanupStaleContainers, OWNER_LABEL, ownerLabels, RUN_LABEL } from '../../../src/build/labels.js';
+import { findTarget, loadConfig } from '../../../src/config/load.js';
+import type { RunSpec } from '../../../src/build/engine/types.js';
+
+const config = loadConfig('freshet.config.yaml');
+const context = { engine: podman, stateDir: config.stateDir };
+const builderImage = async () => (await ensureBuilderImage(findTarget(config, 'debian-12'), context)).ref;
+const unique = (name: string) => `freshet-test-${name}-${process.pid}-${Date.now()}`;
+
+async function spec(name: string, command: string[], extra: Partial<RunSpec> = {}): Promise<RunSpec> {
+  return { image: await builderImage(), command, name: unique(name), network: 'none', capabilities: 'none', labels: ownerLabels(name), ...extra };
+}
+
+describe('podman engine', () => {
+  it('keeps a build off the network, by name and by address', async () => {
+    const { address } = await lookup('deb.debian.org', { family: 4 });
+    const probe = `(exec 3<>/dev/tcp/${address}/80) && echo connected`;
+    const offline = await podman.run(await spec('offline', ['bash', '-c', `${probe}; getent hosts deb.debian.org || echo no-dns`]), {
+      allowFailure: true,
+    });
+    expect(offline.stdout).not.toContain('connected');
+    expect(offline.stdout).toContain('no-dns');
+    // The same probe with the default network connects: the probe itself works.
+    const online = await podman.run(await spec('online', ['bash', '-c', probe], { network: 'default' }));
+    expect(online.stdout).toContain('connected');
+  });
+
+  it('passes option-like values to the command, not to the engine', async () => {
+    const result = await podman.run(
+      await spec('args', ['sh', '-c', 'printf "%s\\n" "$@"; grep CapEff /proc/self/status; test -e /host && echo host-mounted || true', 'sh', '--privileged', '--volume=/:/host', '-v', '/:/host']),
+    );
+    expect(result.stdout).toBe('--privileged\n--volume=/:/host\n-v\n/:/host\nCapEff:\t0000000000000000\n');
+  });
+
+  it('stops and removes the container when the run is cancelled', async () => {
+    const controller = new AbortController();
+    const running = await spec('cancel', ['sleep', '600'], { labels: { ...ownerLabels('cancel'), 'freshet.test': 'cancel' } });
+    const outcome = podman.run(running, { signal: controller.signal });
+    for (let tries = 0; tries < 100; tries += 1) {
+      if ((await podman.listContainers('freshet.test')).some((c) => c.name === running.name)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await podman.listContainers('freshet.test')).map((c) => c.name)).toContain(running.name);
+    controller.abort();
+    await expect(outcome).rejects.toMatchObject({ isCanceled: true });
+    expect((await podman.listContainers('freshet.test')).map((c) => c.name)).not.toContain(running.name);
+  });
+
+  it('stops and removes the container when the run times out', async () => {
+    const running = await spec('timeout', ['sleep', '600'], { timeoutMs: 3_000 });
+    await expect(podman.run(running)).rejects.toMatchObject({ timedOut: true });
+    expect((await podman.listContainers(RUN_LABEL)).map((c) => c.name)).not.toContain(running.name);
+  });
+
+  it('removes containers left by a killed freshet and keeps its own', async () => {
+    const stale = await spec('stale', ['true'], { keep: true, labels: { [RUN_LABEL]: 'killed-run', [OWNER_LABEL]: '999999:gone' } });
+    const own = await spec('own', ['true'], { keep: true });
+    await podman.run(stale);
+    await podman.run(own);
+    try {
+      const removed = await cleanupStaleContainers(podman);
+      expect(removed).toContain(stale.name);
+      const left = (await podman.listContainers(RUN_LABEL)).map((c) => c.name);
+      expect(left).not.toContain(stale.name);
+      expect(left).toContain(own.name);
+    } finally {
+      await podman.removeContainers([own.name, stale.name]);
+    }
+  });
+});
