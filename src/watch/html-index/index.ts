@@ -19,18 +19,17 @@ export function extractLinks(html: string): string[] {
 }
 
 /**
- * A link freshet will follow from an index page: http(s) only, and neither a private or loopback
- * host nor a `../` climb out of the index's folder, unless the config allows that host.
+ * A link freshet will follow from an index page: http(s) only; on the page's host only inside the
+ * index's folder (no `../` climbs); elsewhere never a private or loopback host unless allowed.
  */
 export function acceptableLink(link: URL, page: URL, allowHosts: readonly string[]): boolean {
   if (link.protocol !== 'http:' && link.protocol !== 'https:') return false;
-  if (isAllowedHost(link, allowHosts)) return true;
-  if (isPrivateLiteral(link) || link.hostname === 'localhost') return false;
   if (link.host === page.host) {
     const folder = page.pathname.slice(0, page.pathname.lastIndexOf('/') + 1);
     return link.pathname.startsWith(folder);
   }
-  return true;
+  if (isAllowedHost(link, allowHosts)) return true;
+  return !isPrivateLiteral(link) && link.hostname !== 'localhost';
 }
 
 export const htmlIndex: UpstreamSource<HtmlIndexUpstream> = {
