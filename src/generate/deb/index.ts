@@ -1,7 +1,7 @@
-import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, UserError } from '../../core/errors.js';
-import { capture, run } from '../../core/exec.js';
+import { unpackArchive } from '../../fetch/unpack/index.js';
 import type { Target } from '../../types.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import { renderDebianFiles, type RenderedFile } from './render.js';
@@ -19,7 +19,7 @@ export interface GenerateDebianInput {
   packageVersion: string;
   /** The pristine upstream tarball. */
   tarball: string;
-  /** The tarball's single top folder, when known; otherwise found by listing the tarball. */
+  /** The tarball's top folder, when known; otherwise the single top folder found when unpacking (or none). */
   tarballTopDir?: string;
   maintainer: string;
   /** The changelog entry's date: fixed by the caller, never the current time in here. */
@@ -69,29 +69,23 @@ function placeOrig(tarball: string, destination: string): void {
   }
 }
 
-/** The tarball's top folder: every entry must sit under the same one. */
-async function findTopDir(tarball: string): Promise<string> {
-  const listing = await capture('tar', ['-tf', tarball]);
-  const tops = new Set(
-    listing
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => line.replace(/^\.\//, '').split('/')[0]!),
-  );
-  tops.delete('');
-  if (tops.size !== 1) throw new UserError(`${path.basename(tarball)}: expected one top folder, found ${tops.size}`);
-  return [...tops][0]!;
-}
-
 /**
- * TODO(fetch): use the safe unpacker from src/fetch/unpack once it lands (link escapes, size,
- * entry count and depth caps). Until then GNU tar, which refuses `..` members and absolute paths,
- * unpacks with owner and permissions from the archive ignored.
+ * Unpack with the safe unpacker (path and link escapes, size, entry-count and depth limits) into
+ * a staging folder beside the tree, then move the upstream top folder into place.
  */
-async function unpack(tarball: string, topDir: string, into: string): Promise<void> {
-  if (topDir.includes('/') || topDir === '..' || topDir === '.') throw new UserError(`tarball top folder "${topDir}" is not a folder name`);
-  mkdirSync(into, { recursive: true });
-  await run('tar', ['-xf', tarball, '-C', into, '--strip-components=1', '--no-same-owner', '--no-same-permissions']);
+async function unpackUpstream(tarball: string, topDir: string | undefined, sourceDir: string): Promise<void> {
+  const staging = path.join(path.dirname(sourceDir), `.${path.basename(sourceDir)}.upstream`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const unpacked = await unpackArchive(tarball, staging);
+    const top = topDir ?? unpacked.topDir;
+    if (top !== undefined && (top.includes('/') || !existsSync(path.join(staging, top)))) {
+      throw new UserError(`${path.basename(tarball)}: no top folder "${top}" in the tarball`);
+    }
+    renameSync(top === undefined ? staging : path.join(staging, top), sourceDir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 function writeRendered(sourceDir: string, files: readonly RenderedFile[]): void {
@@ -114,7 +108,7 @@ export async function generateDebianSource(input: GenerateDebianInput): Promise<
   mkdirSync(input.outDir, { recursive: true });
   placeOrig(input.tarball, path.join(input.outDir, origName));
   rmSync(sourceDir, { recursive: true, force: true });
-  await unpack(input.tarball, input.tarballTopDir ?? (await findTopDir(input.tarball)), sourceDir);
+  await unpackUpstream(input.tarball, input.tarballTopDir, sourceDir);
   // 3.0 (quilt) replaces any debian/ shipped upstream; start from none so no stale file survives.
   rmSync(path.join(sourceDir, 'debian'), { recursive: true, force: true });
   writeRendered(sourceDir, rendered);
