@@ -62,3 +62,35 @@ describe('renderDebianFiles determinism', () => {
     );
   });
 });
+
+describe('debian/changelog history', () => {
+  it('puts the new entry above the earlier ones, separated by one empty line', () => {
+    const input = renderInput(CASES[0]!);
+    input.changelog = [
+      {
+        version: '2.12.2-0~deb12+freshet1',
+        distribution: 'bookworm',
+        changes: ['Upstream release 2.12.2, packaged by freshet for debian-12.'],
+        maintainer: 'Freshet Builder <builds@example.org>',
+        date: 'Mon, 05 May 2025 08:00:00 +0000',
+      },
+    ];
+    const changelog = renderDebianFiles(input).find((file) => file.path === 'debian/changelog')!.content.toString('utf8');
+    expect(changelog).toBe(
+      [
+        'hello (2.12.3-0~deb12+freshet1) bookworm; urgency=medium',
+        '',
+        '  * Upstream release 2.12.3, packaged by freshet for debian-12.',
+        '',
+        ' -- Freshet Builder <builds@example.org>  Sun, 01 Jun 2025 12:00:00 +0000',
+        '',
+        'hello (2.12.2-0~deb12+freshet1) bookworm; urgency=medium',
+        '',
+        '  * Upstream release 2.12.2, packaged by freshet for debian-12.',
+        '',
+        ' -- Freshet Builder <builds@example.org>  Mon, 05 May 2025 08:00:00 +0000',
+        '',
+      ].join('\n'),
+    );
+  });
+});
