@@ -163,3 +163,43 @@ export async function succeeds(file: string, args: readonly string[], options: R
   const { exitCode } = await run(file, args, { ...options, allowFailure: true });
   return exitCode === 0;
 }
+
+/** A process whose stdout is read as a stream (decompressors feeding the unpacker). */
+export interface StreamedProcess {
+  stdout: NodeJS.ReadableStream;
+  /** Settles when the process ends; rejects with a CommandError unless it was stopped by `stop()`. */
+  done: Promise<void>;
+  stop(): void;
+}
+
+export function runStreaming(file: string, args: readonly string[], options: { inputFile: string; timeoutMs?: number }): StreamedProcess {
+  assertArguments(file, args);
+  const command = describeCommand(file, args);
+  let stopped = false;
+  const subprocess = execa(file, [...args], {
+    inputFile: options.inputFile,
+    timeout: options.timeoutMs,
+    buffer: { stdout: false, stderr: true },
+    reject: false,
+    forceKillAfterDelay: 5_000,
+  });
+  const done = subprocess.then((result) => {
+    if (stopped || !result.failed) return;
+    throw new CommandError({
+      command,
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      isCanceled: result.isCanceled,
+      tail: redact(lastLines(String(result.stderr ?? ''))),
+      logFile: undefined,
+    });
+  });
+  return {
+    stdout: subprocess.stdout!,
+    done,
+    stop: () => {
+      stopped = true;
+      subprocess.kill();
+    },
+  };
+}
