@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { xz } from '@napi-rs/lzma';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { testContext } from './context.js';
 const sources = readFileSync(new URL('fixtures/Sources', import.meta.url));
 const updates = readFileSync(new URL('fixtures/Sources-updates', import.meta.url));
 let server: Loopback | undefined;
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 afterEach(async () => {
   await server?.close();
@@ -25,6 +27,11 @@ async function mirror(): Promise<Loopback> {
     if (req.url === '/debian/dists/bookworm/main/source/Sources.xz') return res.writeHead(200, { etag }).end(bookworm);
     if (req.url === '/debian/dists/bookworm-updates/main/source/Sources.xz') return res.writeHead(200).end(bookwormUpdates);
     if (req.url === '/debian/dists/broken/main/source/Sources.xz') return res.writeHead(200).end(bookworm.subarray(0, 100));
+    if (req.url === '/debian/dists/sid/InRelease') {
+      return res.end(`Origin: Debian\nSuite: unstable\nSHA256:\n ${sha256(bookworm)} ${bookworm.length} main/source/Sources.xz\n ${'0'.repeat(64)} 10 contrib/source/Sources.xz\n`);
+    }
+    if (req.url === '/debian/dists/sid/main/source/Sources.xz') return res.end(bookworm);
+    if (req.url === '/debian/dists/sid/contrib/source/Sources.xz') return res.end(bookworm);
     if (req.url === '/debian/dists/html/main/source/Sources.xz') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
     return res.writeHead(404).end();
   });
@@ -64,7 +71,20 @@ describe('debian', () => {
     // A new run (fresh memo) with the same cache: the index is answered by a 304.
     const next = { ...ctx, memo: new Map() };
     expect(await shippedVersion(url, ['bookworm'], 'hello', next)).toBe('2.10-3');
-    expect(server!.requests.slice(downloads).map((r) => r.headers['if-none-match'])).toEqual(['"sources-1"']);
+    const indexRequests = server!.requests.slice(downloads).filter((r) => r.url!.endsWith('Sources.xz'));
+    expect(indexRequests.map((r) => r.headers['if-none-match'])).toEqual(['"sources-1"']);
+  });
+
+  it('reuses the stored index while InRelease lists the same sha256, and checks downloads against it', async () => {
+    await mirror();
+    const ctx = testContext([server!], 'targets');
+    const url = `${server!.url}/debian`;
+    expect(await shippedVersion(url, ['sid'], 'hello', ctx)).toBe('2.10-3');
+    expect(await shippedVersion(url, ['sid'], 'hello', { ...ctx, memo: new Map() })).toBe('2.10-3');
+    expect(server!.requests.filter((r) => r.url === '/debian/dists/sid/main/source/Sources.xz')).toHaveLength(1);
+    await expect(debian.getReleases({ kind: 'debian', package: 'hello', suite: 'sid', component: 'contrib', mirror: url }, ctx)).rejects.toThrow(
+      /does not match the sha256 listed in InRelease/,
+    );
   });
 
   it('throws on a truncated xz file or an HTML page', async () => {

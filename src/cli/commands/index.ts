@@ -6,6 +6,7 @@ import { registerLint } from './lint.js';
 import { registerPublish } from './publish.js';
 import { registerSchema } from './schema.js';
 import { registerVerify } from './verify.js';
+import { registerWatch } from './watch.js';
 
 /** Every subcommand, in the order `freshet --help` lists them. */
-export const commands: RegisterCommand[] = [registerLint, registerSchema, registerImages, registerGenerate, registerPublish, registerKey, registerVerify];
+export const commands: RegisterCommand[] = [registerLint, registerSchema, registerWatch, registerImages, registerGenerate, registerPublish, registerKey, registerVerify];

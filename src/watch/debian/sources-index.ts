@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { xz } from '@napi-rs/lzma';
 import { UpstreamError } from '../../core/errors.js';
+import { fetchCached } from '../fetch-json.js';
 import type { WatchContext } from '../types.js';
 
 /**
  * A suite's Sources index, reduced to what watch needs: per source package its versions, folder
- * and orig tarball. The stored copy for conditional requests is this reduced form (a few MB
- * rather than the 40+ MB of deb822), keyed by the index URL plus `#reduced`.
+ * and orig tarball. The stored copy is this reduced form (a few MB rather than the 40+ MB of
+ * deb822), keyed by the index URL plus `#reduced`.
  */
 export interface SourceEntry {
   version: string;
@@ -88,17 +90,38 @@ export function sourcesUrl(mirror: string, suite: string, component: string): st
   return `${mirror.replace(/\/$/, '')}/dists/${suite}/${component}/source/Sources.xz`;
 }
 
-async function loadIndex(ctx: WatchContext, url: string, upstream: string): Promise<SourcesIndex | null> {
+/** The sha256 InRelease lists for a file of the suite, or undefined when there is no InRelease. */
+async function listedSha256(ctx: WatchContext, mirror: string, suite: string, file: string, upstream: string): Promise<string | undefined> {
+  const inRelease = await fetchCached(ctx, `${mirror.replace(/\/$/, '')}/dists/${suite}/InRelease`, { upstream });
+  if (!inRelease) return undefined;
+  const text = inRelease.body.toString('utf8');
+  const section = text.slice(text.indexOf('\nSHA256:'));
+  const line = section.split('\n').find((candidate) => candidate.trim().split(/\s+/)[2] === file);
+  return line?.trim().split(/\s+/)[0];
+}
+
+/**
+ * Debian's mirrors send no validators, so a run first reads the suite's InRelease (~200 kB) and
+ * reuses the stored index when its listed sha256 is unchanged; the download is checked against it.
+ * (The signature is not verified here: this only tells what a distribution ships.) Without an
+ * InRelease, plain conditional requests are used.
+ */
+async function loadIndex(ctx: WatchContext, mirror: string, suite: string, component: string, upstream: string): Promise<SourcesIndex | null> {
+  const url = sourcesUrl(mirror, suite, component);
   const reducedKey = `${url}#reduced`;
   const cached = ctx.cache.get(reducedKey);
-  const response = await ctx.http
-    .get({ url, upstream, etag: cached?.etag, lastModified: cached?.lastModified })
-    .catch((error: unknown) => {
-      if (error instanceof UpstreamError && error.status === 404) return null;
-      throw error;
-    });
+  const listed = await listedSha256(ctx, mirror, suite, `${component}/source/Sources.xz`, upstream);
+  if (listed && cached?.etag === `sha256:${listed}`) return deserialize(cached.body);
+  const validators = listed ? {} : { etag: cached?.etag, lastModified: cached?.lastModified };
+  const response = await ctx.http.get({ url, upstream, ...validators }).catch((error: unknown) => {
+    if (error instanceof UpstreamError && error.status === 404) return null;
+    throw error;
+  });
   if (!response) return null;
   if (response.notModified && cached) return deserialize(cached.body);
+  if (listed && createHash('sha256').update(response.body).digest('hex') !== listed) {
+    throw new UpstreamError(upstream, `${url}: does not match the sha256 listed in InRelease (mirror mid-update?)`);
+  }
   let text: string;
   try {
     text = (await xz.decompress(response.body)).toString('utf8');
@@ -107,8 +130,8 @@ async function loadIndex(ctx: WatchContext, url: string, upstream: string): Prom
   }
   const index = parseSources(text);
   if (index.size === 0) throw new UpstreamError(upstream, `${url}: no source packages in the index`);
-  const etag = response.headers.etag;
-  const lastModified = response.headers['last-modified'];
+  const etag = listed ? `sha256:${listed}` : response.headers.etag;
+  const lastModified = listed ? undefined : response.headers['last-modified'];
   if (etag || lastModified) ctx.cache.set(reducedKey, { etag, lastModified, body: serialize(index) });
   return index;
 }
@@ -118,7 +141,7 @@ export function sourcesIndex(ctx: WatchContext, mirror: string, suite: string, c
   const url = sourcesUrl(mirror, suite, component);
   let pending = ctx.memo.get(url) as Promise<SourcesIndex | null> | undefined;
   if (!pending) {
-    pending = loadIndex(ctx, url, `Sources index ${suite}/${component}`);
+    pending = loadIndex(ctx, mirror, suite, component, `Sources index ${suite}/${component}`);
     ctx.memo.set(url, pending);
   }
   return pending;
