@@ -72,10 +72,13 @@ beforeAll(async () => {
     const urlPath = new URL(request.url ?? '/', 'http://x').pathname;
     hits.set(urlPath, (hits.get(urlPath) ?? 0) + 1);
     const served = files.get(urlPath);
-    if (!served) return response.writeHead(404).end();
+    if (!served) {
+      response.writeHead(404).end();
+      return;
+    }
     response.writeHead(200, { 'content-length': served.body.length });
-    if (served.cutAt === undefined) return response.end(served.body);
-    response.write(served.body.subarray(0, served.cutAt), () => response.socket?.destroy());
+    if (served.cutAt === undefined) response.end(served.body);
+    else response.write(served.body.subarray(0, served.cutAt), () => response.socket?.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
