@@ -75,8 +75,9 @@ function deb822Text(...args: unknown[]): string {
   }
   const continuation = rest.map((line) => {
     const trimmed = line.trimEnd();
-    // A lone "." is deb822's empty line; a line that is already "." would be read as one too.
-    return trimmed === '' || trimmed.trim() === '.' ? ' .' : ` ${trimmed}`;
+    // " ." is deb822's empty line and other " .x" lines are reserved: indent those one more.
+    if (trimmed === '' || trimmed === '.') return ' .';
+    return trimmed.startsWith('.') ? `  ${trimmed}` : ` ${trimmed}`;
   });
   return [first, ...continuation].join('\n');
 }

@@ -26,6 +26,9 @@ describe('deb822Text', () => {
   it('reads a lone "." as the empty-line marker it is', () => {
     expect(call('deb822Text', 'synopsis', 'a\n.\nb')).toBe('synopsis\n a\n .\n b');
   });
+  it('indents a line starting with "." once more, as " .x" lines are reserved', () => {
+    expect(call('deb822Text', 'synopsis', '.hidden\n. dot')).toBe('synopsis\n  .hidden\n  . dot');
+  });
   it('refuses a newline in the synopsis', () => {
     expect(() => call('deb822Text', 'one\nPackage: evil', 'body')).toThrow(/must be one line/);
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors.js';
+import { packageName } from '../../recipe/fields.js';
 import { createTemplateEngine, type TemplateEngine } from '../handlebars.js';
 import { plainData } from '../plain-data.js';
 import { debianView, type DebianViewInput } from './view.js';
@@ -15,6 +16,17 @@ export interface RenderedFile {
 export interface RenderDebianInput extends DebianViewInput {
   /** The recipe's folder of patches and keys (recipes/<name>/). */
   recipeFilesDir: string;
+}
+
+/** Names become file names (`debian/<package>.install`, `<source>_<version>.dsc`): check them here too. */
+function checkNames(input: RenderDebianInput): void {
+  const named: Array<[string, string]> = [
+    ['name', input.recipe.name],
+    ...input.recipe.packages.map((pkg, index): [string, string] => [`packages[${index}].name`, pkg.name]),
+  ];
+  for (const [field, value] of named) {
+    if (!packageName.safeParse(value).success) throw new ConfigError(`${input.recipe.name}: ${field}: "${value}" is not a Debian package name`);
+  }
 }
 
 let defaultEngine: TemplateEngine | undefined;
@@ -35,6 +47,7 @@ function readRecipeFile(filesDir: string, relative: string, field: string): Buff
  * the same input gives the same bytes whatever the folder, time zone or locale.
  */
 export function renderDebianFiles(input: RenderDebianInput, engine: TemplateEngine = (defaultEngine ??= createTemplateEngine())): RenderedFile[] {
+  checkNames(input);
   // The recipe is checked whole, so no prototype key hides in a part the view does not copy.
   const recipe = plainData(input.recipe, input.recipe.name);
   const view = plainData(debianView({ ...input, recipe }), recipe.name);

@@ -87,6 +87,19 @@ describe('make and shell injection in debian/rules', () => {
   });
 });
 
+describe('names that become file names', () => {
+  it.each([['../../etc/evil'], ['Hello'], ['a/b']])('refuses package name %j', (name) => {
+    const input = hello();
+    input.recipe.packages[0]!.name = name;
+    expect(() => renderDebianFiles(input)).toThrow(/packages\[0\]\.name: .* is not a Debian package name/);
+  });
+  it('refuses a patch path that leaves the recipe folder', () => {
+    const input = hello();
+    input.recipe.patches = ['../../../etc/passwd'];
+    expect(() => renderDebianFiles(input)).toThrow(/patches\[0\]: .* must be a relative path inside the recipe folder/);
+  });
+});
+
 describe('prototype keys in recipe data', () => {
   it('refuses __proto__ smuggled in through parsed JSON, and Object.prototype stays clean', () => {
     const input = hello();
