@@ -33,3 +33,17 @@ describe('plugin examples', () => {
     expect((parsed.data as { kind: string }).kind).toBe(folder);
   });
 });
+
+describe('docs/upstreams.md', () => {
+  it.each(folders)('documents %s and every field of its schema', async (folder) => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/upstreams.md', import.meta.url), 'utf8');
+    const start = doc.indexOf(`\n## \`${folder}\`\n`);
+    expect(start).toBeGreaterThan(-1);
+    const end = doc.indexOf('\n## ', start + 1);
+    const section = doc.slice(start, end === -1 ? undefined : end);
+    const common = doc.slice(doc.indexOf('## Fields every kind accepts'), doc.indexOf('\n## `'));
+    const shape = (sources[folder as keyof typeof sources].schema as unknown as { shape: Record<string, unknown> }).shape;
+    for (const field of Object.keys(shape)) expect(section.includes(`\`${field}\``) || common.includes(`\`${field}\``), field).toBe(true);
+  });
+});
