@@ -15,11 +15,11 @@ const context = { engine: podman, stateDir: config.stateDir };
 const target = findTarget(config, 'debian-12');
 let image = '';
 
-function job(sourceDir: string, id: string): BuildJob {
+function job(sourceDir: string, id: string, buildTarget = target): BuildJob {
   return {
     id,
     recipe: 'hello',
-    target,
+    target: buildTarget,
     upstreamVersion: '2.10',
     packageVersion: '2.10-3',
     rebuild: 0,
@@ -31,9 +31,9 @@ function job(sourceDir: string, id: string): BuildJob {
 
 const limits = { memory: '4g', pids: 4096, timeoutMs: 20 * 60_000 };
 
-async function timedBuild(buildJob: BuildJob) {
+async function timedBuild(buildJob: BuildJob, buildImage = image) {
   const started = Date.now();
-  const result = await runDebBuild(buildJob, { engine: podman, image, limits });
+  const result = await runDebBuild(buildJob, { engine: podman, image: buildImage, limits });
   const totalMs = Date.now() - started;
   if (result.status === 'ok') {
     const phases = readPhaseTimings(result.logFile);
@@ -114,5 +114,17 @@ describe('runDebBuild on debian-12', () => {
   it('leaves no labelled container behind', async () => {
     const mine = (await podman.listContainers(RUN_LABEL)).filter((container) => container.name.startsWith('freshet-build-hello-'));
     expect(mine).toEqual([]);
+  });
+});
+
+describe('runDebBuild on debian-13', () => {
+  it('builds hello in the trixie image', async () => {
+    const trixie = findTarget(config, 'debian-13');
+    const deps = await ensureDepsImage(trixie, HELLO_BUILD_DEPENDS, context);
+    const result = await timedBuild(job(await helloSourceDir(), 'hello-trixie', trixie), deps.ref);
+    expect(result.error).toBeUndefined();
+    const deb = result.artifacts.find((artifact) => artifact.kind === 'deb' && artifact.fields?.Package === 'hello');
+    expect(deb?.fields).toMatchObject({ Version: '2.10-3', Architecture: 'amd64' });
+    expect(result.lint?.tool).toBe('lintian');
   });
 });

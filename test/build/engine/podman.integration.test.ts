@@ -36,6 +36,30 @@ describe('podman engine', () => {
     expect(result.stdout).toBe('--privileged\n--volume=/:/host\n-v\n/:/host\nCapEff:\t0000000000000000\n');
   });
 
+  it('gives the container none of freshet\'s environment and no engine socket', async () => {
+    process.env.FRESHET_TEST_TOKEN = 'secret-token-value';
+    try {
+      const result = await podman.run(
+        await spec('secrets', ['sh', '-c', 'env; ls /run/podman/podman.sock /var/run/docker.sock /run/docker.sock 2>&1 || true']),
+      );
+      expect(result.stdout).not.toContain('secret-token-value');
+      expect(result.stdout).not.toMatch(/^\/(var\/)?run\/(podman\/podman|docker)\.sock$/m);
+      expect(result.stdout).toMatch(/No such file or directory/);
+    } finally {
+      delete process.env.FRESHET_TEST_TOKEN;
+    }
+  });
+
+  it('holds a fork bomb to the process limit', async () => {
+    const result = await podman.run(
+      await spec('pids', ['sh', '-c', 'i=0; while [ $i -lt 300 ]; do sleep 30 & i=$((i+1)); done; echo "started $i"'], { pids: 64, timeoutMs: 60_000 }),
+      { allowFailure: true },
+    );
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('Cannot fork');
+    expect(result.stdout).not.toContain('started 300');
+  });
+
   it('stops and removes the container when the run is cancelled', async () => {
     const controller = new AbortController();
     const running = await spec('cancel', ['sleep', '600'], { labels: { ...ownerLabels('cancel'), 'freshet.test': 'cancel' } });
