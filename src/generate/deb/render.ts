@@ -73,7 +73,7 @@ export function renderDebianFiles(input: RenderDebianInput, engine: TemplateEngi
     }
   }
   const signature = recipe.upstream.signature;
-  if (signature && view.watch.signatureMangle) {
+  if (signature && view.watch.signed) {
     const key = readRecipeFile(recipeFilesDir, signature.key, 'upstream.signature.key');
     files.push({ path: 'debian/upstream/signing-key.asc', content: key, mode: 0o644 });
   }

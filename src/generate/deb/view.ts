@@ -147,10 +147,6 @@ export function debianView(input: DebianViewInput) {
     maintainer: input.maintainer,
     date,
   };
-  const upstream = recipe.upstream;
-  const watchLine =
-    upstream.kind === 'html-index' && !/\s/.test(upstream.pattern) ? `${upstream.url} ${upstream.pattern}` : undefined;
-  const signature = upstream.signature;
   return {
     source: recipe.name,
     maintainer: input.maintainer,
@@ -181,16 +177,32 @@ export function debianView(input: DebianViewInput) {
       steps: { build: build.steps?.build ?? [], install: build.steps?.install ?? [] },
       installDir,
     },
-    watch: {
-      kind: upstream.kind,
-      line: watchLine,
-      signatureMangle: signature && watchLine ? signatureMangle(signature.url) : undefined,
-    },
+    watch: watchView(recipe.upstream),
     tests: (recipe.gate?.smoke ?? []).map((command) => ({ command })),
   };
 }
 
 export type DebianView = ReturnType<typeof debianView>;
+
+/**
+ * debian/watch (uscan version 4) for the upstream kinds uscan can follow without freshet's help;
+ * others get a comment.
+ */
+function watchView(upstream: ResolvedRecipe['upstream']) {
+  let line: string | undefined;
+  const options: string[] = [];
+  if (upstream.kind === 'html-index' && !/\s/.test(upstream.pattern)) line = `${upstream.url} ${upstream.pattern}`;
+  if (upstream.kind === 'github' && !upstream.asset && !upstream.api) {
+    options.push(String.raw`filenamemangle=s%(?:.*?)?v?(\d[\d.]*)\.tar\.gz%@PACKAGE@-$1.tar.gz%`);
+    line = String.raw`https://github.com/${upstream.repo}/tags (?:.*?/)?v?(\d[\d.]*)\.tar\.gz`;
+  }
+  if (upstream.kind === 'pypi' && !upstream.index) {
+    line = String.raw`https://pypi.debian.net/${upstream.project}/${upstream.project}-(.+)\.(?:zip|tgz|tbz|txz|(?:tar\.(?:gz|bz2|xz)))`;
+  }
+  const mangle = line && upstream.signature ? signatureMangle(upstream.signature.url) : undefined;
+  if (mangle) options.push(`pgpsigurlmangle=${mangle}`);
+  return { kind: upstream.kind, line, options, signed: mangle !== undefined };
+}
 
 /** uscan's pgpsigurlmangle for the common `{url}.sig` / `{url}.asc` layouts. */
 function signatureMangle(template: string): string | undefined {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderDebianFiles } from '../../../src/generate/deb/render.js';
-import { CASES, GOLDEN, renderInput } from './cases.js';
+import { CASES, FIXTURES, GOLDEN, renderInput } from './cases.js';
 
 /** Golden files: rewrite deliberately with UPDATE_GOLDEN=1 and review the diff. */
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -92,5 +92,25 @@ describe('debian/changelog history', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('debian/watch', () => {
+  const watchOf = (files: ReturnType<typeof renderDebianFiles>) => files.find((file) => file.path === 'debian/watch')!.content.toString('utf8');
+
+  it('checks {url}.sig signatures and ships the recipe key as debian/upstream/signing-key.asc', () => {
+    const input = renderInput(CASES[0]!);
+    input.recipeFilesDir = FIXTURES;
+    input.recipe.upstream = { ...input.recipe.upstream, signature: { url: '{url}.sig', key: 'keys/upstream.asc' } };
+    const files = renderDebianFiles(input);
+    expect(watchOf(files)).toBe('version=4\nopts="pgpsigurlmangle=s/$/.sig/" \\\nhttps://ftp.gnu.org/gnu/hello/ hello-(\\d[\\d.]*)\\.tar\\.gz\n');
+    const key = files.find((file) => file.path === 'debian/upstream/signing-key.asc')!;
+    expect(key.content.equals(readFileSync(path.join(FIXTURES, 'keys/upstream.asc')))).toBe(true);
+  });
+
+  it('leaves a comment for upstream kinds uscan cannot follow', () => {
+    const input = renderInput(CASES[0]!);
+    input.recipe.upstream = { kind: 'npm', package: 'left-pad' } as typeof input.recipe.upstream;
+    expect(watchOf(renderDebianFiles(input))).toBe("version=4\n# freshet watches this project's npm upstream itself; uscan has no rule here.\n");
   });
 });
