@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -118,13 +118,18 @@ describe('runDebBuild on debian-12', () => {
 });
 
 describe('runDebBuild on debian-13', () => {
-  it('builds hello in the trixie image', async () => {
+  it('builds hello in the trixie image and records what lintian finds', async () => {
     const trixie = findTarget(config, 'debian-13');
     const deps = await ensureDepsImage(trixie, HELLO_BUILD_DEPENDS, context);
-    const result = await timedBuild(job(await helloSourceDir(), 'hello-trixie', trixie), deps.ref);
+    const sourceDir = await helloSourceDir();
+    // An ancient Standards-Version is a lintian warning, so the report has something to count.
+    const control = path.join(sourceDir, 'hello-2.10/debian/control');
+    writeFileSync(control, readFileSync(control, 'utf8').replace(/^Standards-Version: .*$/m, 'Standards-Version: 3.9.8'));
+    const result = await timedBuild(job(sourceDir, 'hello-trixie', trixie), deps.ref);
     expect(result.error).toBeUndefined();
     const deb = result.artifacts.find((artifact) => artifact.kind === 'deb' && artifact.fields?.Package === 'hello');
     expect(deb?.fields).toMatchObject({ Version: '2.10-3', Architecture: 'amd64' });
-    expect(result.lint?.tool).toBe('lintian');
+    expect(result.lint?.tags).toContain('ancient-standards-version');
+    expect(result.lint?.warnings).toBeGreaterThan(0);
   });
 });
