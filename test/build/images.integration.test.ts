@@ -31,7 +31,7 @@ describe.each(['debian-12', 'debian-13'])('images for %s', (targetId) => {
     expect(again).toMatchObject({ how: 'cached', id: builder.id });
     const tools = await podman.run({
       image: builder.ref,
-      command: ['sh', '-c', 'id -un; command -v dpkg-buildpackage lintian fakeroot dh gcc'],
+      command: ['sh', '-c', 'id -un; for tool in dpkg-buildpackage lintian fakeroot dh gcc; do command -v $tool; done'],
       name: `freshet-test-tools-${targetId}`,
       network: 'none',
       capabilities: 'none',

@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bootstrapBase, checkBuildDepends, depsKey, imageRef } from '../../src/build/images.js';
+import { bootstrapBase, checkBuildDepends, depsKey, ensureBuilderImage, ensureDepsImage, imageRef, LABEL, sha256 } from '../../src/build/images.js';
+import { containerfileFor } from '../../src/build/paths.js';
 import type { ResolvedTarget } from '../../src/config/load.js';
-import type { ContainerEngine } from '../../src/build/engine/types.js';
+import type { BuildSpec, ContainerEngine, ImageInfo, RunSpec } from '../../src/build/engine/types.js';
 
 describe('deps image key', () => {
   it('does not depend on the order or repetition of build dependencies', () => {
@@ -36,5 +40,74 @@ describe('bootstrapBase', () => {
       message: expect.stringMatching(/uses the registry image docker.io\/library\/ubuntu:24.04/),
       hint: 'pull it instead: podman pull docker.io/library/ubuntu:24.04',
     });
+  });
+});
+
+describe('image caching against a recording engine', () => {
+  const target = { id: 'debian-12', family: 'deb', codename: 'bookworm', image: { bootstrap: { mirror: 'http://deb.debian.org/debian' } } } as ResolvedTarget;
+  const fileHash = sha256(readFileSync(containerfileFor('debian-12')));
+
+  function fakeEngine(images: Record<string, Partial<ImageInfo>>) {
+    const calls: string[] = [];
+    const specs: unknown[] = [];
+    const engine = {
+      name: 'podman',
+      inspectImage: async (ref: string) => (images[ref] ? { id: `id-${ref}`, tags: [ref], created: '', size: 0, labels: {}, ...images[ref] } : undefined),
+      buildImage: async (spec: BuildSpec) => {
+        calls.push(`build ${spec.tag}`);
+        specs.push(spec);
+        images[spec.tag] = { labels: spec.labels };
+      },
+      run: async (spec: RunSpec) => {
+        calls.push(`run ${spec.name}`);
+        specs.push(spec);
+      },
+      commit: async (_container: string, ref: string) => {
+        calls.push(`commit ${ref}`);
+        images[ref] = {};
+      },
+      removeContainers: async () => undefined,
+    } as unknown as ContainerEngine;
+    return { engine, calls, specs };
+  }
+
+  it('keeps a builder whose Containerfile hash and base id match', async () => {
+    const base = imageRef.base('debian-12');
+    const { engine, calls } = fakeEngine({
+      [base]: { id: 'base-1' },
+      [imageRef.builder('debian-12')]: { labels: { [LABEL.containerfile]: fileHash, [LABEL.base]: 'base-1' } },
+    });
+    expect(await ensureBuilderImage(target, { engine, stateDir: mkdtempSync(path.join(os.tmpdir(), 'freshet-state-')) })).toMatchObject({ how: 'cached' });
+    expect(calls).toEqual([]);
+  });
+
+  it('rebuilds the builder over the bootstrapped base when the Containerfile changed', async () => {
+    const base = imageRef.base('debian-12');
+    const { engine, calls, specs } = fakeEngine({
+      [base]: { id: 'base-1' },
+      [imageRef.builder('debian-12')]: { labels: { [LABEL.containerfile]: 'old', [LABEL.base]: 'base-1' } },
+    });
+    expect(await ensureBuilderImage(target, { engine, stateDir: mkdtempSync(path.join(os.tmpdir(), 'freshet-state-')) })).toMatchObject({ how: 'built' });
+    expect(calls).toEqual([`build ${imageRef.builder('debian-12')}`]);
+    expect(specs[0]).toMatchObject({ buildArgs: { BASE: base }, labels: { [LABEL.containerfile]: fileHash, [LABEL.base]: 'base-1' } });
+  });
+
+  it('installs build dependencies once, as one argument of a fixed script, then reuses the layer', async () => {
+    const images: Record<string, Partial<ImageInfo>> = {
+      [imageRef.base('debian-12')]: { id: 'base-1' },
+      [imageRef.builder('debian-12')]: { id: 'builder-1', labels: { [LABEL.containerfile]: fileHash, [LABEL.base]: 'base-1' } },
+    };
+    const { engine, calls, specs } = fakeEngine(images);
+    const context = { engine, stateDir: mkdtempSync(path.join(os.tmpdir(), 'freshet-state-')) };
+    const first = await ensureDepsImage(target, ['texinfo', 'debhelper-compat (= 13)'], context);
+    expect(first).toMatchObject({ how: 'built', ref: imageRef.deps('debian-12', depsKey('debian-12', ['debhelper-compat (= 13)', 'texinfo'], 'builder-1')) });
+    const run = specs[0] as RunSpec;
+    expect(run.command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(run.command.slice(3)).toEqual(['sh', 'debhelper-compat (= 13), texinfo']);
+    expect(run).toMatchObject({ network: 'default', user: 'root', keep: true });
+    expect(calls.filter((call) => call.startsWith('commit'))).toEqual([`commit ${first.ref}`]);
+    const again = await ensureDepsImage(target, ['debhelper-compat (= 13)', 'texinfo'], context);
+    expect(again).toMatchObject({ how: 'cached', ref: first.ref });
+    expect(calls.filter((call) => call.startsWith('run'))).toHaveLength(1);
   });
 });
