@@ -3,18 +3,25 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
+import { loadConfig } from '../../src/config/load.js';
 import { run } from '../../src/core/exec.js';
+import { setLogLevel } from '../../src/core/log.js';
+import { loadRecipes } from '../../src/recipe/load.js';
+import { StateStore } from '../../src/state/store.js';
+import { watchAll } from '../../src/watch/watch.js';
 
 /**
  * freshet watch against Debian's uscan over the same N html-index upstreams on a loopback server.
  * uscan runs once per package (as it does per source tree) with 2 workers; freshet runs its real
  * CLI (`freshet watch --json`) twice: the second run finds nothing changed (304s).
- * Usage (see bench/README.md): node dist/.bench/bench/watch/run.js [N...]
+ * Usage (see bench/README.md): node dist/.bench/bench/watch/run.js [--freshet-only] [N...]
  */
 const here = path.dirname(new URL(import.meta.url).pathname);
 const repo = path.resolve(here, '../../../..');
-const counts = process.argv.slice(2).map(Number).filter(Boolean);
-const PORT = 18791;
+const args = process.argv.slice(2);
+const skipUscan = args.includes('--freshet-only');
+const counts = args.map(Number).filter(Boolean);
+const PORT = Number(process.env.BENCH_PORT ?? 18791);
 
 const pad = (index: number) => `pkg${String(index).padStart(4, '0')}`;
 
@@ -104,6 +111,21 @@ async function timeFreshet(dir: string): Promise<{ seconds: number; maxRssMb: nu
   return { seconds, maxRssMb: maxRssKb / 1024, found: report.recipes.filter((entry) => entry.newest === '1.19').length };
 }
 
+/** The unchanged re-check as a library call: no process start, recipes loaded, then watchAll. */
+async function timeLibrary(dir: string): Promise<{ loadSeconds: number; watchSeconds: number; found: number }> {
+  setLogLevel('error');
+  const started = performance.now();
+  const config = loadConfig(path.join(dir, 'freshet.config.yaml'));
+  const recipes = loadRecipes(config.recipesDir);
+  const state = StateStore.open(config.stateDir);
+  const loaded = performance.now();
+  const outcomes = await watchAll(recipes, config, state);
+  const done = performance.now();
+  state.close();
+  const found = outcomes.filter((outcome) => outcome.current?.upstreamVersion === '1.19').length;
+  return { loadSeconds: (loaded - started) / 1000, watchSeconds: (done - loaded) / 1000, found };
+}
+
 async function bench(count: number): Promise<void> {
   const dir = path.join(tmpdir(), `freshet-bench-watch-${count}`);
   makeTree(dir, count);
@@ -114,15 +136,17 @@ async function bench(count: number): Promise<void> {
   });
   try {
     await waitForPort(PORT);
-    const uscan = await timeUscan(dir, count);
+    const uscan = skipUscan ? undefined : await timeUscan(dir, count);
     const first = await timeFreshet(dir);
     const second = await timeFreshet(dir);
+    const library = await timeLibrary(dir);
     const lines = [
       `N=${count}`,
-      `  uscan (2 workers):        ${uscan.seconds.toFixed(2)} s, newest found for ${uscan.found}/${count}`,
+      uscan ? `  uscan (2 workers):        ${uscan.seconds.toFixed(2)} s, newest found for ${uscan.found}/${count}` : '  uscan: skipped',
       `  freshet watch (cold):     ${first.seconds.toFixed(2)} s, newest found for ${first.found}/${count}, peak RSS ${first.maxRssMb.toFixed(0)} MB`,
       `  freshet watch (unchanged): ${second.seconds.toFixed(2)} s (304s), peak RSS ${second.maxRssMb.toFixed(0)} MB`,
-      `  ratio uscan / freshet:    ${(uscan.seconds / first.seconds).toFixed(1)}x`,
+      `  library, unchanged:       ${library.watchSeconds.toFixed(2)} s watchAll + ${library.loadSeconds.toFixed(2)} s loading recipes, newest for ${library.found}/${count}`,
+      uscan ? `  ratio uscan / freshet:    ${(uscan.seconds / first.seconds).toFixed(1)}x` : '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -32,6 +32,16 @@ export function acceptableLink(link: URL, page: URL, allowHosts: readonly string
   return !isPrivateLiteral(link) && link.hostname !== 'localhost';
 }
 
+/** The last path segment, percent-decoded when it decodes cleanly. */
+function fileName(link: URL): string {
+  const raw = link.pathname.slice(link.pathname.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export const htmlIndex: UpstreamSource<HtmlIndexUpstream> = {
   kind: 'html-index',
   schema: HtmlIndexUpstream,
@@ -52,8 +62,7 @@ export const htmlIndex: UpstreamSource<HtmlIndexUpstream> = {
         continue;
       }
       if (!acceptableLink(link, base, ctx.http.policy.allowHosts)) continue;
-      const fileName = decodeURIComponent(link.pathname.slice(link.pathname.lastIndexOf('/') + 1));
-      const version = pattern.exec(fileName)?.[1];
+      const version = pattern.exec(fileName(link))?.[1];
       if (version && !releases.has(version)) {
         link.hash = '';
         releases.set(version, { version, url: link.href });
