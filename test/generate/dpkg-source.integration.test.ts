@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/core/exec.js';
 import { generateDebianSource, listDebianFiles, type GenerateDebianInput } from '../../src/generate/deb/index.js';
 import { readFileSet } from '../../src/generate/generations.js';
-import { CASES, renderInput, type GoldenCase } from './deb/cases.js';
+import { CASES, FIXED_DATE, renderInput, type GoldenCase } from './deb/cases.js';
 import { fixtureTarball, helloTarball } from './upstream-tarballs.js';
 
 /** Every generated source package must build with dpkg-source and pass lintian without errors. */
@@ -28,6 +28,9 @@ describe.each(CASES)('$recipe for $target.id', (testCase) => {
     const outDir = path.join(scratch, testCase.recipe);
     const generated = await generateDebianSource(generateInput(testCase, outDir));
     expect(path.basename(generated.sourceDir)).toBe(`${testCase.recipe}-${testCase.upstreamVersion}`);
+    // One timestamp for the whole tree (the changelog date): make sees no upstream file as stale.
+    const times = new Set([...readFileSet(generated.sourceDir).keys()].map((name) => lstatSync(path.join(generated.sourceDir, name)).mtimeMs));
+    expect([...times]).toEqual([Date.parse(FIXED_DATE)]);
     await run('dpkg-source', ['-b', path.basename(generated.sourceDir)], { cwd: outDir });
     const dsc = readdirSync(outDir).filter((name) => name.endsWith('.dsc'));
     expect(dsc).toEqual([`${testCase.recipe}_${renderInput(testCase).packageVersion}.dsc`]);

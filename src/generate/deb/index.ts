@@ -1,11 +1,11 @@
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, lutimesSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, UserError } from '../../core/errors.js';
 import { unpackArchive } from '../../fetch/unpack/index.js';
 import type { Target } from '../../types.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import { renderDebianFiles, type RenderedFile } from './render.js';
-import type { ChangelogEntry } from './view.js';
+import { rfc2822, type ChangelogEntry } from './view.js';
 
 export type { ChangelogEntry } from './view.js';
 
@@ -88,6 +88,21 @@ async function unpackUpstream(tarball: string, topDir: string | undefined, sourc
   }
 }
 
+/**
+ * Give every file of the tree one timestamp. The unpacker writes files with the current time in
+ * archive order, which makes `configure.ac` look newer than `configure` and sends make off to
+ * rerun automake; equal times leave upstream's generated files current, and make the tree the
+ * same on every run.
+ */
+function clampTimes(dir: string, when: Date): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const child = path.join(dir, entry.name);
+    if (entry.isDirectory()) clampTimes(child, when);
+    lutimesSync(child, when, when);
+  }
+  lutimesSync(dir, when, when);
+}
+
 function writeRendered(sourceDir: string, files: readonly RenderedFile[]): void {
   for (const file of files) {
     const target = path.join(sourceDir, file.path);
@@ -112,6 +127,7 @@ export async function generateDebianSource(input: GenerateDebianInput): Promise<
   // 3.0 (quilt) replaces any debian/ shipped upstream; start from none so no stale file survives.
   rmSync(path.join(sourceDir, 'debian'), { recursive: true, force: true });
   writeRendered(sourceDir, rendered);
+  clampTimes(sourceDir, new Date(rfc2822(input.date)));
   return { sourceDir, files: [origName, ...rendered.map((file) => `${treeName}/${file.path}`)] };
 }
 
