@@ -1,12 +1,19 @@
 /**
  * Named points in a publish. FRESHET_PUBLISH_PAUSE_AT=<step> makes the process announce the step on
- * stderr and wait there forever, so reliability tests can SIGKILL it at exactly that point.
+ * stderr and wait there until it gets SIGUSR2, so reliability tests can SIGKILL it at exactly that
+ * point, or change the world (fill the disk) before letting it go on.
  */
 export const PUBLISH_STEPS = ['locked', 'pool', 'recorded', 'indices', 'signed', 'checked', 'committed', 'switched', 'cleaned'] as const;
 export type PublishStep = (typeof PUBLISH_STEPS)[number];
 
 export async function checkpoint(step: PublishStep): Promise<void> {
   if (process.env.FRESHET_PUBLISH_PAUSE_AT !== step) return;
-  process.stderr.write(`freshet: paused at publish step ${step}\n`);
-  await new Promise<never>(() => setInterval(() => undefined, 60_000));
+  await new Promise<void>((resolve) => {
+    const keepAlive = setInterval(() => undefined, 60_000);
+    process.once('SIGUSR2', () => {
+      clearInterval(keepAlive);
+      resolve();
+    });
+    process.stderr.write(`freshet: paused at publish step ${step} (pid ${process.pid})\n`);
+  });
 }

@@ -88,7 +88,10 @@ describe('publishing an APT suite', () => {
     const before = Date.parse(dateOf().replace(' UTC', ' GMT'));
     const past = () => new Date(Date.now() - 86_400_000);
     const resigned = await resignApt({ config, archive, suite: 'bookworm', now: past });
-    expect(Date.parse(resigned.date.replace(' UTC', ' GMT'))).toBeGreaterThan(before);
-    expect(await verifyArchive(archive.root)).toEqual([]);
+    const after = Date.parse(resigned.date.replace(' UTC', ' GMT'));
+    expect(after).toBeGreaterThan(before);
+    // The previous test published with a clock past the grace period; check as of that time.
+    expect(await verifyArchive(archive.root, undefined, new Date(after))).toEqual([]);
+    expect(readFileSync(path.join(archive.root, 'dists/bookworm/Release'), 'utf8')).toContain(`Valid-Until: ${resigned.validUntil}`);
   });
 });
