@@ -6,7 +6,7 @@ import { ConfigError, UserError } from '../core/errors.js';
 import { run } from '../core/exec.js';
 import { log } from '../core/log.js';
 import type { ContainerEngine, ImageInfo } from './engine/types.js';
-import { ownerLabels } from './labels.js';
+import { OWNER_LABEL, ownerLabels, RUN_LABEL } from './labels.js';
 import { containerfileFor, containersDir } from './paths.js';
 
 /**
@@ -210,7 +210,13 @@ export async function ensureDepsImage(target: ResolvedTarget, buildDepends: read
       },
       { logFile },
     );
-    await context.engine.commit(name, ref, [`LABEL ${LABEL.depsKey}=${key}`, `LABEL ${LABEL.target}=${target.id}`, 'USER builder']);
+    // The installing container's ownership labels would otherwise pass to every container of the image.
+    await context.engine.commit(name, ref, [
+      `LABEL ${LABEL.depsKey}=${key}`,
+      `LABEL ${LABEL.target}=${target.id}`,
+      `LABEL ${RUN_LABEL}="" ${OWNER_LABEL}=""`,
+      'USER builder',
+    ]);
   } finally {
     await context.engine.removeContainers([name]);
   }

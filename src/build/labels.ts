@@ -36,7 +36,8 @@ export function isStale(container: ContainerInfo): boolean {
 
 /** Remove the containers left by freshet processes that were killed; returns their names. */
 export async function cleanupStaleContainers(engine: ContainerEngine): Promise<string[]> {
-  const stale = (await engine.listContainers(RUN_LABEL)).filter(isStale);
+  // An empty run label comes from an image, not from a container freshet started.
+  const stale = (await engine.listContainers(RUN_LABEL)).filter((container) => container.labels[RUN_LABEL] && isStale(container));
   if (stale.length === 0) return [];
   log.warn('removing containers left by an earlier freshet run', { containers: stale.map((c) => c.name) });
   await engine.removeContainers(stale.map((container) => container.id));

@@ -122,14 +122,16 @@ describe('runDebBuild on debian-13', () => {
     const trixie = findTarget(config, 'debian-13');
     const deps = await ensureDepsImage(trixie, HELLO_BUILD_DEPENDS, context);
     const sourceDir = await helloSourceDir();
-    // An ancient Standards-Version is a lintian warning, so the report has something to count.
+    // A maintainer without an address is a lintian error (and makes the upload look like an NMU: warnings).
     const control = path.join(sourceDir, 'hello-2.10/debian/control');
-    writeFileSync(control, readFileSync(control, 'utf8').replace(/^Standards-Version: .*$/m, 'Standards-Version: 3.9.8'));
+    writeFileSync(control, readFileSync(control, 'utf8').replace(/^Maintainer: .*$/m, 'Maintainer: Santiago Vila'));
     const result = await timedBuild(job(sourceDir, 'hello-trixie', trixie), deps.ref);
     expect(result.error).toBeUndefined();
     const deb = result.artifacts.find((artifact) => artifact.kind === 'deb' && artifact.fields?.Package === 'hello');
     expect(deb?.fields).toMatchObject({ Version: '2.10-3', Architecture: 'amd64' });
-    expect(result.lint?.tags).toContain('ancient-standards-version');
+    expect(result.status).toBe('ok');
+    expect(result.lint?.tags).toContain('malformed-contact');
+    expect(result.lint?.errors).toBeGreaterThan(0);
     expect(result.lint?.warnings).toBeGreaterThan(0);
   });
 });

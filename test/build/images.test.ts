@@ -62,8 +62,9 @@ describe('image caching against a recording engine', () => {
         calls.push(`run ${spec.name}`);
         specs.push(spec);
       },
-      commit: async (_container: string, ref: string) => {
+      commit: async (_container: string, ref: string, changes: string[]) => {
         calls.push(`commit ${ref}`);
+        specs.push(changes);
         images[ref] = {};
       },
       removeContainers: async () => undefined,
@@ -106,6 +107,8 @@ describe('image caching against a recording engine', () => {
     expect(run.command.slice(3)).toEqual(['sh', 'debhelper-compat (= 13), texinfo']);
     expect(run).toMatchObject({ network: 'default', user: 'root', keep: true });
     expect(calls.filter((call) => call.startsWith('commit'))).toEqual([`commit ${first.ref}`]);
+    // Containers of the deps image must not look like leftovers of the installing run.
+    expect(specs[1]).toContain('LABEL freshet.run="" freshet.owner=""');
     const again = await ensureDepsImage(target, ['debhelper-compat (= 13)', 'texinfo'], context);
     expect(again).toMatchObject({ how: 'cached', ref: first.ref });
     expect(calls.filter((call) => call.startsWith('run'))).toHaveLength(1);

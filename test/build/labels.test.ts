@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isStale, OWNER_LABEL, ownerLabels, RUN_LABEL } from '../../src/build/labels.js';
+import type { ContainerEngine, ContainerInfo } from '../../src/build/engine/types.js';
+import { cleanupStaleContainers, isStale, OWNER_LABEL, ownerLabels, RUN_LABEL } from '../../src/build/labels.js';
+import { setLogSink } from '../../src/core/log.js';
 
 const container = (labels: Record<string, string>) => ({ id: 'c1', name: 'freshet-build-x', labels });
 
@@ -16,5 +18,27 @@ describe('isStale', () => {
     expect(isStale(container({ [RUN_LABEL]: 'x', [OWNER_LABEL]: '999999999:token' }))).toBe(true);
     expect(isStale(container({ [RUN_LABEL]: 'x', [OWNER_LABEL]: `${process.pid}:another-token` }))).toBe(true);
     expect(isStale(container({ [RUN_LABEL]: 'x' }))).toBe(true);
+  });
+});
+
+describe('cleanupStaleContainers', () => {
+  it('removes only labelled containers of gone processes, not containers that inherit an empty label from an image', async () => {
+    const listed: ContainerInfo[] = [
+      { id: 'a', name: 'gone', labels: { [RUN_LABEL]: 'job', [OWNER_LABEL]: '999999999:t' } },
+      { id: 'b', name: 'mine', labels: ownerLabels('job') },
+      { id: 'c', name: 'from-deps-image', labels: { [RUN_LABEL]: '', [OWNER_LABEL]: '' } },
+    ];
+    const removed: string[] = [];
+    const engine = {
+      listContainers: async () => listed,
+      removeContainers: async (ids: readonly string[]) => void removed.push(...ids),
+    } as unknown as ContainerEngine;
+    const previous = setLogSink(() => undefined);
+    try {
+      expect(await cleanupStaleContainers(engine)).toEqual(['gone']);
+    } finally {
+      setLogSink(previous);
+    }
+    expect(removed).toEqual(['a']);
   });
 });
