@@ -185,7 +185,7 @@ export async function ensureDepsImage(target: ResolvedTarget, buildDepends: read
   const started = Date.now();
   const builder = await ensureBuilderImage(target, context);
   const deps = checkBuildDepends(buildDepends);
-  if (deps.length === 0) return { ...builder, how: 'cached', durationMs: Date.now() - started };
+  if (deps.length === 0) return { ...builder, durationMs: Date.now() - started };
   const key = depsKey(target.id, deps, builder.id);
   const ref = imageRef.deps(target.id, key);
   const existing = await context.engine.inspectImage(ref);
