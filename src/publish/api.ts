@@ -17,17 +17,19 @@ export function publisherFor(family: Family): Publisher {
   return publisher;
 }
 
-/** The real archive: the configured root, with its private state under the state folder. */
-export function mainArchive(config: ResolvedConfig): ArchiveLocation {
-  return { root: config.archiveDir, stateDir: path.join(config.stateDir, 'archive') };
-}
-
-/** An archive at another root (ops, debugging): its state under the state folder, by root. */
+/**
+ * An archive root with its private state under the state folder, named after the root: the index
+ * database always describes the pool beside it, even when the config points somewhere new.
+ */
 export function archiveAt(config: ResolvedConfig, root: string): ArchiveLocation {
   const resolved = path.resolve(root);
-  if (resolved === config.archiveDir) return mainArchive(config);
-  const id = createHash('sha256').update(resolved).digest('hex').slice(0, 16);
-  return { root: resolved, stateDir: path.join(config.stateDir, 'archives', id) };
+  const id = createHash('sha256').update(resolved).digest('hex').slice(0, 12);
+  return { root: resolved, stateDir: path.join(config.stateDir, 'archives', `${path.basename(resolved)}-${id}`) };
+}
+
+/** The real archive: the configured root. */
+export function mainArchive(config: ResolvedConfig): ArchiveLocation {
+  return archiveAt(config, config.archiveDir);
 }
 
 /** A staging copy for the gate: same layout and key, its own root and state. */

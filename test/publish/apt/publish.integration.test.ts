@@ -9,7 +9,7 @@ import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { stopAgent, gnupgHome } from '../../../src/sign/gpg.js';
 import { createKey, KEYRING_GPG } from '../../../src/sign/key.js';
 import { verifyArchive } from '../../../src/verify/index.js';
-import { artifact, makeConfig, makeDeb, makeSource } from '../fixtures.js';
+import { makeConfig, makeDeb, makeSource } from '../fixtures.js';
 import { makeAptClient, serveStatic } from './apt-client.js';
 
 let dir: string;
