@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/**
+ * status.json, the machine-readable twin of the status page. Versioned: a change that removes
+ * or renames a field bumps `schemaVersion`; adding an optional field does not.
+ * docs/status.schema.json is generated from this file (a test keeps them equal).
+ */
+export const STATUS_SCHEMA_VERSION = 1;
+
+/** The vocabulary, in the spirit of Repology's. */
+export const CellState = z
+  .enum(['newest', 'outdated', 'distro-current', 'failed', 'pending', 'skipped', 'unknown'])
+  .describe(
+    'newest: freshet publishes upstream’s newest; outdated: freshet publishes an older one; distro-current: the distribution itself ships the newest; failed: the newest build or gate failed (the previous version, if any, is still served); pending: seen upstream, not yet built; skipped: the recipe skips this target; unknown: no upstream version known yet',
+  );
+export type CellState = z.infer<typeof CellState>;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const LogLink = z.string().describe('Path of a redacted copy of the log, relative to the archive root');
+
+export const LintSummary = z.strictObject({
+  tool: z.enum(['lintian', 'rpmlint']),
+  errors: z.number().int().min(0),
+  warnings: z.number().int().min(0),
+  topTags: z.array(z.strictObject({ tag: z.string(), count: z.number().int().min(1) })).describe('Most frequent tags first'),
+});
+export type LintSummary = z.infer<typeof LintSummary>;
+
+export const BuildSummary = z.strictObject({
+  id: z.string(),
+  target: z.string(),
+  upstreamVersion: z.string(),
+  packageVersion: z.string(),
+  status: z.enum(['running', 'ok', 'failed', 'interrupted']),
+  error: z.string().nullable().describe('Redacted error message'),
+  startedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  log: LogLink.nullable(),
+  gate: z
+    .strictObject({
+      status: z.enum(['passed', 'failed']),
+      reason: z.string().nullable().describe('Redacted reason'),
+      at: isoTime,
+      log: LogLink.nullable(),
+    })
+    .nullable(),
+  lint: LintSummary.nullable(),
+});
+export type BuildSummary = z.infer<typeof BuildSummary>;
+
+export const Lag = z.strictObject({
+  seconds: z.number().min(0).describe('From the moment the release was seen upstream to the moment its package went live'),
+  ongoing: z.boolean().describe('True when not yet published: the lag so far'),
+  upstreamVersion: z.string(),
+});
+export type Lag = z.infer<typeof Lag>;
+
+export const Cell = z.strictObject({
+  target: z.string(),
+  state: CellState,
+  note: z.string().nullable().describe('Why, in words: the skip reason, "2.12.2 still served", …'),
+  newest: z.string().nullable().describe('Upstream’s newest version'),
+  shipped: z.string().nullable().describe('The version the distribution itself ships (null: none or unknown)'),
+  published: z.string().nullable().describe('The upstream version freshet has live on this target'),
+  publishedPackageVersion: z.string().nullable(),
+  publishedAt: isoTime.nullable(),
+  build: BuildSummary.nullable().describe('The latest build on this target'),
+  lag: Lag.nullable(),
+});
+export type Cell = z.infer<typeof Cell>;
+
+export const LagPoint = z.strictObject({
+  target: z.string(),
+  upstreamVersion: z.string(),
+  seenAt: isoTime,
+  publishedAt: isoTime,
+  seconds: z.number().min(0),
+});
+export type LagPoint = z.infer<typeof LagPoint>;
+
+export const RecipeStatus = z.strictObject({
+  name: z.string(),
+  summary: z.string(),
+  homepage: z.string(),
+  newest: z.string().nullable(),
+  newestSeenAt: isoTime.nullable(),
+  check: z
+    .strictObject({ ok: z.boolean(), error: z.string().nullable().describe('Redacted'), checkedAt: isoTime })
+    .nullable()
+    .describe('The last upstream check'),
+  cells: z.array(Cell).describe('One per enabled target, in config order'),
+  history: z.array(BuildSummary).describe('Recent builds, newest first'),
+  lagHistory: z.array(LagPoint).describe('Every publication, oldest first'),
+});
+export type RecipeStatus = z.infer<typeof RecipeStatus>;
+
+export const TargetInfo = z.strictObject({
+  id: z.string(),
+  family: z.enum(['deb', 'rpm']),
+  distro: z.string(),
+  release: z.string(),
+  codename: z.string(),
+  setup: z.string().describe('Path of the deb822 .sources or the .repo file, relative to the archive root'),
+  command: z.string().describe('One-line setup command for an operator'),
+});
+export type TargetInfo = z.infer<typeof TargetInfo>;
+
+export const StatusDocument = z
+  .strictObject({
+    schemaVersion: z.literal(STATUS_SCHEMA_VERSION),
+    generatedAt: isoTime,
+    archive: z.strictObject({
+      url: z.string().describe('Base URL of the archive, ending in /'),
+      fingerprint: z.string().nullable().describe('Fingerprint of the archive signing key'),
+    }),
+    targets: z.array(TargetInfo),
+    recipes: z.array(RecipeStatus),
+  })
+  .meta({ title: 'freshet status.json' });
+export type StatusDocument = z.infer<typeof StatusDocument>;
+
+/** The JSON Schema committed as docs/status.schema.json. */
+export function statusJsonSchema(): Record<string, unknown> {
+  return { ...z.toJSONSchema(StatusDocument, { target: 'draft-2020-12' }), schemaVersion: STATUS_SCHEMA_VERSION };
+}
