@@ -77,7 +77,7 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
       url: config.archiveInfo?.url,
     },
     signingKey: config.signing?.key,
-    maintainer: config.maintainer ?? 'freshet <freshet@localhost>',
+    maintainer: config.maintainer ?? 'freshet builds <builds@example.org>',
     engine: config.engine ?? 'podman',
     concurrency: { builds: config.concurrency?.builds ?? 2, perHost: config.concurrency?.perHost ?? 4 },
     limits: {

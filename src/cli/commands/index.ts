@@ -5,9 +5,12 @@ import { registerKey } from './key.js';
 import { registerLint } from './lint.js';
 import { registerMirror } from '../../mirror/cli.js';
 import { registerPublish } from './publish.js';
+import { registerRun } from './run.js';
 import { registerSchema } from './schema.js';
+import { registerServe } from './serve.js';
+import { registerStatus } from './status.js';
 import { registerVerify } from './verify.js';
 import { registerWatch } from './watch.js';
 
 /** Every subcommand, in the order `freshet --help` lists them. */
-export const commands: RegisterCommand[] = [registerLint, registerSchema, registerWatch, registerImages, registerGenerate, registerPublish, registerKey, registerVerify, registerMirror];
+export const commands: RegisterCommand[] = [registerLint, registerSchema, registerWatch, registerRun, registerImages, registerGenerate, registerPublish, registerKey, registerVerify, registerMirror, registerServe, registerStatus];

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { containerfileFor } from '../build/paths.js';
+import type { ResolvedRecipe } from '../recipe/load.js';
+
+/**
+ * The hash of everything a package is made from besides the tarball: the resolved recipe, the
+ * files beside it (patches), the templates and the target's builder definition. When it changes,
+ * `freshet run` rebuilds with the next rebuild number.
+ */
+const templatesDir = new URL('../../templates/', import.meta.url);
+
+let templatesHash: string | undefined;
+
+function hashFiles(dir: string, hash: ReturnType<typeof createHash>): void {
+  if (!existsSync(dir)) return;
+  for (const file of fg.sync('**/*', { cwd: dir, dot: true, onlyFiles: true }).sort()) {
+    hash.update(file).update('\0').update(readFileSync(path.join(dir, file))).update('\0');
+  }
+}
+
+function templatesDigest(): string {
+  if (!templatesHash) {
+    const hash = createHash('sha256');
+    hashFiles(templatesDir.pathname, hash);
+    templatesHash = hash.digest('hex');
+  }
+  return templatesHash;
+}
+
+export function inputsHash(recipe: ResolvedRecipe, recipeFilesDir: string): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(recipe)).update('\0').update(templatesDigest()).update('\0');
+  hashFiles(recipeFilesDir, hash);
+  const containerfile = containerfileFor(recipe.targetId);
+  if (existsSync(containerfile)) hash.update(readFileSync(containerfile));
+  return hash.digest('hex').slice(0, 16);
+}

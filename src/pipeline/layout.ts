@@ -1,0 +1,19 @@
+import path from 'node:path';
+import type { ResolvedConfig } from '../config/load.js';
+
+/** Where freshet keeps its working files under the state folder. */
+export function stateLayout(config: Pick<ResolvedConfig, 'stateDir'>) {
+  return {
+    /** Content-addressed tarball cache. */
+    cache: path.join(config.stateDir, 'cache'),
+    /** One folder per build: source, artifacts, logs. */
+    builds: path.join(config.stateDir, 'builds'),
+    /** Staging copies of the archive for the gate. */
+    staging: path.join(config.stateDir, 'staging'),
+  };
+}
+
+/** A build id usable as a folder and container name: recipe, target, version, rebuild. */
+export function buildId(recipe: string, targetId: string, upstreamVersion: string, rebuild: number): string {
+  return `${recipe}_${targetId}_${upstreamVersion}_r${rebuild}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+}
