@@ -40,6 +40,7 @@ export async function verifySuiteDir(suiteDir: string, keyring: string, now = ne
   if (problems.length > 0) return problems;
 
   const extracted = path.join(os.tmpdir(), `freshet-inrelease-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const detachedCheck = gpgvVerify(keyring, at('Release.gpg'), { signedData: at('Release') });
   try {
     const inRelease = await gpgvVerify(keyring, at('InRelease'), { extractTo: extracted });
     if (!inRelease.ok) problems.push({ file: at('InRelease'), message: `signature does not verify against ${keyring}: ${inRelease.output}` });
@@ -49,7 +50,7 @@ export async function verifySuiteDir(suiteDir: string, keyring: string, now = ne
   } finally {
     await rm(extracted, { force: true });
   }
-  const detached = await gpgvVerify(keyring, at('Release.gpg'), { signedData: at('Release') });
+  const detached = await detachedCheck;
   if (!detached.ok) problems.push({ file: at('Release.gpg'), message: `signature does not verify against ${keyring}: ${detached.output}` });
 
   const release = parseRelease(await readFile(at('Release'), 'utf8'));

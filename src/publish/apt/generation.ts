@@ -62,30 +62,48 @@ async function linkByHash(file: string, digest: { sha256: string; sha512: string
   }
 }
 
+const FORMS = ['', '.gz', '.xz'] as const;
+
+async function sameContent(file: string, data: Buffer): Promise<boolean> {
+  try {
+    const existing = await readFile(file);
+    return existing.equals(data);
+  } catch {
+    return false;
+  }
+}
+
+/** One index in its three forms; an index unchanged since the previous generation is hard-linked, not compressed again. */
+async function writeIndex(genDir: string, index: IndexContent, previous: string | undefined): Promise<ReleaseFile[]> {
+  const plain = path.join(genDir, index.path);
+  await mkdir(path.dirname(plain), { recursive: true });
+  const before = previous ? path.join(previous, index.path) : undefined;
+  if (before && FORMS.every((suffix) => existsSync(`${before}${suffix}`)) && (await sameContent(before, index.data))) {
+    for (const suffix of FORMS) await link(`${before}${suffix}`, `${plain}${suffix}`);
+  } else {
+    await writeDurable(plain, index.data);
+    await Promise.all([
+      gzipAsync(index.data, { level: 9 }).then((data) => writeDurable(`${plain}.gz`, data)),
+      // xz's higher presets spend tens of milliseconds just setting up; -3 compresses Packages nearly as well.
+      run('xz', ['--threads=1', '--keep', '--force', '-3', plain], { timeoutMs: 600_000 }).then(() => fsyncPath(`${plain}.xz`)),
+    ]);
+  }
+  return Promise.all(FORMS.map(async (suffix) => ({ path: `${index.path}${suffix}`, digest: suffix === '' ? digestBuffer(index.data) : await digestFile(`${plain}${suffix}`) })));
+}
+
 /**
  * Write plain, .gz and .xz forms of each index into a new generation folder, each also under
  * by-hash/SHA256 and by-hash/SHA512 (hard links, so written once). Returns what Release lists and
  * the by-hash paths the new indices use.
  */
-export async function writeIndices(genDir: string, indices: readonly IndexContent[]): Promise<{ files: ReleaseFile[]; byHash: Set<string> }> {
-  const files: ReleaseFile[] = [];
+export async function writeIndices(
+  genDir: string,
+  indices: readonly IndexContent[],
+  previous: string | undefined,
+): Promise<{ files: ReleaseFile[]; byHash: Set<string> }> {
+  const files = (await Promise.all(indices.map((index) => writeIndex(genDir, index, previous)))).flat();
   const byHash = new Set<string>();
-  for (const index of indices) {
-    const plain = path.join(genDir, index.path);
-    await mkdir(path.dirname(plain), { recursive: true });
-    await writeDurable(plain, index.data);
-    await writeDurable(`${plain}.gz`, await gzipAsync(index.data, { level: 9 }));
-    await run('xz', ['--threads=0', '--keep', '--force', '-6', plain], { timeoutMs: 600_000 });
-    await fsyncPath(`${plain}.xz`);
-    for (const [suffix, digest] of [
-      ['', digestBuffer(index.data)],
-      ['.gz', await digestFile(`${plain}.gz`)],
-      ['.xz', await digestFile(`${plain}.xz`)],
-    ] as const) {
-      await linkByHash(`${plain}${suffix}`, digest, byHash, genDir);
-      files.push({ path: `${index.path}${suffix}`, digest });
-    }
-  }
+  for (const file of files) await linkByHash(path.join(genDir, file.path), file.digest, byHash, genDir);
   return { files, byHash };
 }
 

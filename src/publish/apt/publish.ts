@@ -43,6 +43,20 @@ import { ARCHITECTURES, buildRelease, checkIdentity, nextReleaseDate, parseRelea
  */
 const LOCK_FILE = 'publish.lock';
 const HOUR_MS = 3_600_000;
+const READ_CONCURRENCY = 8;
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 
 interface Placed {
   binaries: Array<{ pkg: BinaryPackage; filename: string; size: number; sha256: string; recipe?: string; targetId?: string }>;
@@ -79,24 +93,25 @@ async function plan(request: PublishRequest, db: IndexDb): Promise<Placed> {
     const onDisk = path.join(request.archive.root, to);
     if (!known || !existsSync(onDisk) || statSync(onDisk).size !== size) placed.copies.push({ from, to, sha256, size });
   };
-  for (const item of request.add) {
-    for (const artifact of item.artifacts) {
-      if (artifact.kind === 'deb') {
-        await checkArtifact(artifact);
-        const pkg = await readDeb(artifact.file);
-        if (!(ARCHITECTURES as readonly string[]).includes(pkg.arch)) {
-          throw new UserError(`${artifact.file}: architecture ${pkg.arch} is not published (archive has ${ARCHITECTURES.join(', ')})`);
-        }
-        const filename = `${poolDir(pkg.source)}/${path.basename(artifact.file)}`;
-        claim(filename, artifact.file, artifact.sha256, artifact.size);
-        placed.binaries.push({ pkg, filename, size: artifact.size, sha256: artifact.sha256, recipe: item.recipe, targetId: item.targetId });
-      } else if (artifact.kind === 'dsc') {
-        await checkArtifact(artifact);
-        const pkg = await readDsc(artifact.file);
-        const directory = poolDir(pkg.name);
-        for (const file of pkg.files) claim(`${directory}/${file.name}`, file.path, file.digest.sha256, file.digest.size);
-        placed.sources.push({ pkg, directory, recipe: item.recipe, targetId: item.targetId });
+  // Reading control data means one dpkg-deb per package: run several at once for big batches.
+  const jobs = request.add.flatMap((item) => item.artifacts.filter((a) => a.kind === 'deb' || a.kind === 'dsc').map((artifact) => ({ item, artifact })));
+  const read = await mapLimit(jobs, READ_CONCURRENCY, async ({ artifact }) => {
+    await checkArtifact(artifact);
+    return artifact.kind === 'deb' ? { deb: await readDeb(artifact.file) } : { dsc: await readDsc(artifact.file) };
+  });
+  for (const [index, { item, artifact }] of jobs.entries()) {
+    const { deb: pkg, dsc } = read[index]!;
+    if (pkg) {
+      if (!(ARCHITECTURES as readonly string[]).includes(pkg.arch)) {
+        throw new UserError(`${artifact.file}: architecture ${pkg.arch} is not published (archive has ${ARCHITECTURES.join(', ')})`);
       }
+      const filename = `${poolDir(pkg.source)}/${path.basename(artifact.file)}`;
+      claim(filename, artifact.file, artifact.sha256, artifact.size);
+      placed.binaries.push({ pkg, filename, size: artifact.size, sha256: artifact.sha256, recipe: item.recipe, targetId: item.targetId });
+    } else if (dsc) {
+      const directory = poolDir(dsc.name);
+      for (const file of dsc.files) claim(`${directory}/${file.name}`, file.path, file.digest.sha256, file.digest.size);
+      placed.sources.push({ pkg: dsc, directory, recipe: item.recipe, targetId: item.targetId });
     }
   }
   return placed;
@@ -199,7 +214,7 @@ async function buildGeneration(
   const genDir = `${finalDir}.tmp-${process.pid}`;
   await rm(genDir, { recursive: true, force: true });
   await mkdir(genDir, { recursive: true });
-  const { files, byHash } = await writeIndices(genDir, indices);
+  const { files, byHash } = await writeIndices(genDir, indices, previous);
   await carryByHash(previous, genDir, ageByHash(db, suite, byHash, now, config.archive.graceHours));
   await checkpoint('indices');
 
@@ -207,8 +222,10 @@ async function buildGeneration(
   const date = nextReleaseDate(now, parseReleaseDate(previousRelease && field(previousRelease, 'Date')));
   const release = buildRelease(identityFor(request), date, config.archive.validDays, files);
   await writeDurable(path.join(genDir, 'Release'), release);
-  await clearsign(config.stateDir, key, path.join(genDir, 'Release'), path.join(genDir, 'InRelease'));
-  await detachSign(config.stateDir, key, path.join(genDir, 'Release'), path.join(genDir, 'Release.gpg'));
+  await Promise.all([
+    clearsign(config.stateDir, key, path.join(genDir, 'Release'), path.join(genDir, 'InRelease')),
+    detachSign(config.stateDir, key, path.join(genDir, 'Release'), path.join(genDir, 'Release.gpg')),
+  ]);
   await fsyncTree(genDir);
   await checkpoint('signed');
 
@@ -289,7 +306,7 @@ export async function publishApt(request: PublishRequest): Promise<PublishOutcom
   return withArchive(request, async (db, key, keyring, previous) => {
     const now = request.now?.() ?? new Date();
     const placed = await plan(request, db);
-    for (const copy of placed.copies) await copyFileAtomic(copy.from, path.join(request.archive.root, copy.to));
+    await mapLimit(placed.copies, READ_CONCURRENCY, (copy) => copyFileAtomic(copy.from, path.join(request.archive.root, copy.to)));
     await checkpoint('pool');
 
     db.begin();
