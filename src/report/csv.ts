@@ -20,6 +20,7 @@ export const CSV_COLUMNS = [
   'lag_seconds',
   'lag_ongoing',
   'note',
+  'error',
 ] as const;
 
 export function csvCell(value: string | number | boolean | null): string {
@@ -32,8 +33,10 @@ export function csvCell(value: string | number | boolean | null): string {
 export function statusCsv(doc: StatusDocument): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const recipe of doc.recipes) {
+    const checkError = recipe.check && !recipe.check.ok ? `upstream check: ${recipe.check.error ?? 'failed'}` : null;
     for (const cell of recipe.cells) {
       const build = cell.build;
+      const buildError = cell.state === 'failed' ? (build?.error ?? build?.gate?.reason ?? null) : null;
       const row = [
         recipe.name,
         cell.target,
@@ -49,6 +52,7 @@ export function statusCsv(doc: StatusDocument): string {
         cell.lag?.seconds ?? null,
         cell.lag ? cell.lag.ongoing : null,
         cell.note,
+        [buildError, checkError].filter(Boolean).join('; ') || null,
       ];
       lines.push(row.map(csvCell).join(','));
     }
