@@ -214,7 +214,8 @@ export async function ensureDepsImage(target: ResolvedTarget, buildDepends: read
     await context.engine.commit(name, ref, [
       `LABEL ${LABEL.depsKey}=${key}`,
       `LABEL ${LABEL.target}=${target.id}`,
-      `LABEL ${RUN_LABEL}="" ${OWNER_LABEL}=""`,
+      `LABEL ${RUN_LABEL}=""`,
+      `LABEL ${OWNER_LABEL}=""`,
       'USER builder',
     ]);
   } finally {
