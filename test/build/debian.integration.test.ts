@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDebBuild, readPhaseTimings } from '../../src/build/debian.js';
 import { podman } from '../../src/build/engine/podman/index.js';
 import { ensureDepsImage } from '../../src/build/images.js';
@@ -14,8 +14,11 @@ const config = loadConfig('freshet.config.yaml');
 const context = { engine: podman, stateDir: config.stateDir };
 const target = findTarget(config, 'debian-12');
 let image = '';
+const madeDirs: string[] = [];
 
 function job(sourceDir: string, id: string, buildTarget = target): BuildJob {
+  const outputDir = mkdtempSync(path.join(os.tmpdir(), `freshet-out-${id}-`));
+  madeDirs.push(sourceDir, outputDir);
   return {
     id,
     recipe: 'hello',
@@ -25,7 +28,7 @@ function job(sourceDir: string, id: string, buildTarget = target): BuildJob {
     rebuild: 0,
     tarballSha256: '31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b',
     sourceDir,
-    outputDir: mkdtempSync(path.join(os.tmpdir(), `freshet-out-${id}-`)),
+    outputDir,
   };
 }
 
@@ -48,6 +51,10 @@ beforeAll(async () => {
   console.log(`deps layer: ${first.how} in ${first.durationMs} ms, then ${cached.how} in ${cached.durationMs} ms`);
   expect(cached).toMatchObject({ how: 'cached', ref: first.ref });
   image = first.ref;
+});
+
+afterAll(() => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('runDebBuild on debian-12', () => {
