@@ -22,7 +22,7 @@ function page(title: string, body: SafeHtml, generatedAt: string): string {
 <body>
 <a class="skip-link" href="#main">Skip to content</a>
 ${body}
-<footer>Generated ${formatTime(generatedAt)} by freshet. Machine-readable: <a href="${UP}status.json">status.json</a> (<a href="https://json-schema.org/">JSON Schema</a> in docs/status.schema.json), <a href="${UP}status.csv">status.csv</a>. This page works without JavaScript.</footer>
+<footer>Generated ${formatTime(generatedAt)} by freshet. Machine-readable: <a href="${UP}status.json">status.json</a> (<a href="${UP}status.schema.json">its JSON Schema</a>), <a href="${UP}status.csv">status.csv</a>. This page works without JavaScript.</footer>
 </body>
 </html>
 `.text;

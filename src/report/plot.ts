@@ -14,6 +14,11 @@ const TOP = 16;
 const BOTTOM = 40;
 const palette = ['#1565c0', '#c62828', '#2e7d32', '#6a4fb3', '#a15c00', '#00838f'];
 
+/** Axis labels stay short: `2.5 h`, `3 d`. */
+function axisLabel(hours: number): string {
+  return hours < 48 ? `${Number(hours.toFixed(2))} h` : `${Number((hours / 24).toFixed(1))} d`;
+}
+
 function niceCeiling(value: number): number {
   if (value <= 0) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(value));
@@ -47,7 +52,7 @@ export function lagPlot(points: readonly LagPoint[], recipe: string): SafeHtml {
   const targets = [...new Set(points.map((point) => point.target))];
   const grid = [0, 0.25, 0.5, 0.75, 1].map((fraction) => {
     const y = TOP + plotHeight - fraction * plotHeight;
-    return html`<line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${y}" y2="${y}" class="grid"/><text x="${LEFT - 6}" y="${y + 4}" text-anchor="end">${formatDuration(fraction * maxHours * 3600)}</text>`;
+    return html`<line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${y}" y2="${y}" class="grid"/><text x="${LEFT - 6}" y="${y + 4}" text-anchor="end">${axisLabel(fraction * maxHours)}</text>`;
   });
   const xLabels = (first === last ? [first] : [first, last]).map(
     (time, index) =>

@@ -13,7 +13,7 @@ import { badgeVersion, overallState } from './format.js';
 import { publishLog } from './logs.js';
 import { recipeInfo, statusDocument, type RecipeInfo } from './model.js';
 import { indexPage, recipePage } from './pages.js';
-import { StatusDocument, type BuildSummary } from './schema.js';
+import { StatusDocument, statusJsonSchema, type BuildSummary } from './schema.js';
 import { setupFile } from './setup.js';
 
 /**
@@ -93,6 +93,7 @@ export async function writeStatus(
     await write(`status/${recipe.name}.html`, recipePage(recipe, doc));
   }
   await write('status.json', `${JSON.stringify(doc, null, 2)}\n`);
+  await write('status.schema.json', `${JSON.stringify(statusJsonSchema(), null, 2)}\n`);
   await write('status.csv', statusCsv(doc));
   await write('status/index.html', indexPage(doc));
   log.debug('status report written', { archive: root, recipes: doc.recipes.length });

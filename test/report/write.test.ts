@@ -25,7 +25,7 @@ const outputs = [
 
 describe('writeStatus', () => {
   it('writes every report file into the archive root', () => {
-    for (const file of [...outputs, 'badges/hello/debian-13.svg', 'setup/debian-12.sources', 'setup/debian-13.sources', 'status/logs/hello_debian-12_2.12.3_r1/gate.log']) {
+    for (const file of [...outputs, 'badges/hello/debian-13.svg', 'setup/debian-12.sources', 'setup/debian-13.sources', 'status.schema.json', 'status/logs/hello_debian-12_2.12.3_r1/gate.log']) {
       expect(read(file).length, file).toBeGreaterThan(0);
     }
   });
