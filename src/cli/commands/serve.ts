@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, UserError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { operatorInstructions } from '../../report/instructions.js';
@@ -8,6 +8,14 @@ import { startServer } from '../../serve/server.js';
 import { parseListen } from '../../serve/static.js';
 import { StateStore } from '../../state/store.js';
 import { action, configFor, type RegisterCommand } from '../context.js';
+
+function listenAddress(value: string): { host: string; port: number } {
+  try {
+    return parseListen(value);
+  } catch {
+    throw new UserError(`--listen ${value}: not an address`, { hint: 'use host:port, e.g. 127.0.0.1:8780 or [::1]:8780', exitCode: ExitCode.usage });
+  }
+}
 
 export const registerServe: RegisterCommand = (program) => {
   program
@@ -19,7 +27,7 @@ export const registerServe: RegisterCommand = (program) => {
       action(async (options: { listen?: string; instructions?: boolean }, command) => {
         const config = configFor(command);
         if (options.listen) config.listen = options.listen;
-        const { host, port } = parseListen(config.listen);
+        const { host, port } = listenAddress(config.listen);
         mkdirSync(config.archiveDir, { recursive: true });
         const state = StateStore.open(config.stateDir);
         const doc = await writeStatus(config, state);
