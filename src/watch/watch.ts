@@ -179,18 +179,20 @@ export async function watchAll(
   const now = options.now ?? (() => new Date().toISOString());
   const queue = new PQueue({ concurrency: options.concurrency ?? WATCH_CONCURRENCY });
   try {
-    return await Promise.all(
+    const results = await Promise.all(
       recipes.map((loaded) =>
         queue.add(
           async () => {
             const ctx = watchContext(http, state, loaded.recipe.name, memo);
             const recorded = state.releases(loaded.recipe.name).map((row) => row.upstreamVersion);
-            return recordWatch(await watchRecipe(loaded, ctx, recorded), state, now());
+            return { result: await watchRecipe(loaded, ctx, recorded), checkedAt: now() };
           },
           { throwOnTimeout: true },
         ),
       ),
     );
+    // One transaction for the whole run: a commit (and fsync) per recipe would dominate a re-check.
+    return state.db.transaction(() => results.map(({ result, checkedAt }) => recordWatch(result, state, checkedAt)))();
   } finally {
     if (!options.http) http.close();
   }
