@@ -45,7 +45,7 @@ describe('HttpClient.get', () => {
   it('returns the body, status and final URL after a same-host redirect', async () => {
     const upstream = await server((req, res) => {
       if (req.url === '/old') return res.writeHead(301, { location: '/new/' }).end();
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
+      return res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
     });
     const response = await client([upstream]).get({ url: `${upstream.url}/old`, upstream: 'hello' });
     expect(response.body.toString()).toBe('hello');
@@ -104,7 +104,7 @@ describe('HttpClient.get', () => {
   it('applies rewrites and reports the upstream URL space', async () => {
     const mirror = await server((req, res) => {
       if (req.url === '/gnu/hello') return res.writeHead(301, { location: '/gnu/hello/' }).end();
-      res.end(req.url);
+      return res.end(req.url);
     });
     const http = client([mirror], { rewrites: [{ from: 'https://ftp.gnu.org/', to: `${mirror.url}/` }] });
     const response = await http.get({ url: 'https://ftp.gnu.org/gnu/hello', upstream: 'hello' });
@@ -117,7 +117,7 @@ describe('HttpClient.get', () => {
     const upstream = await server((req, res) => {
       if (req.url === '/same') return res.writeHead(302, { location: '/landed' }).end();
       if (req.url === '/landed') return res.end(String(req.headers.authorization));
-      res.writeHead(302, { location: `${other.url}/` }).end();
+      return res.writeHead(302, { location: `${other.url}/` }).end();
     });
     const http = client([upstream, other]);
     const headers = { Authorization: 'Bearer ghp_secretsecretsecretsecret' };
@@ -132,7 +132,7 @@ describe('HttpClient.get', () => {
     const upstream = await server((_req, res) => {
       calls++;
       if (calls === 1) return res.writeHead(429, { 'retry-after': '1' }).end('slow down');
-      res.end('ok');
+      return res.end('ok');
     });
     const response = await client([upstream]).get({ url: upstream.url, upstream: 'busy' });
     expect(response.body.toString()).toBe('ok');
@@ -154,7 +154,7 @@ describe('HttpClient.get', () => {
       if (calls === 1) {
         return res.writeHead(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000)) }).end();
       }
-      res.end('[]');
+      return res.end('[]');
     });
     const response = await client([upstream]).get({ url: upstream.url, upstream: 'gh' });
     expect(response.body.toString()).toBe('[]');
@@ -182,7 +182,7 @@ describe('HttpClient.get', () => {
     const upstream = await server((req, res) => {
       calls++;
       if (calls === 1) return req.socket.destroy();
-      res.end('second time lucky');
+      return res.end('second time lucky');
     });
     const response = await client([upstream]).get({ url: upstream.url, upstream: 'flaky' });
     expect(response.body.toString()).toBe('second time lucky');
@@ -193,7 +193,7 @@ describe('HttpClient.get', () => {
       if (req.url === '/after') return res.end('free');
       res.writeHead(200);
       const timer = setInterval(() => res.write('x'.repeat(100)), 5);
-      res.on('close', () => clearInterval(timer));
+      return res.on('close', () => clearInterval(timer));
     });
     const http = client([upstream], { timeoutMs: 300, perHost: 1 });
     const error = await failure(http.get({ url: `${upstream.url}/endless`, upstream: 'endless' }));
@@ -213,7 +213,7 @@ describe('HttpClient.get', () => {
       if (req.url === '/declared') return res.writeHead(200, { 'content-length': String(10 * 1024 ** 3) }).end();
       res.writeHead(200);
       const timer = setInterval(() => res.write(Buffer.alloc(64 * 1024)), 1);
-      res.on('close', () => clearInterval(timer));
+      return res.on('close', () => clearInterval(timer));
     });
     const http = client([upstream], { maxBytes: 1_000_000 });
     expect((await failure(http.get({ url: `${upstream.url}/declared`, upstream: 'big' }))).message).toMatch(/over the 1000000-byte limit/);
@@ -223,7 +223,7 @@ describe('HttpClient.get', () => {
   it('makes conditional requests and reports 304 as not modified', async () => {
     const upstream = await server((req, res) => {
       if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304).end();
-      res.writeHead(200, { etag: '"v1"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }).end('index');
+      return res.writeHead(200, { etag: '"v1"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }).end('index');
     });
     const http = client([upstream]);
     const first = await http.get({ url: upstream.url, upstream: 'cached' });

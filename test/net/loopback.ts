@@ -9,7 +9,10 @@ export interface Loopback {
   close(): Promise<void>;
 }
 
-export async function serve(handler: http.RequestListener): Promise<Loopback> {
+/** Handlers may `return res.end()` early; the value is ignored. */
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
+
+export async function serve(handler: Handler): Promise<Loopback> {
   const requests: http.IncomingMessage[] = [];
   const server = http.createServer((req, res) => {
     requests.push(req);
