@@ -163,7 +163,7 @@ export async function runDebBuild(job: BuildJob, options: DebBuildOptions): Prom
   mkdirSync(job.outputDir, { recursive: true });
   rmSync(workDir, { recursive: true, force: true });
   rmSync(logFile, { force: true });
-  cpSync(job.sourceDir, workDir, { recursive: true, verbatimSymlinks: true });
+  cpSync(job.sourceDir, workDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
   // As root the build runs as `builder`; a rootless engine's container root is already the unprivileged user.
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownTree(workDir, BUILDER_UID);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { imageRef } from '../../build/images.js';
@@ -83,8 +83,11 @@ export async function runAptGate(request: GateRequest, context: GateContext): Pr
   const work = mkdtempSync(path.join(os.tmpdir(), 'freshet-gate-'));
   const server = await listen(createStaticHandler({ root: request.stagingDir }), '127.0.0.1', 0);
   try {
+    // apt verifies as the unprivileged _apt user: the mounted folder and key must be world-readable.
+    chmodSync(work, 0o755);
     copyFileSync(path.join(containersDir(), 'gate', 'apt-gate.sh'), path.join(work, 'gate.sh'));
     copyFileSync(request.keyring, path.join(work, 'archive-keyring.gpg'));
+    chmodSync(path.join(work, 'archive-keyring.gpg'), 0o644);
     writeFileSync(
       path.join(work, 'freshet.sources'),
       `Types: deb\nURIs: ${server.url}\nSuites: ${request.target.codename}\nComponents: main\nSigned-By: /freshet/archive-keyring.gpg\n`,
