@@ -150,6 +150,63 @@ function deb822List(...args: unknown[]): string {
     .join(`${separator}\n `);
 }
 
+/** Text for rpm's macro language: `%` doubled, so rpm expands nothing a recipe wrote. */
+function rpmEscape(text: string): string {
+  return text.replaceAll('%', '%%');
+}
+
+/** One spec tag value (`Summary:`, `Requires:`) or %changelog line: one line, `%` escaped. */
+function rpmValue(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  const text = singleLine(values[0], options).trim();
+  if (text === '') throw new HelperError(`${where(options)}: is empty`);
+  return rpmEscape(text);
+}
+
+/**
+ * A `%description` body: `%` escaped on every line (so a line starting with `%package` stays
+ * text), surrounding empty lines dropped, control characters refused.
+ */
+function rpmText(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  const lines = requireString(values[0], options).split('\n').map((line) => line.trimEnd());
+  for (const line of lines) {
+    if (CONTROL.test(line)) throw new HelperError(`${where(options)}: contains control characters`);
+  }
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  while (lines.length > 0 && lines[0] === '') lines.shift();
+  if (lines.length === 0) throw new HelperError(`${where(options)}: is empty`);
+  return lines.map(rpmEscape).join('\n');
+}
+
+/** One shell word in a spec's build section: `shellArg`, then `%` doubled. */
+function rpmArg(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  return rpmEscape(shellQuote(singleLine(values[0], options)));
+}
+
+/** A command (argument array) as one shell line of a spec's build section. */
+function rpmCommand(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  return argumentList(values[0], options)
+    .map((arg) => rpmEscape(shellQuote(arg)))
+    .join(' ');
+}
+
+/**
+ * A `%files` entry made by freshet from a recipe path: the only `%` allowed is a directory macro
+ * such as `%{_libdir}` that freshet put in for a placeholder.
+ */
+function rpmFileEntry(...args: unknown[]): string {
+  const { values, options } = splitArgs(args);
+  const text = singleLine(values[0], options);
+  const withoutMacros = text.replace(/%\{_[a-z]+\}/g, '');
+  if (!/^[A-Za-z0-9_@+=:,./*-]*$/.test(withoutMacros) || !(text.startsWith('/') || text.startsWith('%{_'))) {
+    throw new HelperError(`${where(options)}: not a file path with directory macros: ${JSON.stringify(text)}`);
+  }
+  return text;
+}
+
 /** Strict equality, for `{{#if (eq build.system "cmake")}}`. */
 function eq(...args: unknown[]): boolean {
   const { values } = splitArgs(args);
@@ -167,4 +224,9 @@ export const helpers = {
   makeValue,
   join,
   eq,
+  rpmValue,
+  rpmText,
+  rpmArg,
+  rpmCommand,
+  rpmFileEntry,
 } as const;
