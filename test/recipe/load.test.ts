@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,8 +7,12 @@ import { loadRecipeFile, resolveRecipe } from '../../src/recipe/load.js';
 
 const hello = readFileSync(path.join(import.meta.dirname, '../../recipes/hello.yaml'), 'utf8');
 
+const recipesDir = path.join(import.meta.dirname, '../../recipes');
+
+/** A recipe file in a fresh folder, with hello's keys beside it as in recipes/. */
 function writeRecipe(text: string, name = 'hello'): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'freshet-recipe-'));
+  cpSync(path.join(recipesDir, 'hello'), path.join(dir, name), { recursive: true });
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(file, text);
   return file;
@@ -61,7 +65,6 @@ describe('recipe validation', () => {
   it('requires patches and keys named by the recipe to exist beside it', () => {
     const file = writeRecipe(`${hello}patches: [fix-build.patch]\n`);
     expect(() => loadRecipeFile(file)).toThrow(/patches\[0\]: .*hello\/fix-build\.patch does not exist/);
-    mkdirSync(path.join(path.dirname(file), 'hello'));
     writeFileSync(path.join(path.dirname(file), 'hello', 'fix-build.patch'), '');
     expect(loadRecipeFile(file).recipe.patches).toEqual(['fix-build.patch']);
   });
