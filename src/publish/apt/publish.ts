@@ -8,7 +8,7 @@ import { clearsign, detachSign } from '../../sign/sign.js';
 import type { BuildArtifact } from '../../types.js';
 import { compare } from '../../versioning/deb.js';
 import { verifySuiteDir } from '../../verify/apt.js';
-import { checkpoint } from '../checkpoint.js';
+import { checkpoint, startSteps } from '../checkpoint.js';
 import { copyFileAtomic, fsyncDir, writeDurable } from '../fs-atomic.js';
 import { digestFile } from '../hash.js';
 import { acquireLock } from '../lock.js';
@@ -252,6 +252,7 @@ async function withArchive<T>(
   request: ResignRequest,
   work: (db: IndexDb, key: string, keyring: string, previous: string | undefined) => Promise<T>,
 ): Promise<T> {
+  startSteps();
   const key = await requireSigningKey(request.config.stateDir, request.config.signingKey);
   const lock = await acquireLock(path.join(request.archive.stateDir, LOCK_FILE));
   const db = IndexDb.open(request.archive.stateDir);
