@@ -3,6 +3,7 @@ import { registerGenerate } from './generate.js';
 import { registerImages } from './images.js';
 import { registerKey } from './key.js';
 import { registerLint } from './lint.js';
+import { registerNew } from './new.js';
 import { registerMirror } from '../../mirror/cli.js';
 import { registerPublish } from './publish.js';
 import { registerRun } from './run.js';
@@ -13,4 +14,4 @@ import { registerVerify } from './verify.js';
 import { registerWatch } from './watch.js';
 
 /** Every subcommand, in the order `freshet --help` lists them. */
-export const commands: RegisterCommand[] = [registerLint, registerSchema, registerWatch, registerRun, registerImages, registerGenerate, registerPublish, registerKey, registerVerify, registerMirror, registerServe, registerStatus];
+export const commands: RegisterCommand[] = [registerLint, registerNew, registerSchema, registerWatch, registerRun, registerImages, registerGenerate, registerPublish, registerKey, registerVerify, registerMirror, registerServe, registerStatus];

@@ -1,0 +1,185 @@
+import type { BinaryPackage, Dependency, Gate, Recipe } from '../recipe/schema.js';
+import { packageNameOf } from './archive-name.js';
+import { detectBuildSystem } from './build-system.js';
+import { fromCmake, fromConfigureAc, fromMeson, uniqueDependencies, type DetectedDependency } from './dependencies.js';
+import { detectLibrary, libraryPackageName, type LibraryGuess } from './library.js';
+import { copyrightLines, fingerprintLicense, guessLicense, isLicenseFile } from './license.js';
+import { detectMetadata } from './metadata.js';
+import type { SourceTree } from './tree.js';
+import type { UpstreamGuess } from './upstream.js';
+import { normalizeUpstream } from '../versioning/upstream.js';
+
+/** A comment for the recipe: the field it sits above, and what freshet guessed or could not tell. */
+export interface Annotation {
+  path: Array<string | number>;
+  text: string;
+}
+
+export interface Inference {
+  recipe: Recipe;
+  annotations: Annotation[];
+  /** What was found, for the command's report. */
+  detected: {
+    buildSystem: string;
+    license: string;
+    dependencies: DetectedDependency[];
+    library?: LibraryGuess;
+    program?: string;
+  };
+}
+
+export interface InferInput {
+  tree: SourceTree;
+  upstream: UpstreamGuess;
+  /** --name, else from the URL. */
+  name?: string;
+  /** sha256 of the release freshet downloaded, pinned for this version. */
+  sha256?: string;
+  /** A signature file seen beside the tarball upstream (`foo-1.0.tar.gz.sig`). */
+  signatureUrl?: string;
+}
+
+const SOURCE_FILE = /\.(c|h|cc|cpp|cxx|hh|hpp|y|l)$/;
+
+/** The header comments of a few source files: where GPL "or any later version" is stated. */
+function sourceHeaders(tree: SourceTree): string[] {
+  return tree.files
+    .filter((file) => SOURCE_FILE.test(file))
+    .slice(0, 12)
+    .map((file) => (tree.read(file) ?? '').slice(0, 3000));
+}
+
+function dependenciesOf(tree: SourceTree): DetectedDependency[] {
+  const found: DetectedDependency[] = [];
+  const configure = tree.has('configure.ac') ? 'configure.ac' : tree.has('configure.in') ? 'configure.in' : undefined;
+  if (configure) found.push(...fromConfigureAc(tree.read(configure) ?? '', configure));
+  for (const file of tree.files.filter((name) => /(^|\/)CMakeLists\.txt$/.test(name) && name.split('/').length <= 2)) {
+    found.push(...fromCmake(tree.read(file) ?? '', file));
+  }
+  for (const file of tree.files.filter((name) => /(^|\/)meson\.build$/.test(name) && name.split('/').length <= 2)) {
+    found.push(...fromMeson(tree.read(file) ?? '', file));
+  }
+  return uniqueDependencies(found);
+}
+
+/** A program named like the project, installed with a man page or mentioned in the sources, that knows --version. */
+function obviousProgram(tree: SourceTree, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const man = tree.files.find((file) => file.split('/').pop() === `${name}.1` || file.split('/').pop() === `${name}.1.in`);
+    const main = tree.files.find((file) => new RegExp(`(^|/)${name}\\.c$`).test(file) || file === `src/${name}.c`);
+    if (!man && !main) continue;
+    const texts = [man, ...tree.files.filter((file) => /\.c$/.test(file)).slice(0, 40)].filter(Boolean).map((file) => tree.read(file!) ?? '');
+    if (texts.some((text) => /(--version|\\-\\-version|"version")/.test(text))) return name;
+  }
+  return undefined;
+}
+
+function packagesFor(name: string, library: LibraryGuess | undefined): BinaryPackage[] {
+  if (!library) return [{ name }];
+  const dev: string[] = ['{includedir}/*', '{libdir}/lib*.so'];
+  if (library.pkgConfig) dev.push('{libdir}/pkgconfig/*');
+  if (library.cmakeConfig) dev.push('{libdir}/cmake/*');
+  return [
+    { name: libraryPackageName(library), role: 'library', files: ['{libdir}/lib*.so.*'] },
+    { name: `lib${library.name.replace(/_/g, '-')}-dev`, role: 'dev', files: dev },
+  ];
+}
+
+function gateFor(program: string | undefined, library: LibraryGuess | undefined, version: string): Gate | undefined {
+  const plainVersion = /^\d[\d.]*$/.test(version);
+  if (library?.pkgConfig) return { smoke: [['pkg-config', '--modversion', library.pkgConfig]], ...(plainVersion ? { expect: '^{version}$' } : {}) };
+  if (program) return { smoke: [[program, '--version']], ...(plainVersion ? { expect: '{version}' } : {}) };
+  return undefined;
+}
+
+/** The version as watch will record it (mangled, then normalized): the key a pinned hash is looked up by. */
+export function watchedVersion(upstream: UpstreamGuess): string {
+  let version = upstream.version;
+  for (const rule of upstream.upstream.mangle ?? []) version = version.replace(new RegExp(rule.match, 'g'), rule.replace);
+  return normalizeUpstream(version);
+}
+
+export function inferRecipe(input: InferInput): Inference {
+  const { tree, upstream } = input;
+  const annotations: Annotation[] = [];
+  const note = (path: Annotation['path'], text: string) => annotations.push({ path, text });
+
+  const name = input.name ?? packageNameOf(upstream.name);
+  const metadata = detectMetadata(tree, upstream.name);
+  const build = detectBuildSystem(tree);
+  const licenseFiles = tree.files.filter((file) => !file.includes('/') && isLicenseFile(file));
+  const headers = sourceHeaders(tree);
+  const license = guessLicense(licenseFiles.map((file) => ({ name: file, text: tree.read(file) ?? '' })), headers);
+  // The GPL texts carry the FSF's copyright of the license itself, not the project's.
+  const ownTexts = licenseFiles.map((file) => tree.read(file) ?? '').filter((text) => !/GPL/.test(fingerprintLicense(text) ?? ''));
+  const copyright = copyrightLines([...ownTexts, ...headers]);
+  const dependencies = dependenciesOf(tree);
+  const library = build ? detectLibrary(tree, build.system) : undefined;
+  const program = library ? undefined : obviousProgram(tree, [...new Set([name, upstream.name.toLowerCase(), metadata.projectName?.toLowerCase() ?? name])]);
+
+  const summary = metadata.summary?.text || `${name} ${library ? 'library' : 'program'}`;
+  if (metadata.summary) note(['summary'], `from ${metadata.summary.from}; check it reads well as a one-line synopsis`);
+  else note(['summary'], 'GUESS: nothing in the tarball says what this is; write a synopsis');
+  const description = metadata.description?.text ?? `${summary.charAt(0).toUpperCase()}${summary.slice(1)}.\n`;
+  note(['description'], metadata.description ? `from ${metadata.description.from}` : 'GUESS: no README paragraph found; describe the package');
+  const page = metadata.homepage ?? (upstream.homepage ? { url: upstream.homepage, from: 'the download URL' } : metadata.readmeHomepage);
+  const homepage = page?.url ?? ('url' in upstream.upstream ? String(upstream.upstream.url) : `https://example.org/${name}`);
+  note(['homepage'], page ? `from ${page.from}` : 'GUESS: no homepage found; this is the download folder');
+  note(['license'], `${license.certain ? '' : 'UNCERTAIN: '}${license.note ?? ''}`.trim());
+  if (copyright.length === 0) note(['copyright'], 'GUESS: no copyright line found in the license file or source headers');
+  else note(['copyright'], 'from the license file and source headers; add missing holders');
+
+  const upstreamSection = { ...upstream.upstream, ...(input.sha256 ? { sha256: { [watchedVersion(upstream)]: input.sha256 } } : {}) };
+  note(['upstream'], upstream.notes.join('; ') || `a ${upstream.upstream.kind} upstream`);
+  if (upstream.upstream.kind === 'github') {
+    note(['upstream', 'kind'], `github asks api.github.com; where only the tag archives are reachable (a mirror), use kind: html-index with url: https://github.com/${upstream.upstream.repo}/archive/refs/tags/ and a pattern for the tag`);
+  }
+  if (input.sha256) note(['upstream', 'sha256'], `the hash of the tarball freshet new downloaded (trust on first use); prefer a signature or a checksum file`);
+  if (input.signatureUrl) {
+    note(['upstream', 'sha256'], `upstream signs releases (${input.signatureUrl}): put its key at recipes/${name}/keys/signing-key.asc and add signature: {url: "{url}${input.signatureUrl.slice(input.signatureUrl.lastIndexOf('.'))}", key: keys/signing-key.asc}`);
+  }
+
+  const buildSection: Recipe['build'] = build ? { system: build.system, ...(build.autoreconf ? { autoreconf: true } : {}) } : { system: 'custom' };
+  if (!build) note(['build'], 'GUESS: no configure, CMakeLists.txt, meson.build, setup.py or Makefile at the top of the tarball; write the steps');
+  else note(['build', 'system'], `from ${build.file}${build.alternatives.length ? `; the tarball also has ${build.alternatives.join(', ')}` : ''}`);
+  if (build?.system === 'make') note(['build', 'system'], 'plain make: freshet passes PREFIX=/usr to make and make install; add make: [VAR=value] for other variables');
+
+  const required = dependencies.filter((dependency) => !dependency.optional);
+  const optional = dependencies.filter((dependency) => dependency.optional);
+  const depends: Dependency[] = required.map((dependency) => dependency.name);
+  const recipe: Recipe = {
+    name,
+    summary,
+    description,
+    homepage,
+    license: license.spdx,
+    copyright: copyright.length ? copyright : [`the ${upstream.name} authors`],
+    upstream: upstreamSection,
+    build: buildSection,
+    ...(depends.length ? { depends: { build: depends } } : {}),
+    packages: packagesFor(name, library),
+    ...(() => {
+      const gate = gateFor(program, library, upstream.version);
+      return gate ? { gate } : {};
+    })(),
+  };
+  if (depends.length) {
+    const unknown = required.filter((dependency) => !dependency.known).map((dependency) => dependency.name);
+    note(['depends', 'build'], `from ${required.map((dependency) => dependency.from).join(', ')}`);
+    if (unknown.length) note(['depends', 'build'], `NOT IN THE DEPENDENCY MAP (kept as written, check the package names): ${unknown.join(', ')}`);
+  }
+  if (optional.length) {
+    note(['build'], `optional upstream dependencies not added: ${optional.map((dependency) => `${dependency.name} (${dependency.from})`).join(', ')}`);
+  }
+  if (library) {
+    note(['packages'], `a shared library (${library.from}${library.soversion ? `, soname version ${library.soversion}` : ', soname version unknown'}): split into runtime and -dev`);
+  } else note(['packages'], 'one package with everything the install produces');
+  if (recipe.gate) note(['gate'], program ? `${program} is the obvious program and mentions --version` : `the library installs ${library!.pkgConfig}.pc`);
+  else note(['packages'], 'no obvious program with --version: add gate.smoke commands to check the installed package');
+
+  return {
+    recipe,
+    annotations,
+    detected: { buildSystem: build ? `${build.system}${build.autoreconf ? ' (autoreconf)' : ''}` : 'none', license: license.spdx, dependencies, library, program },
+  };
+}
