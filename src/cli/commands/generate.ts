@@ -1,10 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { findTarget, type ResolvedConfig } from '../../config/load.js';
-import { ConfigError, ExitCode } from '../../core/errors.js';
+import { ConfigError, ExitCode, UserError } from '../../core/errors.js';
+import { fetchRelease } from '../../fetch/fetch.js';
 import { generateDebianSource } from '../../generate/deb/index.js';
 import { diffFileSets, generationDir, keepGeneration, readFileSet } from '../../generate/generations.js';
-import { listRecipeFiles, loadRecipeFile, resolveRecipe, type ResolvedRecipe } from '../../recipe/load.js';
+import { HttpClient } from '../../net/http.js';
+import { httpPolicy } from '../../net/policy.js';
+import { stateLayout } from '../../pipeline/layout.js';
+import { listRecipeFiles, loadRecipeFile, resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../../recipe/load.js';
+import { StateStore } from '../../state/store.js';
+import { watchContext, watchRecipe } from '../../watch/watch.js';
 import { planVersion } from '../../versioning/planner.js';
 import { action, configFor, output, type RegisterCommand } from '../context.js';
 
@@ -18,17 +24,40 @@ interface GenerateOptions {
   diff?: boolean;
 }
 
+/** A tarball given with --tarball must exist. */
+function givenTarball(file: string): string {
+  if (!existsSync(file)) throw new ConfigError(`--tarball: ${file} does not exist`);
+  return file;
+}
+
 /**
- * The upstream tarball to package. Integration point: once the fetch stage keeps a verified
- * cache, look the release up there (recipe + version → FetchedRelease.tarball) when no
- * --tarball is given.
+ * No --tarball: ask the upstream for its releases (the watch functions) and fetch the newest, or
+ * --version, into the state's verified cache. The cache names blobs by hash; the tarball is linked
+ * under its upstream file name, which dpkg-source and the version pattern read.
  */
-function locateTarball(options: GenerateOptions): string {
-  if (!options.tarball) {
-    throw new ConfigError('no upstream tarball given', { hint: 'pass --tarball FILE (the fetch cache is not consulted yet)' });
+async function fetchNewest(config: ResolvedConfig, loaded: LoadedRecipe, wanted: string | undefined): Promise<{ tarball: string; version: string }> {
+  const name = loaded.recipe.name;
+  const http = new HttpClient(httpPolicy(config));
+  const state = StateStore.open(config.stateDir);
+  try {
+    const watched = await watchRecipe(loaded, watchContext(http, state, name));
+    if (watched.error) throw new UserError(watched.error);
+    const release = wanted ? watched.versions.find((found) => found.upstreamVersion === wanted || found.rawVersion === wanted) : (watched.newest ?? watched.versions[0]);
+    if (!release) throw new ConfigError(`${name}: upstream lists ${wanted ? `no version ${wanted}` : 'no release'}`, { hint: 'pass --tarball FILE' });
+    const fetched = await fetchRelease(
+      { recipe: name, upstreamVersion: release.upstreamVersion, url: release.url, signatureUrl: release.signatureUrl, checksumUrl: release.checksumUrl, seenAt: new Date().toISOString() },
+      loaded.recipe.upstream,
+      { http, cacheDir: stateLayout(config).cache, recipeFilesDir: loaded.filesDir, knownSha256: state.release(name, release.upstreamVersion)?.sha256 ?? undefined },
+    );
+    const named = path.join(stateLayout(config).cache, 'named', name, release.upstreamVersion, path.basename(new URL(fetched.url).pathname));
+    rmSync(named, { force: true });
+    mkdirSync(path.dirname(named), { recursive: true });
+    linkSync(fetched.tarball, named);
+    return { tarball: named, version: release.upstreamVersion };
+  } finally {
+    state.close();
+    http.close();
   }
-  if (!existsSync(options.tarball)) throw new ConfigError(`--tarball: ${options.tarball} does not exist`);
-  return options.tarball;
 }
 
 /** The upstream version from --version, else from the tarball name and the recipe's file pattern. */
@@ -55,8 +84,9 @@ async function generate(config: ResolvedConfig, recipeName: string, options: Gen
   const loaded = loadRecipeFile(file!);
   const recipe = resolveRecipe(loaded, target.family, target.id, config.dependencies);
   if (recipe.skip) return { recipe: recipe.name, target: target.id, skipped: recipe.skip };
-  const tarball = locateTarball(options);
-  const given = upstreamVersionOf(recipe, tarball, options.version);
+  const found = options.tarball ? undefined : await fetchNewest(config, loaded, options.version);
+  const tarball = found?.tarball ?? givenTarball(options.tarball!);
+  const given = found?.version ?? upstreamVersionOf(recipe, tarball, options.version);
   const plan = options.packageVersion ? undefined : planVersion({ upstreamVersion: given, target, rebuild: 1 });
   const upstreamVersion = plan?.version ?? given;
   const generated = await generateDebianSource({
@@ -87,7 +117,7 @@ export const registerGenerate: RegisterCommand = (program) => {
     .requiredOption('-o, --out <dir>', 'folder to write the source package into')
     .option('--version <version>', 'upstream version (default: read from the tarball name)')
     .option('--package-version <version>', 'full package version (default: from the version planner)')
-    .option('--tarball <file>', 'the upstream tarball')
+    .option('--tarball <file>', "the upstream tarball (default: fetch upstream's newest, or --version, into the state's cache)")
     .option('--date <date>', 'changelog date (default: $SOURCE_DATE_EPOCH, else now)')
     .option('--diff', 'print a unified diff of debian/ against the previous generation')
     .action(

@@ -1,4 +1,5 @@
 import type { RegisterCommand } from '../context.js';
+import { registerExplain } from './explain.js';
 import { registerGenerate } from './generate.js';
 import { registerImages } from './images.js';
 import { registerKey } from './key.js';
@@ -14,4 +15,4 @@ import { registerVerify } from './verify.js';
 import { registerWatch } from './watch.js';
 
 /** Every subcommand, in the order `freshet --help` lists them. */
-export const commands: RegisterCommand[] = [registerLint, registerNew, registerSchema, registerWatch, registerRun, registerImages, registerGenerate, registerPublish, registerKey, registerVerify, registerMirror, registerServe, registerStatus];
+export const commands: RegisterCommand[] = [registerLint, registerNew, registerSchema, registerWatch, registerRun, registerImages, registerGenerate, registerExplain, registerPublish, registerKey, registerVerify, registerMirror, registerServe, registerStatus];
