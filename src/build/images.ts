@@ -60,7 +60,10 @@ function bootstrapSource(target: ResolvedTarget): { mirror: string; suite: strin
       hint: `pull it instead: podman pull ${target.image.registry}`,
     });
   }
-  if (target.family !== 'deb') throw new ConfigError(`target ${target.id}: bootstrapping is only implemented for Debian-family targets`);
+  // RPM-on-Debian targets (debian-12-rpm) bootstrap Debian too; Fedora comes from its registry.
+  if (target.family !== 'deb' && target.distro !== 'debian') {
+    throw new ConfigError(`target ${target.id}: bootstrapping is only implemented for Debian-based targets`);
+  }
   const { mirror, suite, keyring } = target.image.bootstrap;
   return { mirror: mirror.replace(/\/+$/, ''), suite: suite ?? target.codename, keyring };
 }
@@ -176,15 +179,33 @@ export function depsKey(targetId: string, buildDepends: readonly string[], build
 const INSTALL_SCRIPT =
   'set -eu; apt-get update -q; apt-get satisfy -y -q --no-install-recommends "$1"; apt-get clean; rm -rf /var/lib/apt/lists/*';
 
+// dnf takes the BuildRequires one per argument ("$@"), never as shell text.
+const DNF_INSTALL_SCRIPT = 'set -eu; dnf -y install --setopt=install_weak_deps=False "$@"; dnf clean all';
+const rpmDependency = /^[A-Za-z0-9_.+()\/-]+( (<|<=|=|>=|>) [A-Za-z0-9._+~^:-]+)?$/;
+
+/** BuildRequires for dnf: a name or `name op version` each, as rpm writes them. */
+export function checkRpmBuildRequires(buildRequires: readonly string[]): string[] {
+  return buildRequires.map((entry) => {
+    const trimmed = entry.trim();
+    if (!rpmDependency.test(trimmed)) throw new UserError(`not an RPM build dependency: ${JSON.stringify(entry)}`);
+    return trimmed;
+  });
+}
+
 /**
  * A layer over the builder with one recipe's build dependencies, so a rebuild does not install
  * them again. Installing needs the network; the build that later runs in this image does not
  * get it. Returns the builder itself when there is nothing to install.
  */
-export async function ensureDepsImage(target: ResolvedTarget, buildDepends: readonly string[], context: ImageContext): Promise<ImageOutcome> {
+export async function ensureDepsImage(
+  target: ResolvedTarget,
+  buildDepends: readonly string[],
+  context: ImageContext,
+  installer: 'apt' | 'dnf' = 'apt',
+): Promise<ImageOutcome> {
   const started = Date.now();
   const builder = await ensureBuilderImage(target, context);
-  const deps = checkBuildDepends(buildDepends);
+  const deps = installer === 'dnf' ? checkRpmBuildRequires(buildDepends) : checkBuildDepends(buildDepends);
   if (deps.length === 0) return { ...builder, durationMs: Date.now() - started };
   const key = depsKey(target.id, deps, builder.id);
   const ref = imageRef.deps(target.id, key);
@@ -198,7 +219,10 @@ export async function ensureDepsImage(target: ResolvedTarget, buildDepends: read
     await context.engine.run(
       {
         image: builder.ref,
-        command: ['sh', '-c', INSTALL_SCRIPT, 'sh', [...new Set(deps)].sort().join(', ')],
+        command:
+          installer === 'dnf'
+            ? ['sh', '-c', DNF_INSTALL_SCRIPT, 'sh', ...[...new Set(deps)].sort()]
+            : ['sh', '-c', INSTALL_SCRIPT, 'sh', [...new Set(deps)].sort().join(', ')],
         name,
         network: 'default',
         user: 'root',

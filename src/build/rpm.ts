@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../core/errors.js';
+import { capture, CommandError } from '../core/exec.js';
+import { log } from '../core/log.js';
+import { MANIFEST_FILE, type RpmManifest } from '../generate/rpm/index.js';
+import { digestFile } from '../publish/hash.js';
+import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
+import { BUILDER_UID, LOG_FILE, readPhaseTimings } from './debian.js';
+import type { ContainerEngine } from './engine/types.js';
+import { ownerLabels } from './labels.js';
+import { parseRpmlint } from './rpmlint.js';
+
+/**
+ * Build an SRPM and its binary RPMs with `rpmbuild -ba` in a container of the target's deps image:
+ * no network, no capabilities, as the unprivileged `builder`, with memory, process and time
+ * limits. The spec is only ever parsed by rpm inside that container. What the build leaves in
+ * RPMS/ and SRPMS/ is checked by name, type and header before it is moved beside build.log.
+ */
+export interface RpmBuildOptions {
+  engine: ContainerEngine;
+  image: string;
+  /** RPM-on-Debian targets: BuildRequires name Fedora packages, so rpmbuild runs with --nodeps. */
+  nodeps: boolean;
+  limits?: { memory?: string; pids?: number; cpus?: number; timeoutMs?: number };
+  signal?: AbortSignal;
+}
+
+const WORK_DIR = '.work';
+const LINT_FILE = 'freshet-rpmlint.txt';
+const MAX_LINT_BYTES = 4 * 1024 * 1024;
+
+// Fixed text; the spec's path arrives as "$1" and the dependency mode as "$2".
+const BUILD_SCRIPT = `set -eu
+phase() { echo "freshet-phase $1 $(date +%s%3N)"; }
+cd /build
+phase build-start
+if [ "$2" = nodeps ]; then
+  rpmbuild -ba --nodeps --define "_topdir /build" "$1"
+else
+  rpmbuild -ba --define "_topdir /build" "$1"
+fi
+phase build-end
+phase lint-start
+status=0
+set -- "$1" RPMS/*/*.rpm SRPMS/*.rpm
+# A target may add settings (filters, each with its reason) in /etc/freshet/rpmlint.toml.
+if [ -f /etc/freshet/rpmlint.toml ]; then set -- -c /etc/freshet/rpmlint.toml "$@"; fi
+rpmlint "$@" > ${LINT_FILE} 2>&1 || status=$?
+echo "freshet: rpmlint exited with $status"
+phase lint-end
+`;
+
+const Manifest = z.object({
+  name: z.string(),
+  epoch: z.string().optional(),
+  version: z.string(),
+  release: z.string(),
+  spec: z.string().regex(/^SPECS\/[A-Za-z0-9._+-]+\.spec$/),
+  packages: z.array(z.string()).min(1),
+});
+
+export function readManifest(sourceDir: string): RpmManifest {
+  const file = path.join(sourceDir, MANIFEST_FILE);
+  if (!existsSync(file)) throw new UserError(`${sourceDir}: no ${MANIFEST_FILE}; generate the RPM source first`);
+  return Manifest.parse(JSON.parse(readFileSync(file, 'utf8'))) as RpmManifest;
+}
+
+/** Header fields of a built package; reading a package header on the host runs no spec code. */
+const QUERY = ['NAME', 'EPOCHNUM', 'VERSION', 'RELEASE', 'ARCH', 'SOURCERPM', 'SUMMARY'];
+
+export async function rpmFields(file: string): Promise<Record<string, string>> {
+  const format = `${QUERY.map((tag) => `%{${tag}}`).join('\\t')}\\n`;
+  const text = await capture('rpm', ['-qp', '--nosignature', '--nodigest', '--queryformat', format, file], { env: { LC_ALL: 'C.UTF-8' } });
+  const values = text.split('\t');
+  return Object.fromEntries(QUERY.map((tag, index) => [tag, values[index] ?? '']));
+}
+
+const binaryName = /^([A-Za-z0-9][A-Za-z0-9._+-]*)-([A-Za-z0-9._+~^]+)-([A-Za-z0-9._+~^]+)\.([a-z0-9_]+)\.rpm$/;
+
+/** Problems with a built RPM: its name against its header, and both against the spec. */
+export function checkRpm(name: string, kind: 'rpm' | 'srpm', fields: Record<string, string>, manifest: RpmManifest): string[] {
+  const problems: string[] = [];
+  const expectedFile = `${fields.NAME}-${fields.VERSION}-${fields.RELEASE}.${kind === 'srpm' ? 'src' : fields.ARCH}.rpm`;
+  if (name !== expectedFile) problems.push(`${name}: header says ${expectedFile}`);
+  if (fields.VERSION !== manifest.version || fields.RELEASE !== manifest.release) {
+    problems.push(`${name}: version ${fields.VERSION}-${fields.RELEASE}, the spec declares ${manifest.version}-${manifest.release}`);
+  }
+  if ((fields.EPOCHNUM ?? '0') !== (manifest.epoch ?? '0')) problems.push(`${name}: epoch ${fields.EPOCHNUM}, expected ${manifest.epoch ?? 0}`);
+  const allowed = kind === 'srpm' ? [manifest.name] : manifest.packages.flatMap((pkg) => [pkg, `${pkg}-debuginfo`]).concat(`${manifest.name}-debugsource`);
+  if (!allowed.includes(fields.NAME ?? '')) problems.push(`${name}: package ${fields.NAME} is not declared by the spec`);
+  return problems;
+}
+
+function chownTree(target: string, uid: number): void {
+  lchownSync(target, uid, uid);
+  if (!lstatSync(target).isDirectory()) return;
+  for (const entry of readdirSync(target)) chownTree(path.join(target, entry), uid);
+}
+
+interface Found {
+  file: string;
+  name: string;
+  kind: 'rpm' | 'srpm';
+}
+
+/** Every file under RPMS/<arch>/ and SRPMS/, refusing links, folders and unexpected names. */
+function listOutput(workDir: string, problems: string[]): Found[] {
+  const found: Found[] = [];
+  const srpms = path.join(workDir, 'SRPMS');
+  for (const name of existsSync(srpms) ? readdirSync(srpms) : []) {
+    const file = path.join(srpms, name);
+    if (!lstatSync(file).isFile() || !name.endsWith('.src.rpm') || !binaryName.test(name)) problems.push(`unexpected SRPMS/${name}`);
+    else found.push({ file, name, kind: 'srpm' });
+  }
+  const rpms = path.join(workDir, 'RPMS');
+  for (const arch of existsSync(rpms) ? readdirSync(rpms) : []) {
+    const dir = path.join(rpms, arch);
+    if (!/^[a-z0-9_]+$/.test(arch) || arch === 'src' || !lstatSync(dir).isDirectory()) {
+      problems.push(`unexpected RPMS/${arch}`);
+      continue;
+    }
+    for (const name of readdirSync(dir)) {
+      const file = path.join(dir, name);
+      const match = binaryName.exec(name);
+      if (!lstatSync(file).isFile() || !match || match[4] !== arch) problems.push(`unexpected RPMS/${arch}/${name}`);
+      else found.push({ file, name, kind: 'rpm' });
+    }
+  }
+  return found;
+}
+
+async function collect(workDir: string, outputDir: string, manifest: RpmManifest): Promise<{ artifacts: BuildArtifact[]; lint: LintReport | undefined }> {
+  const problems: string[] = [];
+  const found = listOutput(workDir, problems);
+  if (!found.some((item) => item.kind === 'rpm')) problems.push('no binary RPM was built');
+  if (found.filter((item) => item.kind === 'srpm').length !== 1) problems.push('expected exactly one source RPM');
+  const names = new Set<string>();
+  const artifacts: BuildArtifact[] = [];
+  for (const item of found) {
+    if (names.has(item.name)) problems.push(`${item.name} was built twice`);
+    names.add(item.name);
+    const fields = await rpmFields(item.file);
+    problems.push(...checkRpm(item.name, item.kind, fields, manifest));
+    const digest = await digestFile(item.file);
+    artifacts.push({ file: path.join(outputDir, item.name), kind: item.kind, size: digest.size, sha256: digest.sha256, fields });
+  }
+  if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
+  const lintFile = path.join(workDir, LINT_FILE);
+  const lint = existsSync(lintFile) && lstatSync(lintFile).isFile() && lstatSync(lintFile).size <= MAX_LINT_BYTES
+    ? parseRpmlint(readFileSync(lintFile, 'utf8'))
+    : undefined;
+  if (lint) writeFileSync(path.join(outputDir, 'rpmlint.txt'), readFileSync(lintFile));
+  const uid = process.getuid?.() ?? 0;
+  for (const item of found) {
+    lchownSync(item.file, uid, process.getgid?.() ?? uid);
+    renameSync(item.file, path.join(outputDir, item.name));
+  }
+  return { artifacts: artifacts.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), lint };
+}
+
+function containerName(job: BuildJob): string {
+  const safe = job.id.replace(/[^a-zA-Z0-9_.-]+/g, '-').slice(0, 60);
+  return `freshet-build-${safe}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function runRpmBuild(job: BuildJob, options: RpmBuildOptions): Promise<BuildResult> {
+  const startedAt = new Date().toISOString();
+  const logFile = path.join(job.outputDir, LOG_FILE);
+  const result = (fields: Partial<BuildResult>): BuildResult => ({
+    jobId: job.id,
+    recipe: job.recipe,
+    targetId: job.target.id,
+    packageVersion: job.packageVersion,
+    status: 'failed',
+    artifacts: [],
+    logFile,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    ...fields,
+  });
+  const manifest = readManifest(job.sourceDir);
+  const evr = `${manifest.epoch ? `${manifest.epoch}:` : ''}${manifest.version}-${manifest.release}`;
+  if (evr !== job.packageVersion) throw new UserError(`${job.recipe}: the spec declares ${evr}, the job builds ${job.packageVersion}`);
+  const workDir = path.join(job.outputDir, WORK_DIR);
+  mkdirSync(job.outputDir, { recursive: true });
+  rmSync(workDir, { recursive: true, force: true });
+  rmSync(logFile, { force: true });
+  cpSync(job.sourceDir, workDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownTree(workDir, BUILDER_UID);
+  writeFileSync(logFile, `freshet: building ${job.recipe} ${job.packageVersion} for ${job.target.id} in ${options.image}\n`, { mode: 0o644 });
+
+  const cpus = options.limits?.cpus ?? Math.min(os.availableParallelism(), 8);
+  const name = containerName(job);
+  try {
+    await options.engine.run(
+      {
+        image: options.image,
+        command: ['sh', '-c', BUILD_SCRIPT, 'sh', manifest.spec, options.nodeps ? 'nodeps' : 'deps'],
+        name,
+        network: 'none',
+        user: asRoot ? 'builder' : 'root',
+        workdir: '/build',
+        env: { LC_ALL: 'C.UTF-8', HOME: asRoot ? '/home/builder' : '/root', RPM_BUILD_NCPUS: String(Math.ceil(cpus)) },
+        labels: { ...ownerLabels(job.id), 'freshet.job': name },
+        mounts: [{ source: path.resolve(workDir), target: '/build', readonly: false }],
+        memory: options.limits?.memory,
+        pids: options.limits?.pids,
+        cpus: options.limits?.cpus,
+        timeoutMs: options.limits?.timeoutMs,
+        capabilities: 'none',
+      },
+      { logFile, signal: options.signal },
+    );
+    const collected = await collect(workDir, job.outputDir, manifest);
+    rmSync(workDir, { recursive: true, force: true });
+    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(logFile), lint: collected.lint });
+    return result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    if (!(error instanceof UserError)) throw error;
+    const message =
+      error instanceof CommandError
+        ? new CommandError({ ...error, command: `build of ${job.recipe} ${job.packageVersion} for ${job.target.id}`, cause: error }).message
+        : `build of ${job.recipe} ${job.packageVersion} for ${job.target.id}: ${error.message}\nfull log: ${logFile}`;
+    log.error('build failed', { recipe: job.recipe, target: job.target.id, log: logFile });
+    return result({ error: message });
+  }
+}
