@@ -136,7 +136,8 @@ function moduleNames(list: string): string[] {
   return list
     .replace(/[[\]"']/g, ' ')
     .split(/[\s,]+/)
-    .filter((word) => word && !/^[<>=!]+$/.test(word) && !/^\d/.test(word) && !/^\$/.test(word));
+    .map((word) => word.split(/[<>=!]/)[0]!) // `yaml-0.1>=0.2` written without spaces
+    .filter((word) => word && !/^\d/.test(word) && !/^\$/.test(word));
 }
 
 const stripM4Comments = (text: string) => text.replace(/^\s*dnl\b.*$/gm, '').replace(/^\s*#.*$/gm, '');

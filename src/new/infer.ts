@@ -1,5 +1,5 @@
 import type { BinaryPackage, Dependency, Gate, Recipe } from '../recipe/schema.js';
-import { packageNameOf } from './archive-name.js';
+import { escapeRegex, packageNameOf } from './archive-name.js';
 import { detectBuildSystem } from './build-system.js';
 import { fromCmake, fromConfigureAc, fromMeson, uniqueDependencies, type DetectedDependency } from './dependencies.js';
 import { detectLibrary, libraryPackageName, type LibraryGuess } from './library.js';
@@ -74,20 +74,22 @@ function obviousProgram(tree: SourceTree, names: readonly string[]): string | un
   return undefined;
 }
 
-function packagesFor(name: string, library: LibraryGuess | undefined): BinaryPackage[] {
+function packagesFor(name: string, summary: string, library: LibraryGuess | undefined): BinaryPackage[] {
   if (!library) return [{ name }];
   const dev: string[] = ['{includedir}/*', '{libdir}/lib*.so'];
   if (library.pkgConfig) dev.push('{libdir}/pkgconfig/*');
   if (library.cmakeConfig) dev.push('{libdir}/cmake/*');
   return [
-    { name: libraryPackageName(library), role: 'library', files: ['{libdir}/lib*.so.*'] },
-    { name: `lib${library.name.replace(/_/g, '-')}-dev`, role: 'dev', files: dev },
+    // Own synopses: lintian refuses a long description that only repeats the synopsis.
+    { name: libraryPackageName(library), role: 'library', summary: `${summary.slice(0, 70)} (runtime)`, files: ['{libdir}/lib*.so.*'] },
+    { name: `lib${library.name.replace(/_/g, '-')}-dev`, role: 'dev', summary: `${summary.slice(0, 66)} (development)`, files: dev },
   ];
 }
 
 function gateFor(program: string | undefined, library: LibraryGuess | undefined, version: string): Gate | undefined {
   const plainVersion = /^\d[\d.]*$/.test(version);
-  if (library?.pkgConfig) return { smoke: [['pkg-config', '--modversion', library.pkgConfig]], ...(plainVersion ? { expect: '^{version}$' } : {}) };
+  // ldconfig is in every base image (pkg-config is not): the runtime library must be registered.
+  if (library) return { smoke: [['ldconfig', '-p']], expect: `lib${escapeRegex(library.name)}\\.so${library.soversion ? `\\.${escapeRegex(library.soversion)}` : ''}` };
   if (program) return { smoke: [[program, '--version']], ...(plainVersion ? { expect: '{version}' } : {}) };
   return undefined;
 }
@@ -157,7 +159,7 @@ export function inferRecipe(input: InferInput): Inference {
     upstream: upstreamSection,
     build: buildSection,
     ...(depends.length ? { depends: { build: depends } } : {}),
-    packages: packagesFor(name, library),
+    packages: packagesFor(name, summary, library),
     ...(() => {
       const gate = gateFor(program, library, upstream.version);
       return gate ? { gate } : {};
@@ -174,7 +176,14 @@ export function inferRecipe(input: InferInput): Inference {
   if (library) {
     note(['packages'], `a shared library (${library.from}${library.soversion ? `, soname version ${library.soversion}` : ', soname version unknown'}): split into runtime and -dev`);
   } else note(['packages'], 'one package with everything the install produces');
-  if (recipe.gate) note(['gate'], program ? `${program} is the obvious program and mentions --version` : `the library installs ${library!.pkgConfig}.pc`);
+  if (recipe.gate) {
+    note(
+      ['gate'],
+      program
+        ? `${program} is the obvious program and mentions --version`
+        : `the runtime library must be in ldconfig's cache${library?.pkgConfig ? `; with pkgconf in the gate, [pkg-config, --modversion, ${library.pkgConfig}] and expect "^{version}$" check the version too` : ''}`,
+    );
+  }
   else note(['packages'], 'no obvious program with --version: add gate.smoke commands to check the installed package');
 
   return {
