@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { detectBuildSystem } from '../../src/new/build-system.js';
+import { inferRecipe } from '../../src/new/infer.js';
+import { renderRecipe } from '../../src/new/render.js';
+import { memoryTree } from '../../src/new/tree.js';
+import { guessUpstream } from '../../src/new/upstream.js';
+import { loadRecipeFile } from '../../src/recipe/load.js';
+
+const MIT = 'Copyright (c) 2020 Jane Doe\n\nPermission is hereby granted, free of charge, to any person obtaining a copy of this software';
+
+const cmakeLibrary = memoryTree({
+  'CMakeLists.txt': `cmake_minimum_required(VERSION 3.10)
+project(frob VERSION 2.4.1 LANGUAGES C DESCRIPTION "Frobnication library for C")
+set(FROB_SO 3)
+find_package(ZLIB REQUIRED)
+add_library(frob SHARED frob.c)
+set_target_properties(frob PROPERTIES SOVERSION \${FROB_SO})
+install(TARGETS frob EXPORT frob)
+install(EXPORT frob DESTINATION lib/cmake/frob)
+`,
+  LICENSE: MIT,
+  'frob.pc.in': 'Name: frob\nDescription: Frobnication library for C\nVersion: @PROJECT_VERSION@\n',
+  'README.md': '# frob\n\nFrob is a library that frobnicates buffers quickly and safely for C programs.\n',
+});
+
+const autotoolsProgram = memoryTree({
+  'configure.ac': 'AC_INIT([GNU widget], [1.2], [bug@example.org], [widget], [https://www.example.org/widget/])\nPKG_CHECK_MODULES([CURL], [libcurl])\n',
+  'Makefile.am': 'bin_PROGRAMS = widget\n',
+  'src/widget.c': '/* This program is free software under the GNU General Public License, either version 3, or\n * (at your option) any later version. */\nstatic const char *usage = "--version";\n',
+  'doc/widget.1': '.TH WIDGET 1\n',
+  COPYING: 'GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n',
+  README: 'Widget is a tool that turns plain text into widgets for the terminal.\n',
+});
+
+describe('detectBuildSystem', () => {
+  it('prefers configure, then meson and CMake, over a convenience Makefile', () => {
+    expect(detectBuildSystem(memoryTree({ configure: '', 'configure.ac': '', Makefile: '' }))).toMatchObject({ system: 'autotools', file: 'configure' });
+    expect(detectBuildSystem(memoryTree({ 'configure.ac': '' }))).toMatchObject({ system: 'autotools', autoreconf: true });
+    expect(detectBuildSystem(memoryTree({ 'CMakeLists.txt': '', Makefile: '' }))).toMatchObject({ system: 'cmake', alternatives: ['Makefile'] });
+    expect(detectBuildSystem(memoryTree({ 'meson.build': '' }))).toMatchObject({ system: 'meson' });
+    expect(detectBuildSystem(memoryTree({ Makefile: '' }))).toMatchObject({ system: 'make' });
+    expect(detectBuildSystem(memoryTree({ 'pyproject.toml': '' }))).toMatchObject({ system: 'python' });
+    expect(detectBuildSystem(memoryTree({ 'README': '' }))).toBeUndefined();
+  });
+});
+
+describe('inferRecipe', () => {
+  it('splits a CMake shared library into runtime and -dev with the SOVERSION in the name', () => {
+    const { recipe, detected } = inferRecipe({ tree: cmakeLibrary, upstream: guessUpstream('https://example.org/releases/frob-2.4.1.tar.gz')! });
+    expect(detected.library).toMatchObject({ name: 'frob', soversion: '3', pkgConfig: 'frob', cmakeConfig: true });
+    expect(recipe.packages.map((pkg) => [pkg.name, pkg.role])).toEqual([
+      ['libfrob3', 'library'],
+      ['libfrob-dev', 'dev'],
+    ]);
+    expect(recipe).toMatchObject({ license: 'MIT', copyright: ['2020 Jane Doe'], build: { system: 'cmake' }, depends: { build: ['zlib'] }, summary: 'frobnication library for C' });
+    expect(recipe.gate).toEqual({ smoke: [['ldconfig', '-p']], expect: 'libfrob\\.so\\.3' });
+  });
+
+  it('finds an autotools program with --version, its homepage and GPL or-later', () => {
+    const { recipe } = inferRecipe({ tree: autotoolsProgram, upstream: guessUpstream('https://ftp.example.org/pub/widget/widget-1.2.tar.gz')! });
+    expect(recipe).toMatchObject({
+      name: 'widget',
+      homepage: 'https://www.example.org/widget/',
+      license: 'GPL-3.0-or-later',
+      build: { system: 'autotools', autoreconf: true },
+      depends: { build: ['pkg-config', 'curl'] },
+      packages: [{ name: 'widget' }],
+      gate: { smoke: [['widget', '--version']], expect: '{version}' },
+    });
+  });
+});
+
+describe('renderRecipe', () => {
+  it('writes a recipe that loads and validates, with comments where freshet guessed', () => {
+    const inference = inferRecipe({ tree: cmakeLibrary, upstream: guessUpstream('https://github.com/jane/frob/archive/refs/tags/v2.4.1.tar.gz')!, sha256: 'a'.repeat(64) });
+    const text = renderRecipe(inference, 'https://github.com/jane/frob/archive/refs/tags/v2.4.1.tar.gz');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-new-test-'));
+    writeFileSync(path.join(dir, 'frob.yaml'), text);
+    const loaded = loadRecipeFile(path.join(dir, 'frob.yaml'));
+    expect(loaded.recipe.upstream).toMatchObject({ kind: 'github', repo: 'jane/frob', sha256: { '2.4.1': 'a'.repeat(64) } });
+    expect(text).toMatch(/^  # from CMakeLists\.txt$/m);
+    expect(text).toMatch(/# a shared library \(CMakeLists\.txt: add_library\(frob\), soname version 3\)/);
+    expect(parse(text)).toEqual(JSON.parse(JSON.stringify(inference.recipe)));
+  });
+});
