@@ -4,11 +4,13 @@ import type { ResolvedConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import type { Family } from '../types.js';
 import { aptPublisher } from './apt/index.js';
+import { yumPublisher } from './yum/index.js';
 import type { ArchiveLocation, Publisher } from './types.js';
 
 /** Every repository format freshet publishes, by package family. YUM registers here too. */
 export const publishers: Partial<Record<Family, Publisher>> = {
   deb: aptPublisher,
+  rpm: yumPublisher,
 };
 
 export function publisherFor(family: Family): Publisher {

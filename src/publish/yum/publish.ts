@@ -1,0 +1,300 @@
+import { existsSync } from 'node:fs';
+import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { UserError } from '../../core/errors.js';
+import { run } from '../../core/exec.js';
+import { log } from '../../core/log.js';
+import { rpmFields } from '../../build/rpm.js';
+import { exportPublicKey, requireSigningKey } from '../../sign/key.js';
+import { detachSign } from '../../sign/sign.js';
+import type { BuildArtifact } from '../../types.js';
+import { compare } from '../../versioning/rpm.js';
+import { verifyRepoGeneration } from '../../verify/yum.js';
+import { fsyncDir, fsyncPath } from '../fs-atomic.js';
+import { digestFile } from '../hash.js';
+import { acquireLock } from '../lock.js';
+import type { PublishedPackage, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
+import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
+import { rpmsignFile } from './sign.js';
+import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from './state.js';
+
+/**
+ * Publishing a YUM repository (docs/rpm.md), in this order:
+ *  1. lock the archive; export the archive key beside it;
+ *  2. copy new packages into packages/, signing each copy (rpmsign) before it takes its final name;
+ *     a name already published must come from the same build artifact (immutable);
+ *  3. retention and removals take packages out of the package list (files stay for the grace period);
+ *  4. createrepo_c --update (with its checksum cache) writes generation n+1's repodata from that list;
+ *     superseded metadata files of the live generation are linked in and kept for the grace period;
+ *  5. repomd.xml gets a detached armored signature, repomd.xml.asc;
+ *  6. self-check: the signature with gpgv, every file repomd.xml lists, every package primary lists;
+ *  7. record the state, then switch repodata to the new generation with one rename;
+ *  8. delete generations and package files whose grace period ended.
+ * Any failure before 7 leaves the live repository as it was.
+ */
+const LOCK_FILE = 'publish.lock';
+const HOUR_MS = 3_600_000;
+
+interface Context {
+  request: ResignRequest;
+  fingerprint: string;
+  keyring: string;
+  live: string | undefined;
+  state: RepoState;
+  now: Date;
+}
+
+async function checkArtifact(artifact: BuildArtifact): Promise<void> {
+  const digest = await digestFile(artifact.file).catch(() => {
+    throw new UserError(`${artifact.file}: build artifact is missing`);
+  });
+  if (digest.sha256 !== artifact.sha256 || digest.size !== artifact.size) {
+    throw new UserError(`${artifact.file}: differs from the build result (sha256 or size changed since the build)`);
+  }
+}
+
+const fileName = /^[A-Za-z0-9][A-Za-z0-9._+~^-]*\.rpm$/;
+
+/** Sign a copy under a temporary name, then give it its final name: the pool never holds an unsigned package. */
+async function placePackage(context: Context, artifact: BuildArtifact, recipe: string | undefined, targetId: string | undefined): Promise<PackageRow | undefined> {
+  const name = path.basename(artifact.file);
+  if (!fileName.test(name)) throw new UserError(`${artifact.file}: not an RPM file name freshet publishes`);
+  const relative = `packages/${name}`;
+  const existing = context.state.packages.find((row) => row.file === relative);
+  if (existing) {
+    if (existing.artifactSha256 !== artifact.sha256) {
+      throw new UserError(`${relative} is already published from a different build; published packages never change`, {
+        hint: 'rebuild with a new rebuild number (freshet run does this when the recipe changes)',
+      });
+    }
+    existing.removedAt = null;
+    return undefined;
+  }
+  await checkArtifact(artifact);
+  const fields = artifact.fields?.NAME ? artifact.fields : await rpmFields(artifact.file);
+  const dir = packagesDir(context.request.archive.root, context.request.suite);
+  await mkdir(dir, { recursive: true });
+  const final = path.join(dir, name);
+  const tmp = path.join(dir, `.${name}.tmp-${process.pid}.rpm`);
+  try {
+    await copyFile(artifact.file, tmp);
+    await rpmsignFile(context.request.config.stateDir, context.fingerprint, tmp);
+    await fsyncPath(tmp);
+    await rename(tmp, final);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  const row: PackageRow = {
+    file: relative,
+    name: fields.NAME!,
+    epoch: fields.EPOCHNUM ?? '0',
+    version: fields.VERSION!,
+    release: fields.RELEASE!,
+    arch: name.endsWith('.src.rpm') ? 'src' : fields.ARCH!,
+    artifactSha256: artifact.sha256,
+    recipe: recipe ?? null,
+    targetId: targetId ?? null,
+    addedAt: context.now.toISOString(),
+    removedAt: null,
+  };
+  context.state.packages.push(row);
+  return row;
+}
+
+const evr = (row: PackageRow) => `${row.epoch}:${row.version}-${row.release}`;
+
+/** Keep the newest `keep` versions of every (name, arch) in the list; older ones leave it now. */
+function retain(state: RepoState, keep: number, now: Date): PackageRow[] {
+  const groups = new Map<string, PackageRow[]>();
+  for (const row of state.packages.filter((candidate) => candidate.removedAt === null)) {
+    const key = `${row.name}\0${row.arch}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const removed: PackageRow[] = [];
+  for (const rows of groups.values()) {
+    rows.sort((a, b) => compare(evr(b), evr(a)));
+    for (const row of rows.slice(keep)) {
+      row.removedAt = now.toISOString();
+      removed.push(row);
+    }
+  }
+  return removed;
+}
+
+function describe(row: PackageRow): PublishedPackage {
+  return { name: row.name, version: evr(row).replace(/^0:/, ''), arch: row.arch, file: row.file };
+}
+
+/** Files of the new repodata plus the live generation's superseded ones still within the grace period. */
+async function carryMetadata(context: Context, newRepodata: string): Promise<void> {
+  const fresh = new Set(await readdir(newRepodata));
+  const graceMs = context.request.config.archive.graceHours * HOUR_MS;
+  const superseded: Record<string, string> = {};
+  const oldRepodata = context.live ? path.join(context.live, 'repodata') : undefined;
+  for (const name of oldRepodata && existsSync(oldRepodata) ? await readdir(oldRepodata) : []) {
+    if (fresh.has(name) || name === 'repomd.xml' || name === 'repomd.xml.asc') continue;
+    const since = context.state.superseded[name] ?? context.now.toISOString();
+    if (context.now.getTime() - Date.parse(since) >= graceMs) continue;
+    await link(path.join(oldRepodata!, name), path.join(newRepodata, name));
+    superseded[name] = since;
+  }
+  context.state.superseded = superseded;
+}
+
+async function buildGeneration(context: Context): Promise<string> {
+  const { root } = context.request.archive;
+  const repo = context.request.suite;
+  const generation = context.state.generation + 1;
+  const genDir = generationDir(root, repo, generation);
+  await rm(genDir, { recursive: true, force: true });
+  await mkdir(genDir, { recursive: true });
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'freshet-yum-'));
+  try {
+    const listed = context.state.packages.filter((row) => row.removedAt === null).map((row) => row.file).sort();
+    const pkglist = path.join(scratch, 'pkglist');
+    await writeFile(pkglist, listed.map((file) => `${file}\n`).join(''));
+    await mkdir(packagesDir(root, repo), { recursive: true });
+    const cacheDir = path.join(context.request.archive.stateDir, 'yum-cache', repo);
+    await mkdir(cacheDir, { recursive: true });
+    await run(
+      'createrepo_c',
+      [
+        '--update',
+        ...(context.live ? ['--update-md-path', context.live] : []),
+        '--cachedir', cacheDir,
+        '--pkglist', pkglist,
+        '--outputdir', genDir,
+        '--no-database',
+        '--retain-old-md', '0',
+        '--workers', String(Math.max(1, Math.min(os.availableParallelism(), 4))),
+        '--quiet',
+        repoDir(root, repo),
+      ],
+      { timeoutMs: 60 * 60_000, env: { LC_ALL: 'C.UTF-8' } },
+    );
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  const repodata = path.join(genDir, 'repodata');
+  await carryMetadata(context, repodata);
+  await detachSign(context.request.config.stateDir, context.fingerprint, path.join(repodata, 'repomd.xml'), path.join(repodata, 'repomd.xml.asc'));
+  for (const name of await readdir(repodata)) await fsyncPath(path.join(repodata, name));
+  await fsyncDir(repodata);
+  const problems = await verifyRepoGeneration(repoDir(root, repo), genDir, context.keyring);
+  if (problems.length > 0) {
+    throw new UserError(`self-check of the new ${repo} repodata failed; nothing went live:\n${problems.map((p) => `${p.file}: ${p.message}`).join('\n')}`);
+  }
+  context.state.generation = generation;
+  return genDir;
+}
+
+async function switchTo(root: string, repo: string, genDir: string): Promise<void> {
+  const live = path.join(repoDir(root, repo), 'repodata');
+  const next = path.join(repoDir(root, repo), `.repodata.switch-${process.pid}`);
+  await rm(next, { force: true });
+  await symlink(path.relative(path.dirname(live), path.join(genDir, 'repodata')), next);
+  await rename(next, live);
+  await fsyncDir(path.dirname(live));
+}
+
+/** Generations other than the live one and the one before it, and package files past their grace period. */
+async function cleanUp(context: Context, genDir: string): Promise<string[]> {
+  const { root } = context.request.archive;
+  const repo = context.request.suite;
+  const generations = path.dirname(genDir);
+  const keep = new Set([path.basename(genDir), ...(context.live ? [path.basename(context.live)] : [])]);
+  for (const entry of await readdir(generations)) {
+    if (!keep.has(entry)) await rm(path.join(generations, entry), { recursive: true, force: true });
+  }
+  const graceMs = context.request.config.archive.graceHours * HOUR_MS;
+  const expired = context.state.packages.filter((row) => row.removedAt !== null && context.now.getTime() - Date.parse(row.removedAt) >= graceMs);
+  for (const row of expired) {
+    await unlink(path.join(repoDir(root, repo), row.file)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+  if (expired.length > 0) {
+    context.state.packages = context.state.packages.filter((row) => !expired.includes(row));
+    await saveRepoState(context.request.archive.stateDir, repo, context.state);
+  }
+  return expired.map((row) => row.file);
+}
+
+async function withRepo<T>(request: ResignRequest, work: (context: Context) => Promise<T>): Promise<T> {
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(request.suite)) throw new UserError(`${request.suite}: not a YUM repository name`);
+  const key = await requireSigningKey(request.config.stateDir, request.config.signingKey);
+  await mkdir(request.archive.stateDir, { recursive: true });
+  const lock = await acquireLock(path.join(request.archive.stateDir, LOCK_FILE));
+  try {
+    await mkdir(request.archive.root, { recursive: true });
+    const keyring = await exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root);
+    const live = await liveGeneration(request.archive.root, request.suite);
+    const state = loadRepoState(request.archive.stateDir, request.suite);
+    // Left by a crashed publish: unsigned temporaries are never listed; remove them.
+    const dir = packagesDir(request.archive.root, request.suite);
+    for (const entry of existsSync(dir) ? await readdir(dir) : []) if (entry.startsWith('.')) await rm(path.join(dir, entry), { force: true });
+    return await work({ request, fingerprint: key.fingerprint, keyring, live, state, now: request.now?.() ?? new Date() });
+  } finally {
+    await lock.release();
+  }
+}
+
+function outcome(context: Context, genDir: string, added: PackageRow[], removed: PackageRow[], deletedFiles: string[]): PublishOutcome {
+  return {
+    family: 'rpm',
+    suite: context.request.suite,
+    root: context.request.archive.root,
+    generation: path.basename(genDir),
+    date: context.now.toISOString(),
+    validUntil: '',
+    added: added.map(describe),
+    removed: removed.map(describe),
+    deletedFiles,
+  };
+}
+
+async function goLive(context: Context, genDir: string): Promise<string[]> {
+  await saveRepoState(context.request.archive.stateDir, context.request.suite, context.state);
+  await switchTo(context.request.archive.root, context.request.suite, genDir);
+  return cleanUp(context, genDir);
+}
+
+export async function publishYum(request: PublishRequest): Promise<PublishOutcome> {
+  return withRepo(request, async (context) => {
+    const added: PackageRow[] = [];
+    for (const item of request.add) {
+      for (const artifact of item.artifacts) {
+        if (artifact.kind !== 'rpm' && artifact.kind !== 'srpm') continue;
+        const row = await placePackage(context, artifact, item.recipe, item.targetId);
+        if (row) added.push(row);
+      }
+    }
+    await fsyncDir(packagesDir(request.archive.root, request.suite)).catch(() => undefined);
+    const removed: PackageRow[] = [];
+    for (const spec of request.remove ?? []) {
+      for (const row of context.state.packages) {
+        if (row.removedAt === null && row.name === spec.name && (!spec.version || spec.version === evr(row).replace(/^0:/, ''))) {
+          row.removedAt = context.now.toISOString();
+          removed.push(row);
+        }
+      }
+    }
+    removed.push(...retain(context.state, request.config.archive.keep, context.now));
+    const genDir = await buildGeneration(context);
+    const deleted = await goLive(context, genDir);
+    log.info('published', { repo: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(genDir) });
+    return outcome(context, genDir, added, removed, deleted);
+  });
+}
+
+/** YUM metadata has no expiry date; re-signing writes a new generation signed with the current key. */
+export async function resignYum(request: ResignRequest): Promise<PublishOutcome> {
+  return withRepo(request, async (context) => {
+    if (!context.live) throw new UserError(`${request.archive.root}: repository ${request.suite} was never published; nothing to re-sign`);
+    const genDir = await buildGeneration(context);
+    const deleted = await goLive(context, genDir);
+    log.info('re-signed', { repo: request.suite, root: request.archive.root });
+    return outcome(context, genDir, [], [], deleted);
+  });
+}
