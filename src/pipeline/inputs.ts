@@ -12,7 +12,8 @@ import type { ResolvedRecipe } from '../recipe/load.js';
  */
 const templatesDir = new URL('../../templates/', import.meta.url);
 
-let templatesHash: string | undefined;
+const familyTemplates = { deb: 'debian', rpm: 'rpm' } as const;
+const templatesHashes = new Map<string, string>();
 
 function hashFiles(dir: string, hash: ReturnType<typeof createHash>): void {
   if (!existsSync(dir)) return;
@@ -21,18 +22,21 @@ function hashFiles(dir: string, hash: ReturnType<typeof createHash>): void {
   }
 }
 
-function templatesDigest(): string {
-  if (!templatesHash) {
+/** Only the family's own templates: editing the spec template does not rebuild .debs. */
+function templatesDigest(family: keyof typeof familyTemplates): string {
+  let digest = templatesHashes.get(family);
+  if (!digest) {
     const hash = createHash('sha256');
-    hashFiles(templatesDir.pathname, hash);
-    templatesHash = hash.digest('hex');
+    hashFiles(path.join(templatesDir.pathname, familyTemplates[family]), hash);
+    digest = hash.digest('hex');
+    templatesHashes.set(family, digest);
   }
-  return templatesHash;
+  return digest;
 }
 
 export function inputsHash(recipe: ResolvedRecipe, recipeFilesDir: string): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify(recipe)).update('\0').update(templatesDigest()).update('\0');
+  hash.update(JSON.stringify(recipe)).update('\0').update(templatesDigest(recipe.family)).update('\0');
   hashFiles(recipeFilesDir, hash);
   const containerfile = containerfileFor(recipe.targetId);
   if (existsSync(containerfile)) hash.update(readFileSync(containerfile));
