@@ -84,6 +84,8 @@ export const BinaryPackage = z.strictObject({
   /** Installed paths for this package, relative to the install root; `{libdir}` etc. are filled per family. */
   files: z.array(installPath).optional(),
   depends: z.array(Dependency).optional(),
+  /** Virtual packages this one provides, as the distribution's own package does (`awk` for mawk). */
+  provides: z.array(packageName).optional(),
   architecture: z.enum(['any', 'all']).optional(),
 });
 export type BinaryPackage = z.infer<typeof BinaryPackage>;

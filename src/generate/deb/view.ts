@@ -36,6 +36,7 @@ interface BinaryView {
   architecture: 'any' | 'all';
   multiArch: 'same' | 'foreign' | undefined;
   depends: string[];
+  provides: string[];
   synopsis: string;
   description: string;
   install: string[];
@@ -118,6 +119,7 @@ function binaryViews(recipe: ResolvedRecipe): BinaryView[] {
       architecture,
       multiArch,
       depends,
+      provides: pkg.provides ?? [],
       synopsis: pkg.summary ?? recipe.summary,
       description: pkg.description ?? recipe.description,
       // A lone package receives the whole install tree; .install files only split several.
