@@ -61,6 +61,7 @@ const Manifest = z.object({
   release: z.string(),
   spec: z.string().regex(/^SPECS\/[A-Za-z0-9._+-]+\.spec$/),
   packages: z.array(z.string()).min(1),
+  buildRequires: z.array(z.string()),
 });
 
 export function readManifest(sourceDir: string): RpmManifest {

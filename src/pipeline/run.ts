@@ -1,19 +1,15 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import { runDebBuild } from '../build/debian.js';
 import { getEngine } from '../build/engine/api.js';
 import type { ContainerEngine } from '../build/engine/types.js';
-import { ensureBuilderImage, ensureDepsImage } from '../build/images.js';
 import { cleanupStaleContainers } from '../build/labels.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { errorMessage, isUserError } from '../core/errors.js';
 import { run } from '../core/exec.js';
 import { log } from '../core/log.js';
 import { fetchRelease } from '../fetch/fetch.js';
-import { runAptGate } from '../gate/apt/index.js';
 import type { GateResult } from '../gate/types.js';
-import { generateDebianSource } from '../generate/deb/index.js';
 import { HttpClient } from '../net/http.js';
 import { httpPolicy } from '../net/policy.js';
 import { mainArchive, publisherFor, stagingArchive } from '../publish/api.js';
@@ -24,6 +20,7 @@ import { StateStore } from '../state/store.js';
 import type { BuildJob, BuildResult, FetchedRelease } from '../types.js';
 import { targetNeeds } from '../watch/targets.js';
 import { watchAll, type WatchOutcome } from '../watch/watch.js';
+import { familySteps } from './families.js';
 import { inputsHash } from './inputs.js';
 import { buildId, stateLayout } from './layout.js';
 import { planAction, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
@@ -107,7 +104,7 @@ export function planRun(config: ResolvedConfig, state: StateStore, recipes: read
       skip: Object.fromEntries(
         targets.map((target) => [
           target.id,
-          resolved.get(target.id)!.skip ?? (target.family === 'rpm' ? 'RPM targets are not built yet' : undefined),
+          resolved.get(target.id)!.skip,
         ]),
       ),
       inputsHash: Object.fromEntries(targets.map((target) => [target.id, inputsHash(resolved.get(target.id)!, loaded.filesDir)])),
@@ -145,17 +142,6 @@ function fetchOnce(context: RunContext, loaded: LoadedRecipe, upstreamVersion: s
     context.fetches.set(key, pending);
   }
   return pending;
-}
-
-/** Build-Depends of a generated debian/control, one relation per entry. */
-export function buildDependsOf(controlFile: string): string[] {
-  const source = readFileSync(controlFile, 'utf8').split(/\n\n/)[0] ?? '';
-  const match = /^Build-Depends:((?:.*)(?:\n[ \t].*)*)/m.exec(source);
-  if (!match) return [];
-  return match[1]!
-    .split(',')
-    .map((entry) => entry.replace(/\s+/g, ' ').trim())
-    .filter(Boolean);
 }
 
 /** A staging copy of the live archive (hard links: cheap, and the live files stay untouched). */
@@ -221,22 +207,21 @@ async function buildAndGate(
     const tarball = path.join(dir, 'upstream', path.basename(new URL(fetched.url).pathname));
     mkdirSync(path.dirname(tarball), { recursive: true });
     linkSync(fetched.tarball, tarball);
-    const generated = await generateDebianSource({
+    const family = familySteps[target.family];
+    const generated = await family.generate({
+      loaded,
       recipe,
-      recipeFilesDir: loaded.filesDir,
       target,
+      config,
       upstreamVersion: action.upstreamVersion,
       packageVersion: action.packageVersion,
       tarball,
-      maintainer: config.maintainer,
       // The release's first sighting: regenerating the same inputs gives the same bytes.
       date: new Date(release.seenAt),
       outDir: path.join(dir, 'source'),
     });
     report('images');
-    const imageContext = { engine, stateDir: config.stateDir };
-    await ensureBuilderImage(target, imageContext);
-    const deps = await ensureDepsImage(target, buildDependsOf(path.join(generated.sourceDir, 'debian', 'control')), imageContext);
+    const deps = await family.depsImage(target, generated.buildDepends, { engine, stateDir: config.stateDir });
     report('build');
     const job: BuildJob = {
       id,
@@ -249,7 +234,7 @@ async function buildAndGate(
       sourceDir: path.join(dir, 'source'),
       outputDir: path.join(dir, 'output'),
     };
-    const result = await runDebBuild(job, {
+    const result = await family.build(job, {
       engine,
       image: deps.ref,
       limits: { memory: config.limits.buildMemory, pids: config.limits.buildPids, timeoutMs: config.limits.buildTimeoutMs },
@@ -287,15 +272,16 @@ async function gateBuild(
   const staging = await stageArchive(config, id);
   try {
     await publisherFor(target.family).publish({ config, archive: staging, suite: target.codename, add: [{ artifacts: result.artifacts, recipe: action.recipe, targetId: target.id }] });
-    const packages = result.artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.fields?.Package ?? '');
-    return await runAptGate(
+    const family = familySteps[target.family];
+    return await family.gate(
       {
         recipe: action.recipe,
         target,
         buildId: id,
         upstreamVersion: action.upstreamVersion,
         packageVersion: action.packageVersion,
-        packages: packages.filter(Boolean),
+        packages: family.gatePackages(result.artifacts),
+        requires: recipe.gateRequires,
         smoke: recipe.gate?.smoke ?? [],
         expect: recipe.gate?.expect,
         shipped: context.state.shipped(target.id, recipe.distroPackage ?? recipe.name)?.version ?? null,
@@ -303,6 +289,7 @@ async function gateBuild(
         keyring: path.join(staging.root, KEYRING_GPG),
         logDir: path.join(stateLayout(config).builds, id, 'output'),
       },
+      result.artifacts,
       { engine: context.engine, signal: context.signal },
     );
   } finally {

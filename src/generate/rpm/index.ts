@@ -4,8 +4,8 @@ import { ConfigError, UserError } from '../../core/errors.js';
 import { unpackArchive } from '../../fetch/unpack/index.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import type { Target } from '../../types.js';
-import { renderSpec, specPackageNames } from './render.js';
-import { patchFileName, splitEvr, type RpmViewInput } from './view.js';
+import { renderSpec } from './render.js';
+import { patchFileName, rpmView, splitEvr, type RpmViewInput } from './view.js';
 
 /** Plain data: everything needed to write one rpmbuild tree (SPECS/ and SOURCES/). */
 export interface GenerateRpmInput {
@@ -32,6 +32,8 @@ export interface RpmManifest {
   release: string;
   spec: string;
   packages: string[];
+  /** The spec's BuildRequires, for the deps image of Fedora targets. */
+  buildRequires: string[];
 }
 
 export const MANIFEST_FILE = 'freshet-rpm.json';
@@ -113,7 +115,14 @@ export async function generateRpmSource(input: GenerateRpmInput): Promise<Genera
   }
   const specFile = path.join(specs, `${name}.spec`);
   writeFileSync(specFile, spec, { mode: 0o644 });
-  const manifest: RpmManifest = { ...evr, name, spec: `SPECS/${name}.spec`, packages: specPackageNames(viewInput) };
+  const view = rpmView(viewInput);
+  const manifest: RpmManifest = {
+    ...evr,
+    name,
+    spec: `SPECS/${name}.spec`,
+    packages: [view.main.name, ...view.subpackages.map((pkg) => pkg.name)],
+    buildRequires: view.buildRequires,
+  };
   writeFileSync(path.join(input.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return { sourceDir: input.outDir, specFile, manifest, files: files.sort() };
 }

@@ -27,9 +27,3 @@ export function renderSpec(input: RpmViewInput, engine: TemplateEngine = (defaul
   const view = plainData(rpmView({ ...input, recipe }), recipe.name);
   return engine.render('rpm/spec', view);
 }
-
-/** The RPM package names a spec declares, in spec order (for checking build output). */
-export function specPackageNames(input: RpmViewInput): string[] {
-  const view = rpmView(input);
-  return [view.main.name, ...view.subpackages.map((pkg) => pkg.name)];
-}

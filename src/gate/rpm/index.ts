@@ -1,0 +1,128 @@
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ContainerEngine } from '../../build/engine/types.js';
+import { imageRef } from '../../build/images.js';
+import { ownerLabels } from '../../build/labels.js';
+import { errorMessage } from '../../core/errors.js';
+import { rpmCheckSignatures } from '../../publish/yum/sign.js';
+import { createStaticHandler, listen } from '../../serve/static.js';
+import { KEYRING_ASC } from '../../sign/key.js';
+import { baseImageFor, judgeGate } from '../apt/index.js';
+import type { GateRequest, GateResult } from '../types.js';
+import { dnfClient, repoFile } from './dnf.js';
+import { RPM_GATE_SCRIPT } from './script.js';
+
+/**
+ * The RPM gate, against the staging archive served on loopback:
+ *  1. on the host, Debian's dnf (isolated root and cache, gpgcheck=1, repo_gpgcheck=1) must find
+ *     every package at the built version in the served repository;
+ *  2. on the host, `rpmkeys --checksig` with the archive key in a throwaway rpm database must pass
+ *     on every served package file;
+ *  3. in a clean container the packages are installed and the smoke commands run: through dnf on
+ *     Fedora images; with `rpm -i --nodeps` (signatures enforced) on rpm-on-Debian targets, whose
+ *     builder image carries rpm and the Debian libraries the binaries link against.
+ * The log names which checks ran.
+ */
+export interface RpmGateContext {
+  engine: ContainerEngine;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RpmGateRequest extends GateRequest {
+  /** Files of the packages in the staging repository, relative to rpm/<repo>/ (`packages/x.rpm`). */
+  files: string[];
+}
+
+function note(logFile: string, text: string): void {
+  appendFileSync(logFile, `${text.trimEnd()}\n`);
+}
+
+/** Where the smoke commands run: the Fedora base image, or the rpm-on-Debian builder image (it has rpm). */
+function smokeImage(request: GateRequest): string {
+  return request.target.distro === 'fedora' ? baseImageFor(request.target) : imageRef.builder(request.target.id);
+}
+
+export async function runRpmGate(request: RpmGateRequest, context: RpmGateContext): Promise<GateResult> {
+  mkdirSync(request.logDir, { recursive: true });
+  const logFile = path.join(request.logDir, 'gate.log');
+  writeFileSync(logFile, '');
+  const failed = (reason: string): GateResult => ({ status: 'failed', reason, logFile, installed: {}, upgradedFrom: {} });
+  const work = mkdtempSync(path.join(os.tmpdir(), 'freshet-rpm-gate-'));
+  const server = await listen(createStaticHandler({ root: request.stagingDir }), '127.0.0.1', 0);
+  try {
+    const repo = request.target.codename;
+    const repoUrl = { id: 'freshet', baseurl: new URL(`rpm/${repo}/`, server.url).href, gpgkey: new URL(KEYRING_ASC, server.url).href };
+    const wanted = request.packageVersion;
+
+    note(logFile, '### host: dnf repoquery with gpgcheck=1 repo_gpgcheck=1');
+    const dnf = dnfClient(path.join(work, 'dnf'), { ...repoUrl, releasever: request.target.release });
+    const query = await dnf.dnf(['repoquery', '--repo', 'freshet', '--qf', '%{name} %{evr}'], { allowFailure: true });
+    note(logFile, `${query.stdout}${query.stderr}`);
+    if (query.exitCode !== 0) return failed(`dnf could not read the staging repository with signature checks on (exit ${query.exitCode})`);
+    const seen = new Set(query.stdout.split('\n').map((line) => line.trim()));
+    for (const name of request.packages) {
+      if (!seen.has(`${name} ${wanted}`)) return failed(`dnf does not see ${name} ${wanted} in the staging repository`);
+    }
+
+    note(logFile, '### host: rpmkeys --checksig with the archive key');
+    const keyFile = path.join(work, 'key.asc');
+    copyFileSync(path.join(request.stagingDir, KEYRING_ASC), keyFile);
+    const files = request.files.map((file) => path.join(request.stagingDir, 'rpm', repo, file));
+    const signatures = await rpmCheckSignatures(keyFile, files, path.join(work, 'rpmdb'));
+    note(logFile, signatures.output);
+    if (!signatures.ok) return failed('rpm -K: a package signature does not verify against the archive key');
+
+    note(logFile, `### container: install and smoke in ${smokeImage(request)}`);
+    const mount = path.join(work, 'freshet');
+    mkdirSync(path.join(mount, 'rpms'), { recursive: true });
+    mkdirSync(path.join(mount, 'smoke'));
+    copyFileSync(keyFile, path.join(mount, 'key.asc'));
+    writeFileSync(path.join(mount, 'freshet.repo'), repoFile(repoUrl));
+    for (const file of files.filter((candidate) => !candidate.endsWith('.src.rpm'))) copyFileSync(file, path.join(mount, 'rpms', path.basename(file)));
+    for (const [index, argv] of request.smoke.entries()) {
+      writeFileSync(path.join(mount, 'smoke', String(index + 1).padStart(2, '0')), argv.map((arg) => `${arg}\0`).join(''));
+    }
+    const fedora = request.target.distro === 'fedora';
+    const result = await context.engine.run(
+      {
+        image: smokeImage(request),
+        command: ['bash', '-c', RPM_GATE_SCRIPT],
+        name: `freshet-gate-${request.buildId}`,
+        // dnf reaches the loopback server through the host network; rpm -i needs no network.
+        network: fedora ? 'host' : 'none',
+        user: 'root',
+        mounts: [{ source: mount, target: '/freshet', readonly: true }],
+        env: {
+          FRESHET_PACKAGES: request.packages.join(' '),
+          FRESHET_MODE: fedora ? 'dnf' : 'rpm',
+          // rpm-on-Debian installs Fedora's layout (/usr/lib64), which Debian's loader and pkg-config do not search.
+          ...(fedora ? {} : { LD_LIBRARY_PATH: '/usr/lib64', PKG_CONFIG_PATH: '/usr/lib64/pkgconfig:/usr/share/pkgconfig' }),
+        },
+        labels: ownerLabels(request.buildId),
+        capabilities: 'default',
+        memory: '2g',
+        pids: 2048,
+        timeoutMs: context.timeoutMs ?? 20 * 60_000,
+      },
+      { logFile, allowFailure: true, signal: context.signal },
+    );
+    return { ...judgeGate(request, readFileSync(logFile, 'utf8'), result.exitCode), logFile };
+  } catch (error) {
+    return failed(errorMessage(error));
+  } finally {
+    await server.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The package names and staging files a gate checks, from a build's artifacts (debug packages aside). */
+export function gatedPackages(artifacts: ReadonlyArray<{ file: string; kind: string; fields?: Record<string, string> }>): { packages: string[]; files: string[] } {
+  const binaries = artifacts.filter((artifact) => artifact.kind === 'rpm' && !/-debug(info|source)$/.test(artifact.fields?.NAME ?? ''));
+  return {
+    packages: binaries.map((artifact) => artifact.fields?.NAME ?? '').filter(Boolean),
+    files: artifacts.filter((artifact) => artifact.kind === 'rpm' || artifact.kind === 'srpm').map((artifact) => `packages/${path.basename(artifact.file)}`),
+  };
+}
+

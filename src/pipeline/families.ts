@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { runDebBuild, type DebBuildOptions } from '../build/debian.js';
+import { ensureBuilderImage, ensureDepsImage, type ImageContext, type ImageOutcome } from '../build/images.js';
+import { runRpmBuild } from '../build/rpm.js';
+import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
+import { runAptGate, type GateContext } from '../gate/apt/index.js';
+import { gatedPackages, runRpmGate } from '../gate/rpm/index.js';
+import type { GateRequest, GateResult } from '../gate/types.js';
+import { generateDebianSource } from '../generate/deb/index.js';
+import { generateRpmSource } from '../generate/rpm/index.js';
+import { resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../recipe/load.js';
+import type { BuildArtifact, BuildJob, BuildResult, Family } from '../types.js';
+
+/**
+ * What `freshet run` does differently per package family: write the source, make the image the
+ * build runs in, build, and gate. Everything else (plan, fetch, staging, publish) is shared.
+ */
+export interface GenerateStep {
+  loaded: LoadedRecipe;
+  recipe: ResolvedRecipe;
+  target: ResolvedTarget;
+  config: ResolvedConfig;
+  upstreamVersion: string;
+  packageVersion: string;
+  tarball: string;
+  date: Date;
+  outDir: string;
+}
+
+export interface FamilySteps {
+  /** Writes the source under outDir; returns the build dependencies to install in the deps image. */
+  generate(step: GenerateStep): Promise<{ buildDepends: string[] }>;
+  depsImage(target: ResolvedTarget, buildDepends: string[], context: ImageContext): Promise<ImageOutcome>;
+  build(job: BuildJob, options: Omit<DebBuildOptions, 'limits'> & { limits: DebBuildOptions['limits'] }): Promise<BuildResult>;
+  /** The binary packages of a build the gate installs. */
+  gatePackages(artifacts: readonly BuildArtifact[]): string[];
+  gate(request: GateRequest, artifacts: readonly BuildArtifact[], context: GateContext): Promise<GateResult>;
+}
+
+/** Build-Depends of a generated debian/control, one relation per entry. */
+export function buildDependsOf(controlFile: string): string[] {
+  const source = readFileSync(controlFile, 'utf8').split(/\n\n/)[0] ?? '';
+  const match = /^Build-Depends:((?:.*)(?:\n[ \t].*)*)/m.exec(source);
+  if (!match) return [];
+  return match[1]!
+    .split(',')
+    .map((entry) => entry.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
+}
+
+const deb: FamilySteps = {
+  async generate(step) {
+    const generated = await generateDebianSource({
+      recipe: step.recipe,
+      recipeFilesDir: step.loaded.filesDir,
+      target: step.target,
+      upstreamVersion: step.upstreamVersion,
+      packageVersion: step.packageVersion,
+      tarball: step.tarball,
+      maintainer: step.config.maintainer,
+      date: step.date,
+      outDir: step.outDir,
+    });
+    return { buildDepends: buildDependsOf(path.join(generated.sourceDir, 'debian', 'control')) };
+  },
+  depsImage: (target, buildDepends, context) => ensureDepsImage(target, buildDepends, context),
+  build: runDebBuild,
+  gatePackages: (artifacts) => artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.fields?.Package ?? '').filter(Boolean),
+  gate: (request, _artifacts, context) => runAptGate(request, context),
+};
+
+/** Whether the recipe named each package for RPM itself (`name: {deb, rpm}`), after overrides. */
+function explicitRpmNames(loaded: LoadedRecipe, targetId: string): boolean[] {
+  const { recipe } = loaded;
+  const packages = recipe.overrides?.targets?.[targetId]?.packages ?? recipe.overrides?.rpm?.packages ?? recipe.packages;
+  return packages.map((pkg) => typeof pkg.name !== 'string');
+}
+
+/**
+ * RPM: Fedora targets install the spec's BuildRequires with dnf; rpm-on-Debian targets install the
+ * recipe's Debian names (the same recipe resolved for the deb family) and build with --nodeps.
+ */
+const rpm: FamilySteps = {
+  async generate(step) {
+    const generated = await generateRpmSource({
+      recipe: step.recipe,
+      recipeFilesDir: step.loaded.filesDir,
+      target: step.target,
+      upstreamVersion: step.upstreamVersion,
+      packageVersion: step.packageVersion,
+      tarball: step.tarball,
+      maintainer: step.config.maintainer,
+      date: step.date,
+      explicitNames: explicitRpmNames(step.loaded, step.target.id),
+      outDir: step.outDir,
+    });
+    if (step.target.distro === 'fedora') return { buildDepends: generated.manifest.buildRequires };
+    return { buildDepends: resolveRecipe(step.loaded, 'deb', step.target.id, step.config.dependencies).buildDepends };
+  },
+  async depsImage(target, buildDepends, context) {
+    await ensureBuilderImage(target, context);
+    return ensureDepsImage(target, buildDepends, context, target.distro === 'fedora' ? 'dnf' : 'apt');
+  },
+  build: (job, options) => runRpmBuild(job, { ...options, nodeps: job.target.distro !== 'fedora' }),
+  gatePackages: (artifacts) => gatedPackages(artifacts).packages,
+  gate: (request, artifacts, context) => runRpmGate({ ...request, files: gatedPackages(artifacts).files }, context),
+};
+
+export const familySteps: Record<Family, FamilySteps> = { deb, rpm };
