@@ -2,12 +2,14 @@
 # freshet's APT gate, run as root inside a clean container of the target. Every value arrives in
 # an environment variable or a file under /freshet; nothing here is text taken from a recipe.
 #   FRESHET_PACKAGES   binary package names, space-separated (validated by freshet)
+#   FRESHET_REQUIRES   packages from the distribution the smoke commands need, space-separated
 #   FRESHET_UPGRADE    1: install the distribution's own version first, then upgrade to ours
 #   /freshet/freshet.sources, /freshet/archive-keyring.gpg   the staging archive and its key
 #   /freshet/smoke/N   smoke command N, its arguments separated by NUL bytes
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 read -ra packages <<<"$FRESHET_PACKAGES"
+read -ra requires <<<"${FRESHET_REQUIRES:-}"
 step() { printf '### %s\n' "$*"; }
 
 if [ "${FRESHET_UPGRADE:-0}" = 1 ]; then
@@ -34,6 +36,11 @@ fi
 
 step "install from the staging archive"
 apt-get install -y -q --no-install-recommends "${packages[@]}"
+
+if [ "${#requires[@]}" -gt 0 ]; then
+  step "install what the smoke commands need"
+  apt-get install -y -q --no-install-recommends "${requires[@]}"
+fi
 
 step "installed versions"
 dpkg-query -W -f='${Package} ${Version}\n' "${packages[@]}"

@@ -9,6 +9,8 @@ export interface GateRequest {
   packageVersion: string;
   /** Binary packages to install. */
   packages: string[];
+  /** Packages from the distribution the smoke commands need (pkg-config…). */
+  requires: string[];
   /** Smoke commands, argument arrays; all must exit 0. */
   smoke: string[][];
   /** A regular expression the first smoke command's output must match; `{version}` is the upstream version. */

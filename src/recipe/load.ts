@@ -75,6 +75,8 @@ export interface ResolvedRecipe extends Omit<Recipe, 'overrides' | 'depends' | '
   targetId: string;
   buildDepends: string[];
   packages: Array<Omit<BinaryPackage, 'name' | 'depends'> & { name: string; depends: string[] }>;
+  /** Package names the gate installs for the smoke commands. */
+  gateRequires: string[];
   patches: string[];
   skip: string | undefined;
 }
@@ -137,6 +139,7 @@ export function resolveRecipe(
         ...(pkg.depends ?? []).map((dep, depIndex) => mapDependency(dep, family, table, `${file}: packages[${index}].depends[${depIndex}]`)),
       ],
     })),
+    gateRequires: (merged.gate?.requires ?? []).map((dep, index) => mapDependency(dep, family, table, `${file}: gate.requires[${index}]`)),
     patches: merged.patches ?? [],
     skip: targetOverride?.skip ?? familyOverride?.skip,
   };

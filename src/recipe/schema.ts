@@ -93,6 +93,8 @@ export type BinaryPackage = z.infer<typeof BinaryPackage>;
 export const Gate = z.strictObject({
   /** Commands run after installing, each an argument array; all must exit 0. */
   smoke: z.array(commandArgs).optional(),
+  /** Packages the smoke commands need besides the recipe's own (pkg-config to query a -dev package). */
+  requires: z.array(Dependency).optional(),
   /** A regular expression the first smoke command's output must match ({version} is the upstream version). */
   expect: singleLine(200).optional(),
 });

@@ -104,7 +104,7 @@ export async function runAptGate(request: GateRequest, context: GateContext): Pr
         // The staging archive listens on the host's loopback; the distribution's mirror is outside.
         network: 'host',
         mounts: [{ source: work, target: '/freshet', readonly: true }],
-        env: { FRESHET_PACKAGES: request.packages.join(' '), FRESHET_UPGRADE: request.shipped ? '1' : '0' },
+        env: { FRESHET_PACKAGES: request.packages.join(' '), FRESHET_REQUIRES: request.requires.join(' '), FRESHET_UPGRADE: request.shipped ? '1' : '0' },
         labels: ownerLabels(request.buildId),
         capabilities: 'default',
         memory: '2g',
