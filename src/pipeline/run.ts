@@ -16,6 +16,7 @@ import { mainArchive, publisherFor, stagingArchive } from '../publish/api.js';
 import type { PublishItem, PublishOutcome } from '../publish/types.js';
 import { loadRecipes, resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../recipe/load.js';
 import { KEYRING_GPG } from '../sign/key.js';
+import { writeStatus } from '../report/write.js';
 import { StateStore } from '../state/store.js';
 import type { BuildJob, BuildResult, FetchedRelease } from '../types.js';
 import { targetNeeds } from '../watch/targets.js';
@@ -40,8 +41,6 @@ export interface RunOptions extends PlanOptions {
   signal?: AbortSignal;
   /** Called as jobs change state (the progress display). */
   onJob?: (id: string, label: string, state: 'queued' | 'running' | 'ok' | 'failed', step?: string) => void;
-  /** Called after a publish, to regenerate reports. */
-  afterPublish?: (config: ResolvedConfig, state: StateStore) => Promise<void>;
   /** An open state store (default: the config's, opened and closed here). */
   state?: StateStore;
 }
@@ -401,7 +400,8 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
     );
     const published = options.signal?.aborted ? [] : await publishGated(context, gated);
     const resigned = options.signal?.aborted ? [] : await resignQuiet(context, targets, published);
-    if (options.afterPublish) await options.afterPublish(config, state);
+    // The report stage: status page, JSON, badges and setup files, also when nothing was published.
+    await writeStatus(config, state);
     const failed = watch.some((entry) => entry.error) || jobs.some((job) => job.status !== 'published');
     return { watch, plan, jobs, published, resigned, failed };
   } finally {
