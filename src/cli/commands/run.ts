@@ -1,6 +1,7 @@
 import { ExitCode } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { runPipeline, type RunSummary } from '../../pipeline/run.js';
+import { keyStatus, warnIfExpiringSoon } from '../../sign/key.js';
 import type { PlannedAction } from '../../pipeline/plan.js';
 import { Progress } from '../progress.js';
 import { action, configFor, globalOptions, output, type RegisterCommand } from '../context.js';
@@ -34,7 +35,7 @@ function summarize(summary: RunSummary, dryRun: boolean): string {
   if (dryRun) return [...lines, ...summary.plan.map(describeAction)].join('\n');
   for (const job of summary.jobs) {
     const where = `${job.action.recipe} ${job.action.targetId} ${job.action.packageVersion}`;
-    const lint = job.lint ? ` (lintian: ${job.lint.errors} errors, ${job.lint.warnings} warnings)` : '';
+    const lint = job.lint ? ` (${job.lint.tool}: ${job.lint.errors} errors, ${job.lint.warnings} warnings)` : '';
     lines.push(job.status === 'published' ? `${where}: published${lint}` : `${where}: ${job.status}: ${job.error ?? ''}${job.logFile ? `\n  log: ${job.logFile}` : ''}`);
   }
   const idle = summary.plan.filter((entry) => entry.kind !== 'build').length;
@@ -56,6 +57,8 @@ export const registerRun: RegisterCommand = (program) => {
     .action(
       action(async (recipes: string[], options: RunCommandOptions, command) => {
         const config = configFor(command);
+        // Warn on every run, not only on runs that publish; a missing key is publishing's error.
+        warnIfExpiringSoon(await keyStatus(config.stateDir, config.signingKey).catch(() => ({ state: 'missing' as const, home: '', message: '' })));
         const controller = new AbortController();
         const stop = (signal: NodeJS.Signals) => {
           log.warn('stopping: removing running containers, nothing half-published', { signal });
