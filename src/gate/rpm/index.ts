@@ -96,6 +96,7 @@ export async function runRpmGate(request: RpmGateRequest, context: RpmGateContex
         mounts: [{ source: mount, target: '/freshet', readonly: true }],
         env: {
           FRESHET_PACKAGES: request.packages.join(' '),
+          FRESHET_REQUIRES: request.requires.join(' '),
           FRESHET_MODE: fedora ? 'dnf' : 'rpm',
           // rpm-on-Debian installs Fedora's layout (/usr/lib64), which Debian's loader and pkg-config do not search.
           ...(fedora ? {} : { LD_LIBRARY_PATH: '/usr/lib64', PKG_CONFIG_PATH: '/usr/lib64/pkgconfig:/usr/share/pkgconfig' }),
