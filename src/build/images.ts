@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedTarget } from '../config/load.js';
 import { ConfigError, UserError } from '../core/errors.js';
@@ -120,6 +120,21 @@ export function sha256(data: string | Buffer): string {
 }
 
 /**
+ * The Containerfile's sha256, or, when its folder holds files it COPYs (rpm macros, rpmlint
+ * settings), the sha256 of all of them: a change to any one rebuilds the image.
+ */
+export function contextHash(containerfile: string): string {
+  const dir = path.dirname(containerfile);
+  const others = readdirSync(dir)
+    .filter((name) => name !== path.basename(containerfile))
+    .sort();
+  if (others.length === 0) return sha256(readFileSync(containerfile));
+  return sha256(
+    Buffer.concat([containerfile, ...others.map((name) => path.join(dir, name))].map((file) => Buffer.concat([Buffer.from(`${path.basename(file)}\0`), readFileSync(file)]))),
+  );
+}
+
+/**
  * Make `localhost/freshet/builder:<target>` from containers/<target>/Containerfile, over the
  * bootstrapped base or the registry image. Rebuilt only when the Containerfile's hash or the
  * base image changes (both kept as labels).
@@ -132,7 +147,7 @@ export async function ensureBuilderImage(target: ResolvedTarget, context: ImageC
       hint: `targets with a Containerfile: see ${containersDir()}`,
     });
   }
-  const fileHash = sha256(readFileSync(containerfile));
+  const fileHash = contextHash(containerfile);
   const base = 'bootstrap' in target.image ? (await bootstrapBase(target, context)).ref : target.image.registry;
   const baseId = 'bootstrap' in target.image ? (await requireImage(context.engine, base)).id : base;
   const ref = imageRef.builder(target.id);

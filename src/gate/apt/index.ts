@@ -71,7 +71,8 @@ export function judgeGate(request: Pick<GateRequest, 'packages' | 'packageVersio
   if (request.expect && request.smoke.length > 0) {
     const pattern = new RegExp(request.expect.replaceAll('{version}', escapeRegExp(request.upstreamVersion)));
     const output = sections.get('smoke 01') ?? '';
-    if (!pattern.test(output)) return fail(`the smoke command's output does not match ${pattern}: ${output.trim().slice(0, 200)}`);
+    // The section ends with the command's final newline, which `$` in an expect pattern must not see.
+    if (!pattern.test(output.replace(/\n$/, ''))) return fail(`the smoke command's output does not match ${pattern}: ${output.trim().slice(0, 200)}`);
   }
   return { status: 'passed', installed, upgradedFrom };
 }
