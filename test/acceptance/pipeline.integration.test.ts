@@ -1,0 +1,123 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEngine } from '../../src/build/engine/api.js';
+import { imageRef } from '../../src/build/images.js';
+import { run } from '../../src/core/exec.js';
+import { fillMirror } from '../../src/mirror/fill.js';
+import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
+import { createStaticHandler, listen, type RunningServer } from '../../src/serve/static.js';
+
+/**
+ * The main job on hello, as an operator would see it: freshet watches the (mirrored) upstream,
+ * builds, gates and publishes 2.12.3 for Debian 12 and 13, which ship 2.10; a clean container of
+ * each target then installs it from the served archive through apt with signature checks.
+ */
+const repo = path.join(import.meta.dirname, '../..');
+const cli = path.join(repo, 'src/cli/bin.js');
+let project: string;
+let config: string;
+let mirror: RunningServer;
+let archive: RunningServer;
+
+async function freshet(...args: string[]) {
+  return run(process.execPath, [cli, '--config', config, ...args], { allowFailure: true, cwd: project });
+}
+
+beforeAll(async () => {
+  project = mkdtempSync(path.join(os.tmpdir(), 'freshet-acceptance-'));
+  const mirrorDir = path.join(project, 'mirror');
+  await fillMirror(mirrorDir, manifestFiles(loadMirrorManifest(), ['hello']));
+  mirror = await listen(createStaticHandler({ root: mirrorDir, listings: true }), '127.0.0.1', 0);
+  mkdirSync(path.join(project, 'recipes'));
+  cpSync(path.join(repo, 'recipes/hello.yaml'), path.join(project, 'recipes/hello.yaml'));
+  cpSync(path.join(repo, 'recipes/hello'), path.join(project, 'recipes/hello'), { recursive: true });
+  const host = new URL(mirror.url).host;
+  const base = readFileSync(path.join(repo, 'freshet.config.yaml'), 'utf8').split('\nrewrites:')[0]!;
+  config = path.join(project, 'freshet.config.yaml');
+  writeFileSync(
+    config,
+    `${base.replace('state: var/state', `state: ${path.join(project, 'state')}`).replace('archive: var/archive', `archive: ${path.join(project, 'archive')}`)}
+rewrites:
+  - from: https://ftp.gnu.org/
+    to: ${mirror.url}ftp.gnu.org/
+allowHosts:
+  - ${host}
+`,
+  );
+  expect((await freshet('key', 'create')).exitCode).toBe(0);
+});
+
+afterAll(async () => {
+  await mirror?.close();
+  await archive?.close();
+});
+
+describe('freshet on hello, Debian 12 and 13', () => {
+  it('watch reports hello 2.12.3 as new for both targets, then nothing new', async () => {
+    const first = await freshet('--json', 'watch');
+    expect(first.exitCode).toBe(0);
+    const [hello] = JSON.parse(first.stdout).recipes;
+    expect(hello).toMatchObject({ recipe: 'hello', newest: '2.12.3', isNew: true });
+    const needed = hello.targets.filter((target: { needed: boolean }) => target.needed);
+    expect(needed.map((target: { target: string }) => target.target)).toEqual(['debian-12', 'debian-13']);
+    for (const target of needed) expect(target.shipped).toMatch(/^2\.10-/);
+
+    const second = await freshet('--json', 'watch');
+    expect(second.exitCode).toBe(0);
+    expect(JSON.parse(second.stdout).recipes[0]).toMatchObject({ newest: '2.12.3', isNew: false });
+  });
+
+  it('run builds, gates and publishes 2.12.3 for both, and a second run does nothing', async () => {
+    const first = await freshet('--json', 'run', '--target', 'debian-12', 'debian-13');
+    expect(first.exitCode, first.stderr.slice(-3000)).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(summary.jobs.map((job: { status: string }) => job.status)).toEqual(['published', 'published']);
+    for (const job of summary.jobs) expect(job.lint.errors).toBe(0);
+
+    const second = await freshet('--json', 'run', '--target', 'debian-12', 'debian-13');
+    expect(second.exitCode).toBe(0);
+    const again = JSON.parse(second.stdout);
+    expect(again.jobs).toEqual([]);
+    expect(again.plan.map((action: { kind: string }) => action.kind)).toEqual(['up-to-date', 'up-to-date']);
+    expect((await freshet('verify')).exitCode).toBe(0);
+  });
+
+  it.each([
+    ['debian-12', 'bookworm', '2.12.3-0~deb12+freshet1'],
+    ['debian-13', 'trixie', '2.12.3-0~deb13+freshet1'],
+  ])('a clean %s container installs hello from the served archive with signature checks', async (target, suite, version) => {
+    archive ??= await listen(createStaticHandler({ root: path.join(project, 'archive') }), '127.0.0.1', 0);
+    const client = mkdtempSync(path.join(os.tmpdir(), 'freshet-client-'));
+    cpSync(path.join(project, 'archive', 'freshet-archive-keyring.gpg'), path.join(client, 'freshet.gpg'));
+    writeFileSync(
+      path.join(client, 'freshet.sources'),
+      `Types: deb\nURIs: ${archive.url}\nSuites: ${suite}\nComponents: main\nSigned-By: /etc/apt/keyrings/freshet.gpg\n`,
+    );
+    const script = [
+      'set -e',
+      'install -d /etc/apt/keyrings && install -m 0644 /client/freshet.gpg /etc/apt/keyrings/freshet.gpg',
+      'cp /client/freshet.sources /etc/apt/sources.list.d/',
+      'apt-get update 2>&1',
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y -q hello >/dev/null',
+      "dpkg-query -W -f='installed ${Version}\\n' hello",
+      'hello --version | head -1',
+    ].join('\n');
+    const result = await getEngine('podman').run(
+      {
+        image: imageRef.base(target),
+        command: ['sh', '-c', script],
+        name: `freshet-acceptance-${target}-${process.pid}`,
+        network: 'host',
+        mounts: [{ source: client, target: '/client', readonly: true }],
+        capabilities: 'default',
+      },
+      { allowFailure: true },
+    );
+    expect(result.exitCode, result.tail).toBe(0);
+    expect(result.stdout).not.toMatch(/^(W|E|Err):/m);
+    expect(result.stdout).toContain(`installed ${version}`);
+    expect(result.stdout).toMatch(/hello \(GNU Hello\) 2\.12\.3/);
+  });
+});
