@@ -1,0 +1,93 @@
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDebBuild } from '../../src/build/debian.js';
+import { podman } from '../../src/build/engine/podman/index.js';
+import { ensureDepsImage } from '../../src/build/images.js';
+import { RUN_LABEL } from '../../src/build/labels.js';
+import { findTarget, loadConfig } from '../../src/config/load.js';
+import { run } from '../../src/core/exec.js';
+import type { BuildJob } from '../../src/types.js';
+import { HELLO_BUILD_DEPENDS, helloSourceDir } from './fixtures/hello-source.js';
+
+/**
+ * RELIABILITY cases 19 (memory hog, endless loop, disk fill) with the real build function: each
+ * hostile build fails on its own with the limit named in its error, its container is removed, and
+ * a normal build running beside them still succeeds.
+ */
+const config = loadConfig('freshet.config.yaml');
+const target = findTarget(config, 'debian-12');
+let image = '';
+const madeDirs: string[] = [];
+let smallDisk = '';
+
+async function sourceWith(rulesTail: string): Promise<string> {
+  const dir = await helloSourceDir();
+  madeDirs.push(dir);
+  if (rulesTail) appendFileSync(path.join(dir, 'hello-2.10/debian/rules'), rulesTail);
+  return dir;
+}
+
+function job(sourceDir: string, id: string, outputRoot = os.tmpdir()): BuildJob {
+  const outputDir = mkdtempSync(path.join(outputRoot, `freshet-out-${id}-`));
+  madeDirs.push(outputDir);
+  return { id, recipe: 'hello', target, upstreamVersion: '2.10', packageVersion: '2.10-3', rebuild: 0, tarballSha256: '0'.repeat(64), sourceDir, outputDir };
+}
+
+const containersOf = async (id: string) => (await podman.listContainers(RUN_LABEL)).filter((container) => container.labels[RUN_LABEL] === id);
+const override = (lines: string[]) => `\noverride_dh_auto_build:\n${lines.map((line) => `\t${line}\n`).join('')}`;
+
+beforeAll(async () => {
+  image = (await ensureDepsImage(target, HELLO_BUILD_DEPENDS, { engine: podman, stateDir: config.stateDir })).ref;
+  // A 48 MiB file system for the disk-fill build: the build folder is where a build writes.
+  smallDisk = mkdtempSync(path.join(os.tmpdir(), 'freshet-small-disk-'));
+  await run('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', smallDisk]);
+});
+
+afterAll(async () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+  if (smallDisk) {
+    await run('umount', [smallDisk], { allowFailure: true });
+    rmSync(smallDisk, { recursive: true, force: true });
+  }
+});
+
+describe('hostile builds under limits', () => {
+  it('kills a memory hog, stops an endless loop, fails a disk fill; removes their containers; a normal build beside them succeeds', async () => {
+    // A 2 GiB string against a 256 MiB limit.
+    const hog = job(await sourceWith(override(['perl -e \'$$x = "a" x (2 * 1024 ** 3); print length $$x\'', 'echo "hog survived"'])), 'rel-hog');
+    const loop = job(await sourceWith(override(['while :; do :; done'])), 'rel-loop');
+    const fill = job(await sourceWith(override(['dd if=/dev/zero of=../fill bs=1M count=4096', 'echo "fill survived"'])), 'rel-fill', smallDisk);
+    const normal = job(await sourceWith(''), 'rel-normal');
+
+    const limits = { memory: '4g', pids: 4096, timeoutMs: 20 * 60_000 };
+    const [hogResult, loopResult, fillResult, normalResult] = await Promise.all([
+      runDebBuild(hog, { engine: podman, image, limits: { ...limits, memory: '256m' } }),
+      runDebBuild(loop, { engine: podman, image, limits: { ...limits, timeoutMs: 90_000 } }),
+      runDebBuild(fill, { engine: podman, image, limits }),
+      runDebBuild(normal, { engine: podman, image, limits }),
+    ]);
+
+    expect(hogResult.status).toBe('failed');
+    expect(readFileSync(hogResult.logFile, 'utf8')).not.toContain('hog survived');
+    // The OOM killer ends `tail`: make reports the killed recipe line and the build exits non-zero.
+    expect(hogResult.error).toMatch(/build of hello 2\.10-3 for debian-12 exited with/);
+    expect(readFileSync(hogResult.logFile, 'utf8')).toMatch(/Killed|Error 137|killed/i);
+
+    expect(loopResult.status).toBe('failed');
+    expect(loopResult.error).toMatch(/timed out|no result within|after \d+/i);
+
+    expect(fillResult.status).toBe('failed');
+    expect(readFileSync(fillResult.logFile, 'utf8')).toContain('No space left on device');
+    expect(readFileSync(fillResult.logFile, 'utf8')).not.toContain('fill survived');
+    expect(existsSync(path.join(fill.outputDir, 'hello_2.10-3_amd64.deb'))).toBe(false);
+
+    expect(normalResult.error).toBeUndefined();
+    expect(normalResult.status).toBe('ok');
+    expect(normalResult.artifacts.some((artifact) => artifact.kind === 'deb')).toBe(true);
+
+    for (const id of ['rel-hog', 'rel-loop', 'rel-fill', 'rel-normal']) expect(await containersOf(id), id).toEqual([]);
+    mkdirSync(smallDisk, { recursive: true });
+  });
+});
