@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { Family } from '../types.js';
 import { builtinDependencies, type DependencyNames } from './dependency-map.js';
+import type { ParseCache } from './parse-cache.js';
 import { Recipe, type BinaryPackage, type Dependency, type Override } from './schema.js';
 import { loadYamlFile } from './yaml.js';
 
@@ -14,9 +15,10 @@ export interface LoadedRecipe {
   filesDir: string;
 }
 
-export function loadRecipeFile(file: string): LoadedRecipe {
+/** A recipe file, parsed (or taken from the parse cache), validated, its named files checked. */
+export function loadRecipeFile(file: string, cache?: ParseCache): LoadedRecipe {
   const display = path.relative(process.cwd(), path.resolve(file)) || file;
-  const recipe = loadYamlFile(Recipe, file, display);
+  const recipe = loadYamlFile(Recipe, file, display, cache);
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
   if (recipe.name !== expected) {
     throw new ConfigError(`${display}: name: "${recipe.name}" must match the file name "${expected}"`);
@@ -62,8 +64,8 @@ export function listRecipeFiles(recipesDir: string, names: readonly string[] = [
   });
 }
 
-export function loadRecipes(recipesDir: string, names: readonly string[] = []): LoadedRecipe[] {
-  return listRecipeFiles(recipesDir, names).map(loadRecipeFile);
+export function loadRecipes(recipesDir: string, names: readonly string[] = [], cache?: ParseCache): LoadedRecipe[] {
+  return listRecipeFiles(recipesDir, names).map((file) => loadRecipeFile(file, cache));
 }
 
 /**

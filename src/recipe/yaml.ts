@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import type { ParseCache } from './parse-cache.js';
 
 /**
  * Strict YAML for recipes and config: YAML 1.2 core schema (no `yes` booleans, no sexagesimal),
@@ -10,6 +11,8 @@ import { ConfigError } from '../core/errors.js';
  */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_ALIASES = 20;
+/** Bump when parseYaml gives other values for the same text: it keys the recipe parse cache. */
+export const PARSE_VERSION = 1;
 
 export interface ParsedYaml {
   value: unknown;
@@ -110,12 +113,23 @@ export function validate<T extends z.ZodType>(schema: T, parsed: ParsedYaml, fil
   throw new ConfigError(messages.join('\n'));
 }
 
-export function loadYamlFile<T extends z.ZodType>(schema: T, file: string, displayName = file): z.infer<T> {
+/**
+ * Read, parse and validate a YAML file. With a cache, a text parsed before skips the parser but is
+ * validated all the same; if it is invalid, it is parsed again for the error's line numbers.
+ */
+export function loadYamlFile<T extends z.ZodType>(schema: T, file: string, displayName = file, cache?: ParseCache): z.infer<T> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError(`${displayName}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  return validate(schema, parseYaml(text, displayName), displayName);
+  const known = cache?.get(text);
+  if (known !== undefined) {
+    const result = schema.safeParse(known, { reportInput: true });
+    if (result.success) return result.data;
+  }
+  const parsed = parseYaml(text, displayName);
+  cache?.set(text, parsed.value);
+  return validate(schema, parsed, displayName);
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_FILES, jsonSchemas } from '../../src/cli/commands/schema.js';
+import { jsonSchemas } from '../../src/cli/actions/schema.js';
+import { SCHEMA_FILES } from '../../src/cli/commands/schema.js';
 
 const repo = path.join(import.meta.dirname, '../..');
 

@@ -1,64 +1,11 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
-import type { ResolvedConfig } from '../../config/load.js';
-import { findTarget } from '../../config/load.js';
-import { ExitCode, UserError } from '../../core/errors.js';
-import { archiveAt, mainArchive, publisherFor, stagingArchive } from '../../publish/api.js';
-import type { ArchiveLocation, PublishItem, PublishOutcome } from '../../publish/types.js';
-import type { BuildResult } from '../../types.js';
-import { action, configFor, output, type RegisterCommand } from '../context.js';
+import { action, type RegisterCommand } from '../context.js';
 
-const BuildResultFile = z.looseObject({
-  recipe: z.string(),
-  targetId: z.string(),
-  status: z.enum(['ok', 'failed']),
-  artifacts: z.array(
-    z.looseObject({
-      file: z.string(),
-      kind: z.enum(['deb', 'udeb', 'dsc', 'source-tar', 'buildinfo', 'changes', 'rpm', 'srpm']),
-      size: z.number().int().nonnegative(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    }),
-  ),
-});
-
-function readResult(file: string): BuildResult {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UserError(`${file}: not a readable build result (${(error as Error).message})`);
-  }
-  const parsed = BuildResultFile.safeParse(data);
-  if (!parsed.success) throw new UserError(`${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  const result = parsed.data as unknown as BuildResult;
-  if (result.status !== 'ok') throw new UserError(`${file}: build ${result.recipe} on ${result.targetId} failed; not publishing it`);
-  // Artifact paths in a result file are relative to the file.
-  return { ...result, artifacts: result.artifacts.map((artifact) => ({ ...artifact, file: path.resolve(path.dirname(file), artifact.file) })) };
-}
-
-interface Options {
+export interface PublishOptions {
   archive?: string;
   staging?: string;
   resign?: boolean;
   suite?: string[];
   remove?: string[];
-}
-
-function location(config: ResolvedConfig, options: Options): ArchiveLocation {
-  if (options.staging) return stagingArchive(path.resolve(options.staging));
-  return options.archive ? archiveAt(config, options.archive) : mainArchive(config);
-}
-
-function debSuites(config: ResolvedConfig): string[] {
-  return [...new Set(config.targets.filter((target) => target.family === 'deb').map((target) => target.codename))];
-}
-
-function parseRemove(spec: string): { name: string; version?: string } {
-  const [name, version] = spec.split('=', 2);
-  if (!name) throw new UserError(`--remove: expected NAME or NAME=VERSION, got ${spec}`, { exitCode: ExitCode.usage });
-  return version ? { name, version } : { name };
 }
 
 export const registerPublish: RegisterCommand = (program) => {
@@ -71,40 +18,5 @@ export const registerPublish: RegisterCommand = (program) => {
     .option('--resign', 'renew Date and Valid-Until and sign again, indices unchanged')
     .option('--suite <codename...>', 'suites to re-sign or remove from (default: every deb target)')
     .option('--remove <name[=version]...>', 'take packages out of the index (pool files go after the grace period)')
-    .action(
-      action(async (files: string[], options: Options, command) => {
-        const config = configFor(command);
-        const archive = location(config, options);
-        const outcomes: PublishOutcome[] = [];
-        const removals = (options.remove ?? []).map(parseRemove);
-        if (options.resign) {
-          const publisher = publisherFor('deb');
-          const live = new Set(await publisher.suites(archive.root));
-          for (const suite of options.suite ?? debSuites(config)) {
-            if (live.has(suite)) outcomes.push(await publisher.resign({ config, archive, suite }));
-          }
-        }
-        const bySuite = new Map<string, { family: 'deb' | 'rpm'; items: PublishItem[] }>();
-        for (const file of files) {
-          const result = readResult(file);
-          const target = findTarget(config, result.targetId);
-          const entry = bySuite.get(target.codename) ?? { family: target.family, items: [] };
-          entry.items.push({ artifacts: result.artifacts, recipe: result.recipe, targetId: result.targetId });
-          bySuite.set(target.codename, entry);
-        }
-        if (removals.length > 0) {
-          for (const suite of options.suite ?? debSuites(config)) if (!bySuite.has(suite)) bySuite.set(suite, { family: 'deb', items: [] });
-        }
-        for (const [suite, { family, items }] of bySuite) {
-          outcomes.push(await publisherFor(family).publish({ config, archive, suite, add: items, remove: removals }));
-        }
-        if (outcomes.length === 0) throw new UserError('nothing to publish', { exitCode: ExitCode.usage, hint: 'pass build-result files, --remove or --resign' });
-        output(command, outcomes, () =>
-          outcomes
-            .map((o) => `${o.suite}: generation ${o.generation}, +${o.added.length} -${o.removed.length}, valid until ${o.validUntil}`)
-            .join('\n'),
-        );
-        return ExitCode.ok;
-      }),
-    );
+    .action(action(async (files: string[], options: PublishOptions, command) => (await import('../actions/publish.js')).publish(files, options, command)));
 };

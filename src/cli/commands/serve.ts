@@ -1,20 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { ExitCode, UserError } from '../../core/errors.js';
-import { log } from '../../core/log.js';
-import { runPipeline } from '../../pipeline/run.js';
-import { operatorInstructions } from '../../report/instructions.js';
-import { writeStatus } from '../../report/write.js';
-import { startServer } from '../../serve/server.js';
-import { parseListen } from '../../serve/static.js';
-import { StateStore } from '../../state/store.js';
-import { action, configFor, type RegisterCommand } from '../context.js';
+import { action, type RegisterCommand } from '../context.js';
 
-function listenAddress(value: string): { host: string; port: number } {
-  try {
-    return parseListen(value);
-  } catch {
-    throw new UserError(`--listen ${value}: not an address`, { hint: 'use host:port, e.g. 127.0.0.1:8780 or [::1]:8780', exitCode: ExitCode.usage });
-  }
+export interface ServeOptions {
+  listen?: string;
+  instructions?: boolean;
 }
 
 export const registerServe: RegisterCommand = (program) => {
@@ -23,25 +11,5 @@ export const registerServe: RegisterCommand = (program) => {
     .description('serve the archive, the status page, /metrics and webhooks (POST /hooks/<recipe>)')
     .option('--listen <host:port>', 'address to listen on (default: serve.listen in the config, else 127.0.0.1:8780)')
     .option('--instructions', 'print how an operator points apt or dnf at this archive')
-    .action(
-      action(async (options: { listen?: string; instructions?: boolean }, command) => {
-        const config = configFor(command);
-        if (options.listen) config.listen = options.listen;
-        const { host, port } = listenAddress(config.listen);
-        mkdirSync(config.archiveDir, { recursive: true });
-        const state = StateStore.open(config.stateDir);
-        const doc = await writeStatus(config, state);
-        const server = await startServer({ config, state, runPipeline, writeStatus: (c, s) => writeStatus(c, s), host, port });
-        log.info('serving the archive', { url: server.url, root: config.archiveDir, status: `${server.url}status/` });
-        if (options.instructions) process.stdout.write(operatorInstructions(doc));
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        log.info('shutting down', { signal });
-        await server.close();
-        state.close();
-        return ExitCode.ok;
-      }),
-    );
+    .action(action(async (options: ServeOptions, command) => (await import('../actions/serve.js')).serve(options, command)));
 };

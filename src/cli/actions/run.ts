@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import { runPipeline, type RunSummary } from '../../pipeline/run.js';
+import { keyStatus, warnIfExpiringSoon } from '../../sign/key.js';
+import type { PlannedAction } from '../../pipeline/plan.js';
+import { Progress } from '../progress.js';
+import type { RunCommandOptions } from '../commands/run.js';
+import { configFor, globalOptions, output } from '../context.js';
+
+function describeAction(entry: PlannedAction): string {
+  const where = `${entry.recipe} ${entry.targetId}`;
+  switch (entry.kind) {
+    case 'build':
+      return `${where}: build ${entry.packageVersion} (${entry.why})`;
+    case 'up-to-date':
+      return `${where}: up to date (${entry.packageVersion})`;
+    case 'distro-current':
+      return `${where}: the distribution ships ${entry.shipped}, nothing to do`;
+    case 'failed-before':
+      return `${where}: ${entry.upstreamVersion} failed before (${entry.why})`;
+    case 'skip':
+      return `${where}: skipped (${entry.why})`;
+  }
+}
+
+function summarize(summary: RunSummary, dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const entry of summary.watch.filter((watched) => watched.error)) lines.push(`${entry.recipe}: upstream check FAILED: ${entry.error}`);
+  if (dryRun) return [...lines, ...summary.plan.map(describeAction)].join('\n');
+  for (const job of summary.jobs) {
+    const where = `${job.action.recipe} ${job.action.targetId} ${job.action.packageVersion}`;
+    const lint = job.lint ? ` (${job.lint.tool}: ${job.lint.errors} errors, ${job.lint.warnings} warnings)` : '';
+    lines.push(job.status === 'published' ? `${where}: published${lint}` : `${where}: ${job.status}: ${job.error ?? ''}${job.logFile ? `\n  log: ${job.logFile}` : ''}`);
+  }
+  const idle = summary.plan.filter((entry) => entry.kind !== 'build').length;
+  for (const outcome of summary.published) lines.push(`published ${outcome.suite}: ${outcome.added.length} packages added, ${outcome.removed.length} retired`);
+  if (summary.resigned.length) lines.push(`re-signed ${summary.resigned.join(', ')} (nothing new)`);
+  lines.push(`${summary.jobs.length} builds, ${summary.jobs.filter((job) => job.status === 'published').length} published, ${idle} with nothing to do`);
+  return lines.join('\n');
+}
+
+export async function run(recipes: string[], options: RunCommandOptions, command: Command): Promise<ExitCode> {
+  const config = configFor(command);
+  // Warn on every run, not only on runs that publish; a missing key is publishing's error.
+  warnIfExpiringSoon(await keyStatus(config.stateDir, config.signingKey).catch(() => ({ state: 'missing' as const, home: '', message: '' })));
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    log.warn('stopping: removing running containers, nothing half-published', { signal });
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const progress = new Progress();
+  if (!globalOptions(command).json) progress.start();
+  try {
+    const summary = await runPipeline(config, {
+      recipes,
+      targets: options.target,
+      dryRun: options.dryRun,
+      noWatch: !options.watch,
+      retryFailed: options.retryFailed,
+      signal: controller.signal,
+      onJob: (id, label, state, step) => (state === 'queued' ? progress.add(id, label) : progress.update(id, state, step)),
+    });
+    progress.stop();
+    output(command, summary, () => summarize(summary, Boolean(options.dryRun)));
+    if (controller.signal.aborted) return ExitCode.failed;
+    return summary.failed ? ExitCode.failed : ExitCode.ok;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
