@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, UserError } from '../core/errors.js';
@@ -101,8 +101,17 @@ export async function requireSigningKey(stateDir: string, fingerprint: string | 
       hint: status.state === 'missing' ? 'run `freshet key create`' : 'extend the key (gpg --quick-set-expire) or create a new one',
     });
   }
-  if (status.state === 'expiring-soon') log.warn('archive signing key expires soon', { fingerprint: status.key.fingerprint, daysLeft: status.daysLeft });
+  warnIfExpiringSoon(status);
   return status.key;
+}
+
+const warned = new Set<string>();
+
+/** Warn once per process that the archive key expires within EXPIRY_WARNING_DAYS. */
+export function warnIfExpiringSoon(status: KeyStatus): void {
+  if (status.state !== 'expiring-soon' || !status.key || warned.has(status.key.fingerprint)) return;
+  warned.add(status.key.fingerprint);
+  log.warn('archive signing key expires soon', { fingerprint: status.key.fingerprint, expires: status.key.expiresAt, daysLeft: status.daysLeft });
 }
 
 export interface CreateKeyOptions {
@@ -142,6 +151,8 @@ export async function exportPublicKey(stateDir: string, fingerprint: string, arc
   const home = gnupgHome(stateDir);
   const binary = path.join(archiveRoot, KEYRING_GPG);
   const armored = path.join(archiveRoot, KEYRING_ASC);
+  // A fresh project has no archive folder yet (`freshet key create` before the first publish).
+  mkdirSync(archiveRoot, { recursive: true });
   const fresh = await capture('gpg', ['--homedir', home, '--batch', '--armor', '--export', fingerprint]);
   if (!fresh.includes('BEGIN PGP PUBLIC KEY BLOCK')) throw new UserError(`${home}: could not export key ${fingerprint}`);
   const wanted = `${fresh}\n`;

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { ExitCode } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import { KEYRING_GPG } from '../../sign/key.js';
 import { verifyArchive } from '../../verify/index.js';
+import { expiringKeys } from '../../verify/key-expiry.js';
 import { action, configFor, output, type RegisterCommand } from '../context.js';
 
 export const registerVerify: RegisterCommand = (program) => {
@@ -12,7 +15,11 @@ export const registerVerify: RegisterCommand = (program) => {
     .action(
       action(async (options: { archive?: string; keyring?: string }, command) => {
         const root = options.archive ? path.resolve(options.archive) : configFor(command).archiveDir;
-        const problems = await verifyArchive(root, options.keyring ? path.resolve(options.keyring) : undefined);
+        const keyring = options.keyring ? path.resolve(options.keyring) : path.join(root, KEYRING_GPG);
+        const problems = await verifyArchive(root, keyring);
+        for (const key of await expiringKeys(keyring)) {
+          log.warn(key.daysLeft < 0 ? 'archive key has expired' : 'archive key expires soon', { ...key, keyring, hint: 'extend it (gpg --quick-set-expire) and run `freshet key export`' });
+        }
         output(command, { ok: problems.length === 0, archive: root, problems }, () =>
           problems.length === 0 ? `${root}: archive OK` : problems.map((problem) => `${problem.file}: ${problem.message}`).join('\n'),
         );
