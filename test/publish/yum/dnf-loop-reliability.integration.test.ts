@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResolvedConfig } from '../../../src/config/load.js';
+import { dnfClient } from '../../../src/gate/rpm/dnf.js';
+import { mainArchive, publisherFor } from '../../../src/publish/api.js';
+import type { ArchiveLocation } from '../../../src/publish/types.js';
+import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
+import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
+import { createKey, KEYRING_ASC } from '../../../src/sign/key.js';
+import type { BuildArtifact } from '../../../src/types.js';
+import { verifyArchive } from '../../../src/verify/index.js';
+import { makeConfig } from '../fixtures.js';
+import { makeRpms } from './rpms.js';
+
+/**
+ * RELIABILITY case 29: `dnf makecache` (gpgcheck and repo_gpgcheck on, metadata_expire=0) in a
+ * loop against a loopback server while publishes and re-signs run back to back: dnf never sees a
+ * 404 or a bad signature, and the archive check passes after every publish.
+ */
+let dir: string;
+let config: ResolvedConfig;
+let archive: ArchiveLocation;
+let server: RunningServer;
+const REPO = 'debian-12-rpm';
+const VERSIONS = 8;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-yum-loop-'));
+  config = makeConfig(dir, { graceHours: 24, keep: 2 });
+  archive = mainArchive(config);
+  await createKey(config.stateDir, { name: 'freshet test', email: 'test@localhost', algorithm: 'rsa4096', expire: '2y' });
+  mkdirSync(archive.root, { recursive: true });
+  server = await listen(createStaticHandler({ root: archive.root }), '127.0.0.1', 0);
+});
+
+afterAll(async () => {
+  await server.close();
+  await stopAgent(gnupgHome(config.stateDir));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const publish = (artifacts: BuildArtifact[]) => publisherFor('rpm').publish({ config, archive, suite: REPO, add: [{ artifacts, recipe: 'loop', targetId: REPO }] });
+
+describe('dnf during YUM publishes', () => {
+  it('sees no 404 and no signature error while publishes and re-signs run back to back', async () => {
+    const builds: BuildArtifact[][] = [];
+    for (let version = 1; version <= VERSIONS; version += 1) builds.push(await makeRpms(path.join(dir, 'rpms'), { prefix: 'loop', count: 2, version: `1.${version}` }));
+    await publish(builds[0]!);
+    const dnf = dnfClient(path.join(dir, 'dnf'), { id: 'freshet', baseurl: new URL(`rpm/${REPO}/`, server.url).href, gpgkey: new URL(KEYRING_ASC, server.url).href, releasever: '12' });
+
+    let publishing = true;
+    const failures: string[] = [];
+    let refreshes = 0;
+    const clientLoop = (async () => {
+      // At least a few refreshes even if the publishes finish first; bounded by the publishes otherwise.
+      while (publishing || refreshes < 3) {
+        const result = await dnf.dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
+        refreshes += 1;
+        if (result.exitCode !== 0 || /404|signature|Curl error|Failed|Error/i.test(result.stderr)) failures.push(`makecache #${refreshes}: ${result.tail}`);
+        const query = await dnf.dnf(['repoquery', '--repo', 'freshet', '-C', '--qf', '%{name} %{version}'], { allowFailure: true });
+        if (query.exitCode !== 0 || !/^loop0 1\.\d+$/m.test(query.stdout)) failures.push(`repoquery #${refreshes}: ${query.tail}`);
+      }
+    })();
+
+    const problems: string[] = [];
+    try {
+      for (let index = 1; index < VERSIONS; index += 1) {
+        await publish(builds[index]!);
+        problems.push(...(await verifyArchive(archive.root)).map((problem) => `after publish ${index}: ${problem.file}: ${problem.message}`));
+        if (index % 3 === 0) {
+          await publisherFor('rpm').resign({ config, archive, suite: REPO });
+          problems.push(...(await verifyArchive(archive.root)).map((problem) => `after re-sign ${index}: ${problem.file}: ${problem.message}`));
+        }
+      }
+    } finally {
+      publishing = false;
+      await clientLoop;
+    }
+    console.log(`dnf during ${VERSIONS - 1} YUM publishes: ${refreshes} makecache+repoquery rounds, ${failures.length} errors`);
+    expect(problems).toEqual([]);
+    expect(failures).toEqual([]);
+    expect(refreshes).toBeGreaterThanOrEqual(3);
+    const final = await dnf.dnf(['repoquery', '--repo', 'freshet', '--refresh', '--qf', '%{name} %{version}']);
+    expect(final.stdout).toMatch(new RegExp(`^loop0 1\\.${VERSIONS}$`, 'm'));
+  });
+});
