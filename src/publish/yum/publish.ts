@@ -16,7 +16,7 @@ import { digestFile } from '../hash.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
-import { rpmsignFile } from './sign.js';
+import { rpmsignFiles } from './sign.js';
 import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from './state.js';
 
 /**
@@ -56,8 +56,14 @@ async function checkArtifact(artifact: BuildArtifact): Promise<void> {
 
 const fileName = /^[A-Za-z0-9][A-Za-z0-9._+~^-]*\.rpm$/;
 
-/** Sign a copy under a temporary name, then give it its final name: the pool never holds an unsigned package. */
-async function placePackage(context: Context, artifact: BuildArtifact, recipe: string | undefined, targetId: string | undefined): Promise<PackageRow | undefined> {
+interface Staged {
+  tmp: string;
+  final: string;
+  row: PackageRow;
+}
+
+/** Copy a new package beside its final name; an already published name must come from the same artifact. */
+async function stagePackage(context: Context, artifact: BuildArtifact, recipe: string | undefined, targetId: string | undefined): Promise<Staged | undefined> {
   const name = path.basename(artifact.file);
   if (!fileName.test(name)) throw new UserError(`${artifact.file}: not an RPM file name freshet publishes`);
   const relative = `packages/${name}`;
@@ -75,31 +81,50 @@ async function placePackage(context: Context, artifact: BuildArtifact, recipe: s
   const fields = artifact.fields?.NAME ? artifact.fields : await rpmFields(artifact.file);
   const dir = packagesDir(context.request.archive.root, context.request.suite);
   await mkdir(dir, { recursive: true });
-  const final = path.join(dir, name);
   const tmp = path.join(dir, `.${name}.tmp-${process.pid}.rpm`);
-  try {
-    await copyFile(artifact.file, tmp);
-    await rpmsignFile(context.request.config.stateDir, context.fingerprint, tmp);
-    await fsyncPath(tmp);
-    await rename(tmp, final);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  const row: PackageRow = {
-    file: relative,
-    name: fields.NAME!,
-    epoch: fields.EPOCHNUM ?? '0',
-    version: fields.VERSION!,
-    release: fields.RELEASE!,
-    arch: name.endsWith('.src.rpm') ? 'src' : fields.ARCH!,
-    artifactSha256: artifact.sha256,
-    recipe: recipe ?? null,
-    targetId: targetId ?? null,
-    addedAt: context.now.toISOString(),
-    removedAt: null,
+  await copyFile(artifact.file, tmp);
+  return {
+    tmp,
+    final: path.join(dir, name),
+    row: {
+      file: relative,
+      name: fields.NAME!,
+      epoch: fields.EPOCHNUM ?? '0',
+      version: fields.VERSION!,
+      release: fields.RELEASE!,
+      arch: name.endsWith('.src.rpm') ? 'src' : fields.ARCH!,
+      artifactSha256: artifact.sha256,
+      recipe: recipe ?? null,
+      targetId: targetId ?? null,
+      addedAt: context.now.toISOString(),
+      removedAt: null,
+    },
   };
-  context.state.packages.push(row);
-  return row;
+}
+
+/** Sign the copies under their temporary names, then give them their final names: the pool never holds an unsigned package. */
+async function placePackages(context: Context, items: PublishRequest['add']): Promise<PackageRow[]> {
+  const staged: Staged[] = [];
+  try {
+    for (const item of items) {
+      for (const artifact of item.artifacts) {
+        if (artifact.kind !== 'rpm' && artifact.kind !== 'srpm') continue;
+        if (staged.some((entry) => path.basename(entry.final) === path.basename(artifact.file))) continue;
+        const entry = await stagePackage(context, artifact, item.recipe, item.targetId);
+        if (entry) staged.push(entry);
+      }
+    }
+    await rpmsignFiles(context.request.config.stateDir, context.fingerprint, staged.map((entry) => entry.tmp));
+    for (const entry of staged) {
+      await fsyncPath(entry.tmp);
+      await rename(entry.tmp, entry.final);
+      context.state.packages.push(entry.row);
+    }
+    if (staged.length > 0) await fsyncDir(packagesDir(context.request.archive.root, context.request.suite));
+    return staged.map((entry) => entry.row);
+  } finally {
+    for (const entry of staged) await rm(entry.tmp, { force: true });
+  }
 }
 
 const evr = (row: PackageRow) => `${row.epoch}:${row.version}-${row.release}`;
@@ -262,15 +287,7 @@ async function goLive(context: Context, genDir: string): Promise<string[]> {
 
 export async function publishYum(request: PublishRequest): Promise<PublishOutcome> {
   return withRepo(request, async (context) => {
-    const added: PackageRow[] = [];
-    for (const item of request.add) {
-      for (const artifact of item.artifacts) {
-        if (artifact.kind !== 'rpm' && artifact.kind !== 'srpm') continue;
-        const row = await placePackage(context, artifact, item.recipe, item.targetId);
-        if (row) added.push(row);
-      }
-    }
-    await fsyncDir(packagesDir(request.archive.root, request.suite)).catch(() => undefined);
+    const added = await placePackages(context, request.add);
     const removed: PackageRow[] = [];
     for (const spec of request.remove ?? []) {
       for (const row of context.state.packages) {

@@ -2,11 +2,17 @@ import { run } from '../../core/exec.js';
 import { gnupgHome } from '../../sign/gpg.js';
 
 /**
- * Sign an RPM file's header in place with the archive key from freshet's GnuPG home. rpmsign
- * reads the package, never a spec, so it runs on the host. The key has no passphrase; batch mode
- * and loopback pinentry keep gpg from ever prompting.
+ * Sign RPM files' headers in place with the archive key from freshet's GnuPG home, a batch per
+ * rpmsign call. rpmsign reads packages, never a spec, so it runs on the host. The key has no
+ * passphrase; batch mode and loopback pinentry keep gpg from ever prompting.
  */
-export async function rpmsignFile(stateDir: string, fingerprint: string, file: string): Promise<void> {
+const BATCH = 200;
+
+export async function rpmsignFiles(stateDir: string, fingerprint: string, files: readonly string[]): Promise<void> {
+  for (let start = 0; start < files.length; start += BATCH) await rpmsignBatch(stateDir, fingerprint, files.slice(start, start + BATCH));
+}
+
+async function rpmsignBatch(stateDir: string, fingerprint: string, files: readonly string[]): Promise<void> {
   await run(
     'rpmsign',
     [
@@ -16,9 +22,9 @@ export async function rpmsignFile(stateDir: string, fingerprint: string, file: s
       '--define', '_gpg_digest_algo sha256',
       '--define', '_gpg_sign_cmd_extra_args --batch --pinentry-mode loopback',
       '--addsign',
-      file,
+      ...files,
     ],
-    { env: { LC_ALL: 'C.UTF-8' }, timeoutMs: 120_000 },
+    { env: { LC_ALL: 'C.UTF-8' }, timeoutMs: 30 * 60_000 },
   );
 }
 
