@@ -10,6 +10,18 @@ import { dep5License, type LicenseStanza } from './licenses.js';
  */
 export const STANDARDS_VERSION = '4.7.2';
 
+/**
+ * Releases whose debian-policy predates STANDARDS_VERSION: a package built for them claims the
+ * newest policy they know (lintian there warns newer-standards-version otherwise).
+ */
+const RELEASE_STANDARDS_VERSION: Record<string, string> = {
+  bookworm: '4.6.2',
+};
+
+export function standardsVersionFor(target: Target): string {
+  return (target.family === 'deb' ? RELEASE_STANDARDS_VERSION[target.codename] : undefined) ?? STANDARDS_VERSION;
+}
+
 export interface ChangelogEntry {
   version: string;
   distribution: string;
@@ -153,7 +165,7 @@ export function debianView(input: DebianViewInput) {
     source: recipe.name,
     maintainer: input.maintainer,
     homepage: recipe.homepage,
-    standardsVersion: STANDARDS_VERSION,
+    standardsVersion: standardsVersionFor(target),
     buildDepends: buildDepends(recipe),
     packages,
     changelog: [entry, ...(input.changelog ?? [])].map((item) => ({ ...item, urgency: item.urgency ?? 'medium' })),
