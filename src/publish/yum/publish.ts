@@ -5,7 +5,7 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
 import { log } from '../../core/log.js';
-import { rpmFields } from '../../build/rpm.js';
+import { rpmFieldsOf } from '../../build/rpm.js';
 import { exportPublicKey, requireSigningKey } from '../../sign/key.js';
 import { detachSign } from '../../sign/sign.js';
 import type { BuildArtifact } from '../../types.js';
@@ -63,7 +63,13 @@ interface Staged {
 }
 
 /** Copy a new package beside its final name; an already published name must come from the same artifact. */
-async function stagePackage(context: Context, artifact: BuildArtifact, recipe: string | undefined, targetId: string | undefined): Promise<Staged | undefined> {
+async function stagePackage(
+  context: Context,
+  artifact: BuildArtifact,
+  recipe: string | undefined,
+  targetId: string | undefined,
+  headers: Map<string, Record<string, string>>,
+): Promise<Staged | undefined> {
   const name = path.basename(artifact.file);
   if (!fileName.test(name)) throw new UserError(`${artifact.file}: not an RPM file name freshet publishes`);
   const relative = `packages/${name}`;
@@ -78,7 +84,7 @@ async function stagePackage(context: Context, artifact: BuildArtifact, recipe: s
     return undefined;
   }
   await checkArtifact(artifact);
-  const fields = artifact.fields?.NAME ? artifact.fields : await rpmFields(artifact.file);
+  const fields = artifact.fields?.NAME ? artifact.fields : headers.get(artifact.file)!;
   const dir = packagesDir(context.request.archive.root, context.request.suite);
   await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${name}.tmp-${process.pid}.rpm`);
@@ -105,12 +111,16 @@ async function stagePackage(context: Context, artifact: BuildArtifact, recipe: s
 /** Sign the copies under their temporary names, then give them their final names: the pool never holds an unsigned package. */
 async function placePackages(context: Context, items: PublishRequest['add']): Promise<PackageRow[]> {
   const staged: Staged[] = [];
+  // Artifacts without header fields (not from a freshet build) are read in one batch.
+  const unread = items.flatMap((item) => item.artifacts).filter((artifact) => (artifact.kind === 'rpm' || artifact.kind === 'srpm') && !artifact.fields?.NAME);
+  const read = await rpmFieldsOf(unread.map((artifact) => artifact.file));
+  const headers = new Map(unread.map((artifact, index) => [artifact.file, read[index]!]));
   try {
     for (const item of items) {
       for (const artifact of item.artifacts) {
         if (artifact.kind !== 'rpm' && artifact.kind !== 'srpm') continue;
         if (staged.some((entry) => path.basename(entry.final) === path.basename(artifact.file))) continue;
-        const entry = await stagePackage(context, artifact, item.recipe, item.targetId);
+        const entry = await stagePackage(context, artifact, item.recipe, item.targetId, headers);
         if (entry) staged.push(entry);
       }
     }
