@@ -140,6 +140,15 @@ function binaryViews(recipe: ResolvedRecipe): BinaryView[] {
   });
 }
 
+/**
+ * dh_makeshlibs would have dependent packages require `lib (>= <upstream>)`, which our own
+ * `<upstream>-0~…` revisions do not satisfy; `~` admits every revision of this upstream version.
+ */
+function shlibsViews(recipe: ResolvedRecipe, packageVersion: string): Array<{ package: string; depends: string }> {
+  const minimum = `${packageVersion.replace(/-[^-]*$/, '')}~`;
+  return recipe.packages.filter((pkg) => pkg.role === 'library').map((pkg) => ({ package: pkg.name, depends: `${pkg.name} (>= ${minimum})` }));
+}
+
 function buildDepends(recipe: ResolvedRecipe): string[] {
   const extra = [...BUILD_SYSTEM_DEPENDS[recipe.build.system], ...recipe.buildDepends].filter((dep) => dep !== 'debhelper-compat');
   return ['debhelper-compat (= 13)', ...[...new Set(extra)].sort(byName)];
@@ -190,6 +199,7 @@ export function debianView(input: DebianViewInput) {
       subdir: build.subdir,
       steps: { build: build.steps?.build ?? [], install: build.steps?.install ?? [] },
       installDir,
+      shlibs: shlibsViews(recipe, input.packageVersion),
     },
     watch: watchView(recipe.upstream),
     tests: (recipe.gate?.smoke ?? []).map((command) => ({ command })),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { debianView, installPath, rfc2822 } from '../../../src/generate/deb/view.js';
+import { debianView, installPath, rfc2822, standardsVersionFor, STANDARDS_VERSION } from '../../../src/generate/deb/view.js';
 import { CASES, renderInput } from './cases.js';
 
 describe('debianView', () => {
@@ -11,6 +11,19 @@ describe('debianView', () => {
     expect(byName['foo-tools']!.section).toBeUndefined();
     expect(byName.libfoo1!.install).toEqual(['usr/lib/*/libfoo.so.*']);
     expect(view.build.installDir).toBe('debian/tmp');
+  });
+
+  it('has library packages require the upstream version with ~, so our 0~ revisions satisfy it (epoch kept)', () => {
+    const input = renderInput(CASES[1]!);
+    expect(debianView(input).build.shlibs).toEqual([{ package: 'libfoo1', depends: 'libfoo1 (>= 1.4.0~)' }]);
+    expect(debianView({ ...input, packageVersion: '2:1.4.0-0~deb13+freshet3' }).build.shlibs[0]!.depends).toBe('libfoo1 (>= 2:1.4.0~)');
+    expect(debianView(renderInput(CASES[0]!)).build.shlibs).toEqual([]);
+  });
+
+  it('claims the newest policy version a release knows', () => {
+    const base = renderInput(CASES[0]!).target;
+    expect(standardsVersionFor({ ...base, codename: 'bookworm' })).toBe('4.6.2');
+    expect(standardsVersionFor({ ...base, codename: 'trixie' })).toBe(STANDARDS_VERSION);
   });
 
   it('gives a lone package the whole install tree, without .install files', () => {
