@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { run } from '../../../src/core/exec.js';
 import { dnfClient } from '../../../src/gate/rpm/dnf.js';
 import { mainArchive, publisherFor } from '../../../src/publish/api.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
+import { parseRepomd } from '../../../src/publish/yum/repomd.js';
 import { rpmCheckSignatures } from '../../../src/publish/yum/sign.js';
 import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
 import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
@@ -105,6 +107,20 @@ describe('publishing a YUM repository', () => {
       await run('sh', ['-c', 'printf "%s" "$2" > "$1"', 'sh', repomd, original]);
     }
     expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+
+  it('still serves every file an earlier repomd.xml lists after the switch (a client mid-refresh)', async () => {
+    const repodata = path.join(archive.root, 'rpm', REPO, 'repodata');
+    const earlier = parseRepomd(readFileSync(path.join(repodata, 'repomd.xml'), 'utf8'));
+    const v4 = await makeRpms(path.join(dir, 'rpms4'), { prefix: 'demo', count: 1, version: '4.0' });
+    await publish(v4);
+    const later = parseRepomd(readFileSync(path.join(repodata, 'repomd.xml'), 'utf8'));
+    expect(later.find((entry) => entry.type === 'primary')!.href).not.toBe(earlier.find((entry) => entry.type === 'primary')!.href);
+    for (const entry of earlier) {
+      const response = await fetch(new URL(`rpm/${REPO}/${entry.href}`, server.url));
+      expect(response.status, entry.href).toBe(200);
+      expect(createHash('sha256').update(Buffer.from(await response.arrayBuffer())).digest('hex')).toBe(entry.sha256);
+    }
   });
 
   it('re-signs a repository into a new generation and lists it as a suite', async () => {
