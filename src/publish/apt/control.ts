@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { capture } from '../../core/exec.js';
 import { digestFile, type FileDigest } from '../hash.js';
+import { readDebControl } from './deb-file.js';
 import { field, fieldRows, formatStanza, parseStanzas, stripSignature, type Stanza } from './deb822.js';
 
 const namePattern = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -32,9 +33,10 @@ function required(stanza: Stanza, name: string, pattern: RegExp, file: string): 
   return value;
 }
 
-/** A .deb's control stanza as dpkg-deb prints it: read once, when the package is added. */
+/** A .deb's control stanza (the control file, as `dpkg-deb --field` prints it): read once, when the package is added. */
 export async function readDeb(file: string): Promise<BinaryPackage> {
-  const [control] = parseStanzas(await capture('dpkg-deb', ['--field', file]));
+  const text = (await readDebControl(file)) ?? (await capture('dpkg-deb', ['--field', file]));
+  const [control] = parseStanzas(text);
   if (!control) throw new UserError(`${file}: dpkg-deb printed no control fields`);
   const name = required(control, 'Package', namePattern, file);
   const source = (field(control, 'Source') ?? name).split(' ')[0]!;

@@ -91,6 +91,18 @@ async function writeIndex(genDir: string, index: IndexContent, previous: string 
   return Promise.all(FORMS.map(async (suffix) => ({ path: `${index.path}${suffix}`, digest: suffix === '' ? digestBuffer(index.data) : await digestFile(`${plain}${suffix}`) })));
 }
 
+/** The forms of an index already written under another path, hard-linked to this one. */
+async function linkIndex(genDir: string, from: string, to: string, forms: readonly ReleaseFile[]): Promise<ReleaseFile[]> {
+  await mkdir(path.dirname(path.join(genDir, to)), { recursive: true });
+  return Promise.all(
+    forms.map(async (form) => {
+      const suffix = form.path.slice(from.length);
+      await link(path.join(genDir, form.path), path.join(genDir, `${to}${suffix}`));
+      return { path: `${to}${suffix}`, digest: form.digest };
+    }),
+  );
+}
+
 /**
  * Write plain, .gz and .xz forms of each index into a new generation folder, each also under
  * by-hash/SHA256 and by-hash/SHA512 (hard links, so written once). Returns what Release lists and
@@ -101,7 +113,19 @@ export async function writeIndices(
   indices: readonly IndexContent[],
   previous: string | undefined,
 ): Promise<{ files: ReleaseFile[]; byHash: Set<string> }> {
-  const files = (await Promise.all(indices.map((index) => writeIndex(genDir, index, previous)))).flat();
+  // An index with the same bytes as another (binary-all when every package is arch:all) is
+  // compressed once and hard-linked: compression is most of a publish's time.
+  const firsts = indices.filter((index, position) => indices.findIndex((other) => other.data.equals(index.data)) === position);
+  const written = await Promise.all(firsts.map((index) => writeIndex(genDir, index, previous)));
+  const files = (
+    await Promise.all(
+      indices.map(async (index) => {
+        const first = firsts.findIndex((other) => other.data.equals(index.data));
+        if (firsts[first] === index) return written[first]!;
+        return linkIndex(genDir, firsts[first]!.path, index.path, written[first]!);
+      }),
+    )
+  ).flat();
   const byHash = new Set<string>();
   for (const file of files) await linkByHash(path.join(genDir, file.path), file.digest, byHash, genDir);
   return { files, byHash };

@@ -9,7 +9,7 @@ import type { BuildArtifact } from '../../types.js';
 import { compare } from '../../versioning/deb.js';
 import { verifySuiteDir } from '../../verify/apt.js';
 import { checkpoint, startSteps } from '../checkpoint.js';
-import { copyFileAtomic, fsyncDir, writeDurable } from '../fs-atomic.js';
+import { fsyncDir, writeDurable } from '../fs-atomic.js';
 import { digestFile } from '../hash.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishOutcome, PublishRequest, RemoveSpec, ResignRequest } from '../types.js';
@@ -28,6 +28,7 @@ import {
   type IndexContent,
 } from './generation.js';
 import { IndexDb } from './index-db.js';
+import { copyIntoPool } from './pool.js';
 import { ARCHITECTURES, buildRelease, checkIdentity, nextReleaseDate, parseRelease, parseReleaseDate, type ReleaseIdentity } from './release.js';
 
 /**
@@ -93,7 +94,7 @@ async function plan(request: PublishRequest, db: IndexDb): Promise<Placed> {
     const onDisk = path.join(request.archive.root, to);
     if (!known || !existsSync(onDisk) || statSync(onDisk).size !== size) placed.copies.push({ from, to, sha256, size });
   };
-  // Reading control data means one dpkg-deb per package: run several at once for big batches.
+  // Hashing and reading control data of a big batch: several packages at once.
   const jobs = request.add.flatMap((item) => item.artifacts.filter((a) => a.kind === 'deb' || a.kind === 'dsc').map((artifact) => ({ item, artifact })));
   const read = await mapLimit(jobs, READ_CONCURRENCY, async ({ artifact }) => {
     await checkArtifact(artifact);
@@ -307,7 +308,7 @@ export async function publishApt(request: PublishRequest): Promise<PublishOutcom
   return withArchive(request, async (db, key, keyring, previous) => {
     const now = request.now?.() ?? new Date();
     const placed = await plan(request, db);
-    await mapLimit(placed.copies, READ_CONCURRENCY, (copy) => copyFileAtomic(copy.from, path.join(request.archive.root, copy.to)));
+    await copyIntoPool(request.archive.root, placed.copies);
     await checkpoint('pool');
 
     db.begin();

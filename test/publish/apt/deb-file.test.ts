@@ -1,0 +1,79 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { xz } from '@napi-rs/lzma';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../../src/core/errors.js';
+import { readDebControl } from '../../../src/publish/apt/deb-file.js';
+
+const control = 'Package: odd\nVersion:1.0-1\nArchitecture: all\nX-Custom:   spaced   \nDescription: short\n long\n .\n more\n';
+
+function tarEntry(name: string, data: Buffer, type = '0'): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+  header.write('00000000000\0', 136);
+  header.write('        ', 148);
+  header.write(type, 156);
+  header.write('ustar\0', 257);
+  header.write('00', 263);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
+function arMember(name: string, data: Buffer): Buffer {
+  const header = `${name.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'100644'.padEnd(8)}${String(data.length).padEnd(10)}\`\n`;
+  return Buffer.concat([Buffer.from(header, 'latin1'), data, data.length % 2 ? Buffer.from('\n') : Buffer.alloc(0)]);
+}
+
+const controlTar = Buffer.concat([tarEntry('./', Buffer.alloc(0), '5'), tarEntry('./md5sums', Buffer.from('x\n')), tarEntry('./control', Buffer.from(control)), Buffer.alloc(1024)]);
+
+function deb(members: Array<[string, Buffer]>, magic = '!<arch>\n'): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'freshet-deb-')), 'pkg.deb');
+  writeFileSync(file, Buffer.concat([Buffer.from(magic), ...members.map(([name, data]) => arMember(name, data))]));
+  return file;
+}
+
+const binary: [string, Buffer] = ['debian-binary', Buffer.from('2.0\n')];
+const data: [string, Buffer] = ['data.tar.gz', gzipSync(Buffer.alloc(1024))];
+
+describe('readDebControl', () => {
+  it.each([
+    ['control.tar', controlTar],
+    ['control.tar.gz', gzipSync(controlTar)],
+    ['control.tar.xz', xz.compressSync(controlTar)],
+  ])('reads the control file verbatim from %s', async (name, bytes) => {
+    expect(await readDebControl(deb([binary, [name, bytes], data]))).toBe(control);
+  });
+
+  it('leaves a compression it does not read (zstd) to dpkg-deb', async () => {
+    expect(await readDebControl(deb([binary, ['control.tar.zst', Buffer.from('zstd bytes')], data]))).toBeUndefined();
+  });
+
+  it.each([
+    ['no ar magic', deb([binary, ['control.tar', controlTar]], 'PK\u0003\u0004xxxx'), /no ar header/],
+    ['debian-binary not first', deb([['control.tar', controlTar], binary]), /debian-binary 2\.x expected first/],
+    ['a debian-binary of another format', deb([['debian-binary', Buffer.from('3.0\n')], ['control.tar', controlTar]]), /debian-binary 2\.x/],
+    ['data before control', deb([binary, data]), /control\.tar expected second/],
+    ['a control.tar without control', deb([binary, ['control.tar', Buffer.concat([tarEntry('./md5sums', Buffer.from('x\n')), Buffer.alloc(1024)])]]), /has no control file/],
+    ['a control.tar.gz that is not gzip', deb([binary, ['control.tar.gz', Buffer.from('plain text')]]), /does not decompress/],
+  ])('refuses %s as a UserError naming the file', async (_, file, message) => {
+    const error = await readDebControl(file).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('refuses a file cut off inside the control member', async () => {
+    const file = deb([binary, ['control.tar', controlTar]]);
+    const whole = Buffer.concat([Buffer.from('!<arch>\n'), arMember(...binary), arMember('control.tar', controlTar)]);
+    writeFileSync(file, whole.subarray(0, whole.length - 600));
+    await expect(readDebControl(file)).rejects.toThrow(/truncated/);
+  });
+});
