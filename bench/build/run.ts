@@ -4,7 +4,7 @@
  * builds in a cached deps image. Both build twice (first, repeat); pbuilder lints through a
  * B-hook in its chroot (freshet always runs lintian), and once more without it. Usage in bench/README.md.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getEngine } from '../../src/build/engine/api.js';
@@ -197,6 +197,11 @@ async function ensureImages(buildDepends: string[]): Promise<{ how: string; seco
 const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 const mb = (value: number) => `${value.toFixed(0)} MB`;
 
+// The compiled src under dist/.bench finds templates/ and containers/ two folders up, as dist/ does.
+for (const dir of ['templates', 'containers']) {
+  const link = path.resolve(here, '../..', dir);
+  if (!existsSync(link)) symlinkSync(path.join(repo, dir), link);
+}
 setLogLevel('warn');
 mkdirSync(work, { recursive: true });
 const source = await prepareSource();
@@ -205,36 +210,54 @@ const created = await ensureBase();
 const images = await ensureImages(source.buildDepends);
 process.stdout.write(`freshet images: ${images.how} in ${s(images.seconds)}${images.how === 'cached' ? '' : ' (first, cold)'}\n`);
 
+// Alternating the tools so that both see the same drift of the machine's load; repeats from argv.
+const repeats = Math.max(1, Number(process.argv[2] ?? 2) || 2);
 const aptcacheDebs = readdirSync(path.join(pbuilderDir, 'aptcache')).filter((name) => name.endsWith('.deb')).length;
 const pFirst = await pbuilderBuild(source.dsc, 'first', true);
-const pRepeat = await pbuilderBuild(source.dsc, 'repeat', true);
-const pBare = await pbuilderBuild(source.dsc, 'repeat-nolint', false);
 const fFirst = await freshetBuild(source, 'first');
-const fRepeat = await freshetBuild(source, 'repeat');
+const pRepeats: Timing[] = [];
+const fRepeats: FreshetTiming[] = [];
+for (let index = 1; index <= repeats; index++) {
+  pRepeats.push(await pbuilderBuild(source.dsc, `repeat-${index}`, true));
+  fRepeats.push(await freshetBuild(source, `repeat-${index}`));
+}
+const pBare = await pbuilderBuild(source.dsc, 'repeat-nolint', false);
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 const bare = (timing: FreshetTiming) => timing.seconds - timing.lintMs / 1000;
+const list = (values: number[]) => values.map((value) => value.toFixed(1)).join(' / ') + ' s';
+const loads = (timings: Timing[]) => timings.map((timing) => timing.load).join(', ');
+const pRepeat = median(pRepeats.map((timing) => timing.seconds));
+const fRepeat = median(fRepeats.map((timing) => timing.seconds));
+const fRepeatBare = median(fRepeats.map(bare));
 const rows = [
-  ['tool', 'first build', 'repeat build', 'peak memory (repeat)', 'load (1 min, before→after repeat)'],
-  ['pbuilder + lintian hook', s(pFirst.seconds), s(pRepeat.seconds), `${mb(pRepeat.maxRssMb)} (largest process of its tree)`, pRepeat.load],
+  ['tool', 'first build', 'repeat builds', 'peak memory', 'load (1 min, before→after each repeat)'],
+  ['pbuilder + lintian hook', s(pFirst.seconds), list(pRepeats.map((t) => t.seconds)), `${mb(Math.max(...pRepeats.map((t) => t.maxRssMb)))} (largest process of its tree)`, loads(pRepeats)],
   ['pbuilder, no lintian', '–', s(pBare.seconds), mb(pBare.maxRssMb), pBare.load],
   [
     'freshet (build + lintian)',
     s(fFirst.seconds),
-    s(fRepeat.seconds),
-    `${mb(fRepeat.maxRssMb)} node/podman; container ${mb(fRepeat.containerRssMb)} (sampled cgroup RSS)`,
-    fRepeat.load,
+    list(fRepeats.map((t) => t.seconds)),
+    `${mb(Math.max(...fRepeats.map((t) => t.maxRssMb)))} node/podman; container ${mb(Math.max(...fRepeats.map((t) => t.containerRssMb)))} (sampled cgroup RSS)`,
+    loads(fRepeats),
   ],
-  ['freshet, minus lintian phase', s(bare(fFirst)), s(bare(fRepeat)), '', ''],
+  ['freshet, minus lintian phase', s(bare(fFirst)), list(fRepeats.map(bare)), '', ''],
 ];
 const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
 const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+const phases = (timing: FreshetTiming) => `dpkg-buildpackage ${s(timing.buildMs / 1000)}, lintian ${s(timing.lintMs / 1000)}`;
 lines.push(
   '',
   `pbuilder base tarball: ${created === undefined ? 'reused' : `created in ${s(created)}`} (not timed above); aptcache held ${aptcacheDebs} .debs before the first build`,
-  `freshet images: ${images.how}${images.how === 'cached' ? '' : ` in ${s(images.seconds)} (first, cold)`}; builds used ${fFirst.imageHow}/${fRepeat.imageHow} deps image`,
-  `freshet phases, repeat: dpkg-buildpackage ${s(fRepeat.buildMs / 1000)}, lintian ${s(fRepeat.lintMs / 1000)}; the rest is process start, image check, copy, container start and collecting`,
-  `ratio freshet / pbuilder, repeat, both linting:     ${(fRepeat.seconds / pRepeat.seconds).toFixed(2)} (target ≤ 0.6)`,
-  `ratio freshet / pbuilder, repeat, neither linting:  ${(bare(fRepeat) / pBare.seconds).toFixed(2)} (freshet minus its lintian phase)`,
-  `ratio freshet / pbuilder, first, both linting:      ${(fFirst.seconds / pFirst.seconds).toFixed(2)}`,
+  `freshet images: ${images.how}${images.how === 'cached' ? '' : ` in ${s(images.seconds)} (first, cold)`}; the timed builds found the deps image ${[fFirst, ...fRepeats].map((t) => t.imageHow).join('/')}`,
+  `freshet phases: first ${phases(fFirst)}; repeats ${fRepeats.map(phases).join('; ')}`,
+  '  (the rest of each freshet time: process start, image check, source copy, container start, collecting)',
+  `ratio freshet / pbuilder, repeat (medians), both linting:    ${(fRepeat / pRepeat).toFixed(2)} (target ≤ 0.6)`,
+  `ratio freshet / pbuilder, repeat, neither linting:           ${(fRepeatBare / pBare.seconds).toFixed(2)} (freshet minus its lintian phase)`,
+  `ratio freshet / pbuilder, first, both linting:               ${(fFirst.seconds / pFirst.seconds).toFixed(2)}`,
 );
 process.stdout.write(`${lines.join('\n')}\n`);
