@@ -36,6 +36,11 @@ describe('debian/rules per build system', () => {
     expect(meson.control).toContain('Build-Depends: debhelper-compat (= 13),\n meson,\n ninja-build\n');
   });
 
+  it('meson tests run with a timeout multiplier, unless the recipe turns them off', () => {
+    expect(render({ system: 'meson' }).rules).toContain('override_dh_auto_test:\n\tdh_auto_test -- --timeout-multiplier 5\n');
+    expect(render({ system: 'meson', check: false }).rules).not.toContain('--timeout-multiplier');
+  });
+
   it('make passes PREFIX=/usr to build and install (dh adds DESTDIR)', () => {
     const { rules } = render({ system: 'make', make: ['V=1'] });
     expect(rules).toContain('\tdh $@ --buildsystem=makefile\n');
