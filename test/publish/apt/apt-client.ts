@@ -47,7 +47,8 @@ export function makeAptClient(dir: string, source: { uri: string; suite: string;
   );
   return {
     root,
-    aptGet: (args) => run('apt-get', ['-q', ...args], { env: { APT_CONFIG: conf, LC_ALL: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive' }, allowFailure: true, timeoutMs: 300_000 }),
+    // cwd: `apt-get source` downloads into the working folder.
+    aptGet: (args) => run('apt-get', ['-q', ...args], { cwd: dir, env: { APT_CONFIG: conf, LC_ALL: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive' }, allowFailure: true, timeoutMs: 300_000 }),
   };
 }
 
