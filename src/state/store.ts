@@ -101,6 +101,8 @@ const releaseColumns = `recipe, version AS upstreamVersion, url, signature_url A
 
 export class StateStore {
   readonly db: Database.Database;
+  /** Prepared once per connection: a watch of 1,000 recipes runs each statement 1,000 times. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -141,6 +143,15 @@ export class StateStore {
     this.db.close();
   }
 
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+
   // Releases seen upstream.
 
   recordRelease(
@@ -150,8 +161,7 @@ export class StateStore {
   ): { isNew: boolean; seenAt: string } {
     const existing = this.release(recipe, release.upstreamVersion);
     if (existing) return { isNew: false, seenAt: existing.seenAt };
-    this.db
-      .prepare(
+    this.statement(
         `INSERT INTO releases (recipe, version, url, signature_url, checksum_url, seen_at) VALUES (?, ?, ?, ?, ?, ?)`,
       )
       .run(recipe, release.upstreamVersion, release.url, release.signatureUrl ?? null, release.checksumUrl ?? null, seenAt);
@@ -159,27 +169,25 @@ export class StateStore {
   }
 
   releases(recipe: string): ReleaseRow[] {
-    return this.db.prepare(`SELECT ${releaseColumns} FROM releases WHERE recipe = ? ORDER BY seen_at`).all(recipe) as ReleaseRow[];
+    return this.statement(`SELECT ${releaseColumns} FROM releases WHERE recipe = ? ORDER BY seen_at`).all(recipe) as ReleaseRow[];
   }
 
   release(recipe: string, version: string): ReleaseRow | undefined {
-    return this.db.prepare(`SELECT ${releaseColumns} FROM releases WHERE recipe = ? AND version = ?`).get(recipe, version) as
+    return this.statement(`SELECT ${releaseColumns} FROM releases WHERE recipe = ? AND version = ?`).get(recipe, version) as
       | ReleaseRow
       | undefined;
   }
 
   /** Record the tarball hash the first time; the fetch stage refuses other bytes later. */
   setReleaseHash(recipe: string, version: string, sha256: string, size: number): void {
-    this.db
-      .prepare(`UPDATE releases SET sha256 = ?, size = ? WHERE recipe = ? AND version = ? AND sha256 IS NULL`)
+    this.statement(`UPDATE releases SET sha256 = ?, size = ? WHERE recipe = ? AND version = ? AND sha256 IS NULL`)
       .run(sha256, size, recipe, version);
   }
 
   // Upstream checks.
 
   recordCheck(recipe: string, check: { ok: boolean; error?: string; newest?: string; checkedAt: string }): void {
-    this.db
-      .prepare(
+    this.statement(
         `INSERT INTO checks (recipe, ok, error, newest, checked_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (recipe) DO UPDATE SET ok = excluded.ok, error = excluded.error,
            newest = COALESCE(excluded.newest, checks.newest), checked_at = excluded.checked_at`,
@@ -188,8 +196,7 @@ export class StateStore {
   }
 
   lastCheck(recipe: string): CheckRow | undefined {
-    const row = this.db
-      .prepare(`SELECT recipe, ok, error, newest, checked_at AS checkedAt FROM checks WHERE recipe = ?`)
+    const row = this.statement(`SELECT recipe, ok, error, newest, checked_at AS checkedAt FROM checks WHERE recipe = ?`)
       .get(recipe) as (Omit<CheckRow, 'ok'> & { ok: number }) | undefined;
     return row ? { ...row, ok: row.ok === 1 } : undefined;
   }
@@ -197,7 +204,7 @@ export class StateStore {
   // HTTP validators for conditional requests.
 
   httpCache(url: string): HttpCacheEntry | undefined {
-    const row = this.db.prepare(`SELECT etag, last_modified, body FROM http_cache WHERE url = ?`).get(url) as
+    const row = this.statement(`SELECT etag, last_modified, body FROM http_cache WHERE url = ?`).get(url) as
       | { etag: string | null; last_modified: string | null; body: Buffer }
       | undefined;
     if (!row) return undefined;
@@ -205,8 +212,7 @@ export class StateStore {
   }
 
   setHttpCache(url: string, entry: HttpCacheEntry): void {
-    this.db
-      .prepare(
+    this.statement(
         `INSERT INTO http_cache (url, etag, last_modified, body, stored_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
            body = excluded.body, stored_at = excluded.stored_at`,
@@ -217,8 +223,7 @@ export class StateStore {
   // What each target distribution ships itself.
 
   setShipped(targetId: string, sourcePackage: string, version: string | null, checkedAt: string): void {
-    this.db
-      .prepare(
+    this.statement(
         `INSERT INTO shipped (target_id, source_package, version, checked_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (target_id, source_package) DO UPDATE SET version = excluded.version, checked_at = excluded.checked_at`,
       )
@@ -226,8 +231,7 @@ export class StateStore {
   }
 
   shipped(targetId: string, sourcePackage: string): { version: string | null; checkedAt: string } | undefined {
-    return this.db
-      .prepare(`SELECT version, checked_at AS checkedAt FROM shipped WHERE target_id = ? AND source_package = ?`)
+    return this.statement(`SELECT version, checked_at AS checkedAt FROM shipped WHERE target_id = ? AND source_package = ?`)
       .get(targetId, sourcePackage) as { version: string | null; checkedAt: string } | undefined;
   }
 
@@ -244,8 +248,7 @@ export class StateStore {
     startedAt: string;
     inputsHash?: string;
   }): void {
-    this.db
-      .prepare(
+    this.statement(
         `INSERT INTO builds (id, recipe, target_id, upstream_version, package_version, rebuild, status, log_file, started_at, inputs_hash)
          VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       )
@@ -263,26 +266,23 @@ export class StateStore {
   }
 
   finishBuild(result: BuildResult): void {
-    this.db
-      .prepare(`UPDATE builds SET status = ?, error = ?, result_json = ?, finished_at = ? WHERE id = ?`)
+    this.statement(`UPDATE builds SET status = ?, error = ?, result_json = ?, finished_at = ? WHERE id = ?`)
       .run(result.status, result.error ?? null, JSON.stringify(result), result.finishedAt, result.jobId);
   }
 
   /** Builds left `running` by a killed freshet: marked interrupted so the job runs again. */
   markInterruptedBuilds(finishedAt: string): number {
-    return this.db
-      .prepare(`UPDATE builds SET status = 'interrupted', error = 'freshet stopped during the build', finished_at = ? WHERE status = 'running'`)
+    return this.statement(`UPDATE builds SET status = 'interrupted', error = 'freshet stopped during the build', finished_at = ? WHERE status = 'running'`)
       .run(finishedAt).changes;
   }
 
   build(id: string): BuildRow | undefined {
-    const row = this.db.prepare(`SELECT * FROM builds WHERE id = ?`).get(id) as RawBuild | undefined;
+    const row = this.statement(`SELECT * FROM builds WHERE id = ?`).get(id) as RawBuild | undefined;
     return row ? toBuild(row) : undefined;
   }
 
   builds(filter: { recipe?: string; targetId?: string; limit?: number } = {}): BuildRow[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.statement(
         `SELECT * FROM builds WHERE (@recipe IS NULL OR recipe = @recipe) AND (@target IS NULL OR target_id = @target)
          ORDER BY started_at DESC, id DESC LIMIT @limit`,
       )
@@ -292,8 +292,7 @@ export class StateStore {
 
   /** The next rebuild number of an upstream version on a target: 1, then one more than the highest so far. */
   nextRebuild(recipe: string, targetId: string, upstreamVersion: string): number {
-    const row = this.db
-      .prepare(`SELECT MAX(rebuild) AS highest FROM builds WHERE recipe = ? AND target_id = ? AND upstream_version = ?`)
+    const row = this.statement(`SELECT MAX(rebuild) AS highest FROM builds WHERE recipe = ? AND target_id = ? AND upstream_version = ?`)
       .get(recipe, targetId, upstreamVersion) as { highest: number | null };
     return (row.highest ?? 0) + 1;
   }
@@ -301,22 +300,19 @@ export class StateStore {
   // Gate results.
 
   recordGate(buildId: string, gate: { status: 'passed' | 'failed'; reason?: string; logFile?: string; at: string }): void {
-    this.db
-      .prepare(`INSERT INTO gates (build_id, status, reason, log_file, at) VALUES (?, ?, ?, ?, ?)`)
+    this.statement(`INSERT INTO gates (build_id, status, reason, log_file, at) VALUES (?, ?, ?, ?, ?)`)
       .run(buildId, gate.status, gate.reason ?? null, gate.logFile ?? null, gate.at);
   }
 
   lastGate(buildId: string): { status: 'passed' | 'failed'; reason: string | null; logFile: string | null; at: string } | undefined {
-    return this.db
-      .prepare(`SELECT status, reason, log_file AS logFile, at FROM gates WHERE build_id = ? ORDER BY rowid DESC LIMIT 1`)
+    return this.statement(`SELECT status, reason, log_file AS logFile, at FROM gates WHERE build_id = ? ORDER BY rowid DESC LIMIT 1`)
       .get(buildId) as { status: 'passed' | 'failed'; reason: string | null; logFile: string | null; at: string } | undefined;
   }
 
   // Publications.
 
   recordPublication(publication: Omit<PublicationRow, 'removedAt'>): void {
-    this.db
-      .prepare(
+    this.statement(
         `INSERT INTO publications (recipe, target_id, package_version, upstream_version, build_id, published_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
@@ -331,14 +327,12 @@ export class StateStore {
   }
 
   markUnpublished(recipe: string, targetId: string, packageVersion: string, removedAt: string): void {
-    this.db
-      .prepare(`UPDATE publications SET removed_at = ? WHERE recipe = ? AND target_id = ? AND package_version = ? AND removed_at IS NULL`)
+    this.statement(`UPDATE publications SET removed_at = ? WHERE recipe = ? AND target_id = ? AND package_version = ? AND removed_at IS NULL`)
       .run(removedAt, recipe, targetId, packageVersion);
   }
 
   publications(filter: { recipe?: string; targetId?: string; live?: boolean } = {}): PublicationRow[] {
-    return this.db
-      .prepare(
+    return this.statement(
         `SELECT recipe, target_id AS targetId, package_version AS packageVersion, upstream_version AS upstreamVersion,
                 build_id AS buildId, published_at AS publishedAt, removed_at AS removedAt
          FROM publications WHERE (@recipe IS NULL OR recipe = @recipe) AND (@target IS NULL OR target_id = @target)

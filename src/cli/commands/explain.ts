@@ -1,7 +1,5 @@
-import { getEngine } from '../../build/engine/api.js';
 import { findTarget } from '../../config/load.js';
 import { ExitCode } from '../../core/errors.js';
-import { explainRecipe, formatExplanation } from '../../explain/index.js';
 import { listRecipeFiles, loadRecipeFile } from '../../recipe/load.js';
 import { action, configFor, output, type RegisterCommand } from '../context.js';
 
@@ -14,6 +12,8 @@ export const registerExplain: RegisterCommand = (program) => {
     .option('--version <version>', 'explain this upstream version instead of the planned one')
     .action(
       action(async (name: string, options: { target: string; version?: string }, command) => {
+        // Loaded when the command runs, so that start-up and --help stay light.
+        const [{ getEngine }, { explainRecipe, formatExplanation }] = await Promise.all([import('../../build/engine/api.js'), import('../../explain/index.js')]);
         const config = configFor(command);
         const target = findTarget(config, options.target);
         const [file] = listRecipeFiles(config.recipesDir, [name]);

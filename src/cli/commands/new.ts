@@ -1,8 +1,5 @@
 import path from 'node:path';
 import { ExitCode } from '../../core/errors.js';
-import { HttpClient } from '../../net/http.js';
-import { httpPolicy } from '../../net/policy.js';
-import { newRecipe } from '../../new/index.js';
 import { action, configFor, output, type RegisterCommand } from '../context.js';
 
 interface NewOptions {
@@ -21,6 +18,8 @@ export const registerNew: RegisterCommand = (program) => {
     .option('--force', 'replace an existing recipe file')
     .action(
       action(async (url: string, options: NewOptions, command) => {
+        // Loaded when the command runs, so that start-up and --help stay light.
+        const [{ HttpClient }, { httpPolicy }, { newRecipe }] = await Promise.all([import('../../net/http.js'), import('../../net/policy.js'), import('../../new/index.js')]);
         const config = configFor(command);
         const http = new HttpClient(httpPolicy(config));
         try {

@@ -1,10 +1,9 @@
-import path from 'node:path';
-import { ExitCode } from '../../core/errors.js';
-import { log } from '../../core/log.js';
-import { KEYRING_GPG } from '../../sign/key.js';
-import { verifyArchive } from '../../verify/index.js';
-import { expiringKeys } from '../../verify/key-expiry.js';
-import { action, configFor, output, type RegisterCommand } from '../context.js';
+import { action, type RegisterCommand } from '../context.js';
+
+export interface VerifyOptions {
+  archive?: string;
+  keyring?: string;
+}
 
 export const registerVerify: RegisterCommand = (program) => {
   program
@@ -12,18 +11,5 @@ export const registerVerify: RegisterCommand = (program) => {
     .description('check the published archive as a client would: signatures, Valid-Until, every index, every pool file')
     .option('--archive <dir>', 'archive root (default: the configured archive)')
     .option('--keyring <file>', 'keyring to verify against (default: <archive>/freshet-archive-keyring.gpg)')
-    .action(
-      action(async (options: { archive?: string; keyring?: string }, command) => {
-        const root = options.archive ? path.resolve(options.archive) : configFor(command).archiveDir;
-        const keyring = options.keyring ? path.resolve(options.keyring) : path.join(root, KEYRING_GPG);
-        const problems = await verifyArchive(root, keyring);
-        for (const key of await expiringKeys(keyring)) {
-          log.warn(key.daysLeft < 0 ? 'archive key has expired' : 'archive key expires soon', { ...key, keyring, hint: 'extend it (gpg --quick-set-expire) and run `freshet key export`' });
-        }
-        output(command, { ok: problems.length === 0, archive: root, problems }, () =>
-          problems.length === 0 ? `${root}: archive OK` : problems.map((problem) => `${problem.file}: ${problem.message}`).join('\n'),
-        );
-        return problems.length === 0 ? ExitCode.ok : ExitCode.failed;
-      }),
-    );
+    .action(action(async (options: VerifyOptions, command) => (await import('../actions/verify.js')).verify(options, command)));
 };
