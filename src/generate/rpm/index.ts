@@ -62,7 +62,11 @@ async function inspectTarball(tarball: string, scratchParent: string): Promise<U
   try {
     const unpacked = await unpackArchive(tarball, path.join(scratch, 'tree'));
     const top = unpacked.topDir === undefined ? unpacked.dir : path.join(unpacked.dir, unpacked.topDir);
-    const regular = readdirSync(top).filter((name) => lstatSync(path.join(top, name)).isFile() && /^[A-Za-z0-9._+-]+$/.test(name));
+    // Empty files (pixman's AUTHORS and NEWS) are no documentation; rpmlint calls them errors.
+    const regular = readdirSync(top).filter((name) => {
+      const stats = lstatSync(path.join(top, name));
+      return stats.isFile() && stats.size > 0 && /^[A-Za-z0-9._+-]+$/.test(name);
+    });
     return {
       topDir: unpacked.topDir,
       licenseFiles: regular.filter((name) => LICENSE_FILE.test(name)),
