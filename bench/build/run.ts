@@ -42,6 +42,7 @@ const loadNow = () => os.loadavg()[0]!.toFixed(1);
 /** Run under /usr/bin/time -v (its report to a file, the output to logFile); wall time from here. */
 async function timed(file: string, args: string[], logFile: string, env: Record<string, string> = {}): Promise<Timing & { stdout: string }> {
   const timeFile = `${logFile}.time`;
+  rmSync(logFile, { force: true }); // run() appends to its log file; each build reads only its own output.
   const loadBefore = loadNow();
   const started = process.hrtime.bigint();
   const result = await run('/usr/bin/time', ['-o', timeFile, '-v', file, ...args], { env, timeoutMs: 3_600_000, allowFailure: true, logFile });
