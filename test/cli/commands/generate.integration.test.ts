@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -85,9 +85,13 @@ describe('freshet generate', () => {
     const rpm = await runCli(['-c', config, 'generate', 'hello', '--target', 'fedora-41', '--out', path.join(work, 'y'), '--tarball', tarball]);
     expect(rpm.code).toBe(2);
     expect(rpm.stderr).toContain('only Debian-family targets');
+  });
+
+  it('without --tarball fetches the release, and an unreachable upstream is a failure naming it, not a config error', async () => {
     const noTarball = await runCli(['-c', config, 'generate', 'hello', '--target', 'debian-12', '--out', path.join(work, 'z')]);
-    expect(noTarball.code).toBe(2);
-    expect(noTarball.stderr).toContain('hint: pass --tarball FILE');
+    expect(noTarball.code).toBe(1);
+    expect(noTarball.stderr).toMatch(/hello/);
+    expect(existsSync(path.join(work, 'z'))).toBe(false);
   });
 
   it('exits 1 when the tarball cannot be unpacked', async () => {
