@@ -6,7 +6,8 @@
  * Prints one JSON line: image outcome, build status, phase timings from the log.
  */
 import { getEngine } from '../../src/build/engine/api.js';
-import { readPhaseTimings, runDebBuild } from '../../src/build/debian.js';
+import { readPhaseTimings } from '../../src/build/container-build.js';
+import { runDebBuild } from '../../src/build/debian.js';
 import { ensureDepsImage } from '../../src/build/images.js';
 import { findTarget, loadConfig } from '../../src/config/load.js';
 import { setLogLevel } from '../../src/core/log.js';

@@ -1,14 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, lchownSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { capture, CommandError } from '../core/exec.js';
+import { capture } from '../core/exec.js';
 import { log } from '../core/log.js';
 import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
 import { checkBinaryFields, classifyArtifact, fileVersion, parseControlFields, upstreamOf, type SourceIdentity } from './artifacts.js';
-import type { ContainerEngine } from './engine/types.js';
-import { ownerLabels } from './labels.js';
+import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
 import { parseLintian } from './lintian.js';
 
 /**
@@ -17,17 +15,8 @@ import { parseLintian } from './lintian.js';
  * mounted: a scratch copy of the source under the job's output folder. What the build leaves
  * there is checked by name and type before it is moved beside build.log.
  */
-export interface DebBuildOptions {
-  engine: ContainerEngine;
-  /** The deps image (ensureDepsImage) the build runs in. */
-  image: string;
-  limits?: { memory?: string; pids?: number; cpus?: number; timeoutMs?: number };
-  signal?: AbortSignal;
-}
+export type DebBuildOptions = BuildRunOptions;
 
-export const BUILDER_UID = 2000;
-export const LOG_FILE = 'build.log';
-const WORK_DIR = '.work';
 const LINT_FILE = 'freshet-lintian.txt';
 const MAX_LINT_BYTES = 4 * 1024 * 1024;
 
@@ -68,11 +57,6 @@ export function findSourceTree(sourceDir: string): SourceTree {
   return { dir, identity: { source: match[1]!, version: fileVersion(version), upstreamVersion: upstreamOf(version) } };
 }
 
-function chownTree(target: string, uid: number): void {
-  lchownSync(target, uid, uid);
-  if (!lstatSync(target).isDirectory()) return;
-  for (const entry of readdirSync(target)) chownTree(path.join(target, entry), uid);
-}
 
 function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -84,13 +68,6 @@ function sha256File(file: string): Promise<string> {
   });
 }
 
-/** Phase durations from the markers the build script writes to the log. */
-export function readPhaseTimings(logFile: string): { buildMs: number; lintMs: number } {
-  const marks = new Map<string, number>();
-  for (const match of readFileSync(logFile, 'utf8').matchAll(/^freshet-phase ([a-z-]+) (\d+)$/gm)) marks.set(match[1]!, Number(match[2]));
-  const span = (phase: string) => (marks.get(`${phase}-end`) ?? 0) - (marks.get(`${phase}-start`) ?? 0);
-  return { buildMs: span('build'), lintMs: span('lint') };
-}
 
 interface Collected {
   artifacts: BuildArtifact[];
@@ -135,75 +112,20 @@ async function collect(workDir: string, outputDir: string, tree: SourceTree): Pr
   return { artifacts: artifacts.sort((a, b) => a.file.localeCompare(b.file)), lint };
 }
 
-function containerName(job: BuildJob): string {
-  const safe = job.id.replace(/[^a-zA-Z0-9_.-]+/g, '-').slice(0, 60);
-  return `freshet-build-${safe}-${randomBytes(3).toString('hex')}`;
-}
 
 export async function runDebBuild(job: BuildJob, options: DebBuildOptions): Promise<BuildResult> {
-  const startedAt = new Date().toISOString();
-  const logFile = path.join(job.outputDir, LOG_FILE);
-  const result = (fields: Partial<BuildResult>): BuildResult => ({
-    jobId: job.id,
-    recipe: job.recipe,
-    targetId: job.target.id,
-    packageVersion: job.packageVersion,
-    status: 'failed',
-    artifacts: [],
-    logFile,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    ...fields,
-  });
   const tree = findSourceTree(job.sourceDir);
   if (tree.identity.version !== fileVersion(job.packageVersion)) {
     throw new UserError(`${job.recipe}: debian/changelog says ${tree.identity.version}, the job builds ${job.packageVersion}`);
   }
-  const workDir = path.join(job.outputDir, WORK_DIR);
-  mkdirSync(job.outputDir, { recursive: true });
-  rmSync(workDir, { recursive: true, force: true });
-  rmSync(logFile, { force: true });
-  cpSync(job.sourceDir, workDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-  // As root the build runs as `builder`; a rootless engine's container root is already the unprivileged user.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownTree(workDir, BUILDER_UID);
-  writeFileSync(logFile, `freshet: building ${job.recipe} ${job.packageVersion} for ${job.target.id} in ${options.image}\n`, { mode: 0o644 });
-
-  const name = containerName(job);
-  const cpus = options.limits?.cpus ?? Math.min(os.availableParallelism(), 8);
+  const prepared = prepareBuild(job, options);
   try {
-    await options.engine.run(
-      {
-        image: options.image,
-        command: ['sh', '-c', BUILD_SCRIPT, 'sh', tree.dir],
-        name,
-        network: 'none',
-        user: asRoot ? 'builder' : 'root',
-        workdir: '/build',
-        env: { DEB_BUILD_OPTIONS: `parallel=${Math.ceil(cpus)}`, LC_ALL: 'C.UTF-8', HOME: asRoot ? '/home/builder' : '/root' },
-        labels: { ...ownerLabels(job.id), 'freshet.job': name },
-        mounts: [{ source: path.resolve(workDir), target: '/build', readonly: false }],
-        memory: options.limits?.memory,
-        pids: options.limits?.pids,
-        cpus: options.limits?.cpus,
-        timeoutMs: options.limits?.timeoutMs,
-        capabilities: 'none',
-      },
-      { logFile, signal: options.signal },
-    );
-    const collected = await collect(workDir, job.outputDir, tree);
-    rmSync(workDir, { recursive: true, force: true });
-    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(logFile), lint: collected.lint });
-    return result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
+    await runBuildContainer(job, prepared, options, ['sh', '-c', BUILD_SCRIPT, 'sh', tree.dir], { DEB_BUILD_OPTIONS: `parallel=${prepared.cpus}` });
+    const collected = await collect(prepared.workDir, job.outputDir, tree);
+    rmSync(prepared.workDir, { recursive: true, force: true });
+    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(prepared.logFile), lint: collected.lint });
+    return prepared.result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    if (!(error instanceof UserError)) throw error;
-    // Name the build rather than the long engine command line; the log path and tail stay.
-    const message =
-      error instanceof CommandError
-        ? new CommandError({ ...error, command: `build of ${job.recipe} ${job.packageVersion} for ${job.target.id}`, cause: error }).message
-        : `build of ${job.recipe} ${job.packageVersion} for ${job.target.id}: ${error.message}\nfull log: ${logFile}`;
-    log.error('build failed', { recipe: job.recipe, target: job.target.id, log: logFile });
-    return result({ error: message });
+    return buildFailure(job, prepared, error, options.signal);
   }
 }

@@ -1,17 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, lchownSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
-import { capture, CommandError } from '../core/exec.js';
+import { capture } from '../core/exec.js';
 import { log } from '../core/log.js';
 import { MANIFEST_FILE, type RpmManifest } from '../generate/rpm/index.js';
 import { digestFile } from '../publish/hash.js';
 import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
-import { BUILDER_UID, LOG_FILE, readPhaseTimings } from './debian.js';
-import type { ContainerEngine } from './engine/types.js';
-import { ownerLabels } from './labels.js';
+import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
 import { parseRpmlint } from './rpmlint.js';
 
 /**
@@ -20,16 +16,11 @@ import { parseRpmlint } from './rpmlint.js';
  * limits. The spec is only ever parsed by rpm inside that container. What the build leaves in
  * RPMS/ and SRPMS/ is checked by name, type and header before it is moved beside build.log.
  */
-export interface RpmBuildOptions {
-  engine: ContainerEngine;
-  image: string;
+export interface RpmBuildOptions extends BuildRunOptions {
   /** RPM-on-Debian targets: BuildRequires name Fedora packages, so rpmbuild runs with --nodeps. */
   nodeps: boolean;
-  limits?: { memory?: string; pids?: number; cpus?: number; timeoutMs?: number };
-  signal?: AbortSignal;
 }
 
-const WORK_DIR = '.work';
 const LINT_FILE = 'freshet-rpmlint.txt';
 const MAX_LINT_BYTES = 4 * 1024 * 1024;
 
@@ -110,11 +101,6 @@ export function checkRpm(name: string, kind: 'rpm' | 'srpm', fields: Record<stri
   return problems;
 }
 
-function chownTree(target: string, uid: number): void {
-  lchownSync(target, uid, uid);
-  if (!lstatSync(target).isDirectory()) return;
-  for (const entry of readdirSync(target)) chownTree(path.join(target, entry), uid);
-}
 
 interface Found {
   file: string;
@@ -177,72 +163,20 @@ async function collect(workDir: string, outputDir: string, manifest: RpmManifest
   return { artifacts: artifacts.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), lint };
 }
 
-function containerName(job: BuildJob): string {
-  const safe = job.id.replace(/[^a-zA-Z0-9_.-]+/g, '-').slice(0, 60);
-  return `freshet-build-${safe}-${randomBytes(3).toString('hex')}`;
-}
 
 export async function runRpmBuild(job: BuildJob, options: RpmBuildOptions): Promise<BuildResult> {
-  const startedAt = new Date().toISOString();
-  const logFile = path.join(job.outputDir, LOG_FILE);
-  const result = (fields: Partial<BuildResult>): BuildResult => ({
-    jobId: job.id,
-    recipe: job.recipe,
-    targetId: job.target.id,
-    packageVersion: job.packageVersion,
-    status: 'failed',
-    artifacts: [],
-    logFile,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    ...fields,
-  });
   const manifest = readManifest(job.sourceDir);
   const evr = `${manifest.epoch ? `${manifest.epoch}:` : ''}${manifest.version}-${manifest.release}`;
   if (evr !== job.packageVersion) throw new UserError(`${job.recipe}: the spec declares ${evr}, the job builds ${job.packageVersion}`);
-  const workDir = path.join(job.outputDir, WORK_DIR);
-  mkdirSync(job.outputDir, { recursive: true });
-  rmSync(workDir, { recursive: true, force: true });
-  rmSync(logFile, { force: true });
-  cpSync(job.sourceDir, workDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownTree(workDir, BUILDER_UID);
-  writeFileSync(logFile, `freshet: building ${job.recipe} ${job.packageVersion} for ${job.target.id} in ${options.image}\n`, { mode: 0o644 });
-
-  const cpus = options.limits?.cpus ?? Math.min(os.availableParallelism(), 8);
-  const name = containerName(job);
+  const prepared = prepareBuild(job, options);
   try {
-    await options.engine.run(
-      {
-        image: options.image,
-        command: ['sh', '-c', BUILD_SCRIPT, 'sh', manifest.spec, options.nodeps ? 'nodeps' : 'deps'],
-        name,
-        network: 'none',
-        user: asRoot ? 'builder' : 'root',
-        workdir: '/build',
-        env: { LC_ALL: 'C.UTF-8', HOME: asRoot ? '/home/builder' : '/root', RPM_BUILD_NCPUS: String(Math.ceil(cpus)) },
-        labels: { ...ownerLabels(job.id), 'freshet.job': name },
-        mounts: [{ source: path.resolve(workDir), target: '/build', readonly: false }],
-        memory: options.limits?.memory,
-        pids: options.limits?.pids,
-        cpus: options.limits?.cpus,
-        timeoutMs: options.limits?.timeoutMs,
-        capabilities: 'none',
-      },
-      { logFile, signal: options.signal },
-    );
-    const collected = await collect(workDir, job.outputDir, manifest);
-    rmSync(workDir, { recursive: true, force: true });
-    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(logFile), lint: collected.lint });
-    return result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
+    const command = ['sh', '-c', BUILD_SCRIPT, 'sh', manifest.spec, options.nodeps ? 'nodeps' : 'deps'];
+    await runBuildContainer(job, prepared, options, command, { RPM_BUILD_NCPUS: String(prepared.cpus) });
+    const collected = await collect(prepared.workDir, job.outputDir, manifest);
+    rmSync(prepared.workDir, { recursive: true, force: true });
+    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(prepared.logFile), lint: collected.lint });
+    return prepared.result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    if (!(error instanceof UserError)) throw error;
-    const message =
-      error instanceof CommandError
-        ? new CommandError({ ...error, command: `build of ${job.recipe} ${job.packageVersion} for ${job.target.id}`, cause: error }).message
-        : `build of ${job.recipe} ${job.packageVersion} for ${job.target.id}: ${error.message}\nfull log: ${logFile}`;
-    log.error('build failed', { recipe: job.recipe, target: job.target.id, log: logFile });
-    return result({ error: message });
+    return buildFailure(job, prepared, error, options.signal);
   }
 }

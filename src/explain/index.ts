@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerEngine } from '../build/engine/types.js';
 import { checkBuildDepends, depsKey, imageRef } from '../build/images.js';
-import { LOG_FILE } from '../build/debian.js';
+import { LOG_FILE } from '../build/container-build.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { baseImageFor } from '../gate/apt/index.js';
 import { debianView } from '../generate/deb/view.js';

@@ -2,7 +2,8 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDebBuild, readPhaseTimings } from '../../src/build/debian.js';
+import { readPhaseTimings } from '../../src/build/container-build.js';
+import { runDebBuild } from '../../src/build/debian.js';
 import { podman } from '../../src/build/engine/podman/index.js';
 import { ensureDepsImage } from '../../src/build/images.js';
 import { RUN_LABEL } from '../../src/build/labels.js';

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findSourceTree, readPhaseTimings } from '../../src/build/debian.js';
+import { readPhaseTimings } from '../../src/build/container-build.js';
+import { findSourceTree } from '../../src/build/debian.js';
 
 function sourceDir(trees: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-source-'));
