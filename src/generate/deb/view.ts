@@ -3,6 +3,7 @@ import type { ResolvedRecipe } from '../../recipe/load.js';
 import type { BuildSystem } from '../../recipe/schema.js';
 import type { Target } from '../../types.js';
 import { dep5License, type LicenseStanza } from './licenses.js';
+import { changelogInstant, DAYS, MONTHS, twoDigits } from '../dates.js';
 
 /**
  * Everything the Debian templates see, computed from the recipe with no I/O: the templates only
@@ -93,14 +94,10 @@ export function installPath(pattern: string, where: string): string {
   });
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** RFC 2822 in UTC, independent of TZ and locale. */
 export function rfc2822(date: string | Date): string {
-  const when = typeof date === 'string' ? new Date(date) : date;
-  if (Number.isNaN(when.getTime())) throw new ConfigError(`changelog date: "${String(date)}" is not a valid date`);
-  const two = (n: number) => String(n).padStart(2, '0');
+  const when = changelogInstant(date);
+  const two = twoDigits;
   return `${DAYS[when.getUTCDay()]}, ${two(when.getUTCDate())} ${MONTHS[when.getUTCMonth()]} ${when.getUTCFullYear()} ${two(
     when.getUTCHours(),
   )}:${two(when.getUTCMinutes())}:${two(when.getUTCSeconds())} +0000`;

@@ -2,6 +2,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import type { BuildSystem } from '../../recipe/schema.js';
 import type { Target } from '../../types.js';
+import { changelogInstant, DAYS, MONTHS, twoDigits } from '../dates.js';
 
 /**
  * Everything the spec template sees, computed from the recipe with no I/O. Version and Release
@@ -84,15 +85,10 @@ export function rpmFilePath(pattern: string, where: string): string {
   return absolute.startsWith('%{_mandir}/') && !absolute.endsWith('*') ? `${absolute}*` : absolute;
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** `Wed Jan 01 2026`, the %changelog date, in UTC whatever the time zone or locale. */
 export function changelogDate(date: string | Date): string {
-  const when = typeof date === 'string' ? new Date(date) : date;
-  if (Number.isNaN(when.getTime())) throw new ConfigError(`changelog date: "${String(date)}" is not a valid date`);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[when.getUTCDay()]} ${MONTHS[when.getUTCMonth()]} ${two(when.getUTCDate())} ${when.getUTCFullYear()}`;
+  const when = changelogInstant(date);
+  return `${DAYS[when.getUTCDay()]} ${MONTHS[when.getUTCMonth()]} ${twoDigits(when.getUTCDate())} ${when.getUTCFullYear()}`;
 }
 
 /** Epoch, Version and Release of a planner version `[epoch:]version-release`. */
