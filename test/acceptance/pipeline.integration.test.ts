@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/build/engine/api.js';
 import { imageRef } from '../../src/build/images.js';
@@ -21,6 +23,14 @@ let config: string;
 let mirror: RunningServer;
 let archive: RunningServer;
 
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 async function freshet(...args: string[]) {
   return run(process.execPath, [cli, '--config', config, ...args], { allowFailure: true, cwd: project });
 }
@@ -38,7 +48,14 @@ beforeAll(async () => {
   config = path.join(project, 'freshet.config.yaml');
   writeFileSync(
     config,
-    `${base.replace('state: var/state', `state: ${path.join(project, 'state')}`).replace('archive: var/archive', `archive: ${path.join(project, 'archive')}`)}
+    `${base
+      .replace('state: var/state', `state: ${path.join(project, 'state')}`)
+      .replace('archive: var/archive', `archive: ${path.join(project, 'archive')}`)
+      // The Debian suites are what this test is about; the rpm target has tests of its own.
+      .replace('codename: debian-12-rpm\n', 'codename: debian-12-rpm\n    enabled: false\n')}
+webhooks:
+  hello:
+    secretEnv: FRESHET_TEST_HOOK_SECRET
 rewrites:
   - from: https://ftp.gnu.org/
     to: ${mirror.url}ftp.gnu.org/
@@ -120,5 +137,41 @@ describe('freshet on hello, Debian 12 and 13', () => {
     expect(result.stdout).not.toMatch(/^(W|E|Err):/m);
     expect(result.stdout).toContain(`installed ${version}`);
     expect(result.stdout).toMatch(/hello \(GNU Hello\) 2\.12\.3/);
+  });
+
+  it('a signed upstream webhook rebuilds and publishes hello, and the status page shows it; a bad signature gets 401', async () => {
+    const secret = 'acceptance-hook-secret-0123456789';
+    const port = 18000 + (process.pid % 1000);
+    const serve = execa(process.execPath, [cli, '--config', config, 'serve', '--listen', `127.0.0.1:${port}`], {
+      cwd: project,
+      env: { FRESHET_TEST_HOOK_SECRET: secret },
+      reject: false,
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(async () => (await fetch(`${url}/status.json`).catch(() => undefined))?.ok === true, 30_000);
+      // A packager's change to the recipe: the next run rebuilds with the next rebuild number.
+      const recipe = path.join(project, 'recipes/hello.yaml');
+      writeFileSync(recipe, readFileSync(recipe, 'utf8').replace('  system: autotools\n', '  system: autotools\n  configure: [--disable-nls]\n'));
+      const body = JSON.stringify({ action: 'published', release: { tag_name: 'v2.12.3' } });
+      const bad = await fetch(`${url}/hooks/hello`, { method: 'POST', body, headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } });
+      expect(bad.status).toBe(401);
+      const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+      const good = await fetch(`${url}/hooks/hello`, { method: 'POST', body, headers: { 'x-hub-signature-256': signature } });
+      expect(good.status).toBe(202);
+      const published = async () => {
+        type Status = { recipes: Array<{ name: string; cells: Array<{ publishedPackageVersion: string | null }> }> };
+        const status = (await (await fetch(`${url}/status.json`)).json()) as Status;
+        const hello = status.recipes.find((entry) => entry.name === 'hello')!;
+        return hello.cells.map((cell) => cell.publishedPackageVersion);
+      };
+      await waitFor(async () => (await published()).every((version) => version?.endsWith('+freshet2')), 900_000);
+      expect(await published()).toEqual(['2.12.3-0~deb12+freshet2', '2.12.3-0~deb13+freshet2']);
+      const page = await (await fetch(`${url}/status/hello.html`)).text();
+      expect(page).toContain('2.12.3-0~deb12+freshet2');
+    } finally {
+      serve.kill('SIGTERM');
+      await serve;
+    }
   });
 });
