@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BuildResult } from '../types.js';
+import { openDatabase, StatementCache } from '../core/sqlite.js';
 import { migrations } from './migrations.js';
 
 /**
@@ -101,11 +102,11 @@ const releaseColumns = `recipe, version AS upstreamVersion, url, signature_url A
 
 export class StateStore {
   readonly db: Database.Database;
-  /** Prepared once per connection: a watch of 1,000 recipes runs each statement 1,000 times. */
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.statements = new StatementCache(db);
   }
 
   static open(stateDir: string): StateStore {
@@ -115,11 +116,7 @@ export class StateStore {
 
   /** `:memory:` for tests. */
   static openFile(file: string): StateStore {
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
-    // Concurrent freshet processes (a webhook-triggered run beside a timer run) wait, not fail.
-    db.pragma('busy_timeout = 10000');
+    const db = openDatabase(file, ['foreign_keys = ON']);
     const store = new StateStore(db);
     store.migrate();
     return store;
@@ -144,12 +141,7 @@ export class StateStore {
   }
 
   private statement(sql: string): Database.Statement {
-    let prepared = this.statements.get(sql);
-    if (!prepared) {
-      prepared = this.db.prepare(sql);
-      this.statements.set(sql, prepared);
-    }
-    return prepared;
+    return this.statements.get(sql);
   }
 
   // Releases seen upstream.

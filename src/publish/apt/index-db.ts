@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { openDatabase, StatementCache } from '../../core/sqlite.js';
 
 /**
  * What an APT archive holds, kept per package when it is added, so a publish never re-reads the
@@ -65,19 +66,16 @@ export interface PoolRow {
 
 export class IndexDb {
   readonly db: Database.Database;
-  /** Prepared once per connection: adding 10,000 packages runs these statements tens of thousands of times. */
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.statements = new StatementCache(db);
   }
 
   static open(stateDir: string): IndexDb {
     mkdirSync(stateDir, { recursive: true });
-    const db = new Database(path.join(stateDir, INDEX_DB));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 10000');
+    const db = openDatabase(path.join(stateDir, INDEX_DB), ['synchronous = FULL']);
     db.exec(schema);
     return new IndexDb(db);
   }
@@ -87,12 +85,7 @@ export class IndexDb {
   }
 
   private statement(sql: string): Database.Statement {
-    let prepared = this.statements.get(sql);
-    if (!prepared) {
-      prepared = this.db.prepare(sql);
-      this.statements.set(sql, prepared);
-    }
-    return prepared;
+    return this.statements.get(sql);
   }
 
   /** Changes stay invisible to other readers, and are undone on a crash, until commit(). */
