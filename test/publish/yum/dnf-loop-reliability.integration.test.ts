@@ -1,18 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
 import { dnfClient } from '../../../src/gate/rpm/dnf.js';
-import { mainArchive, publisherFor } from '../../../src/publish/api.js';
+import { publisherFor } from '../../../src/publish/api.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
-import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
-import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
-import { createKey, KEYRING_ASC } from '../../../src/sign/key.js';
+import type { RunningServer } from '../../../src/serve/static.js';
+import { KEYRING_ASC } from '../../../src/sign/key.js';
 import type { BuildArtifact } from '../../../src/types.js';
 import { verifyArchive } from '../../../src/verify/index.js';
-import { makeConfig } from '../fixtures.js';
 import { makeRpms } from './rpms.js';
+import { servedArchive, type ServedArchive } from './served-archive.js';
 
 /**
  * RELIABILITY case 29: `dnf makecache` (gpgcheck and repo_gpgcheck on, metadata_expire=0) in a
@@ -26,20 +23,14 @@ let server: RunningServer;
 const REPO = 'debian-12-rpm';
 const VERSIONS = 8;
 
+let served: ServedArchive;
+
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-yum-loop-'));
-  config = makeConfig(dir, { graceHours: 24, keep: 2 });
-  archive = mainArchive(config);
-  await createKey(config.stateDir, { name: 'freshet test', email: 'test@localhost', algorithm: 'rsa4096', expire: '2y' });
-  mkdirSync(archive.root, { recursive: true });
-  server = await listen(createStaticHandler({ root: archive.root }), '127.0.0.1', 0);
+  served = await servedArchive('freshet-yum-loop-');
+  ({ dir, config, archive, server } = served);
 });
 
-afterAll(async () => {
-  await server.close();
-  await stopAgent(gnupgHome(config.stateDir));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => served?.close());
 
 const publish = (artifacts: BuildArtifact[]) => publisherFor('rpm').publish({ config, archive, suite: REPO, add: [{ artifacts, recipe: 'loop', targetId: REPO }] });
 

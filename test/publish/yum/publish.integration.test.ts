@@ -1,21 +1,19 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
 import { run } from '../../../src/core/exec.js';
 import { dnfClient } from '../../../src/gate/rpm/dnf.js';
-import { mainArchive, publisherFor } from '../../../src/publish/api.js';
+import { publisherFor } from '../../../src/publish/api.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { parseRepomd } from '../../../src/publish/yum/repomd.js';
 import { rpmCheckSignatures } from '../../../src/publish/yum/sign.js';
-import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
-import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
-import { createKey, KEYRING_ASC } from '../../../src/sign/key.js';
+import type { RunningServer } from '../../../src/serve/static.js';
+import { KEYRING_ASC } from '../../../src/sign/key.js';
 import { verifyArchive } from '../../../src/verify/index.js';
-import { makeConfig } from '../fixtures.js';
 import { makeRpms } from './rpms.js';
+import { servedArchive, type ServedArchive } from './served-archive.js';
 
 let dir: string;
 let config: ResolvedConfig;
@@ -23,20 +21,14 @@ let archive: ArchiveLocation;
 let server: RunningServer;
 const REPO = 'debian-12-rpm';
 
+let served: ServedArchive;
+
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-yum-'));
-  config = makeConfig(dir, { graceHours: 24, keep: 2 });
-  archive = mainArchive(config);
-  await createKey(config.stateDir, { name: 'freshet test', email: 'test@localhost', algorithm: 'rsa4096', expire: '2y' });
-  mkdirSync(archive.root, { recursive: true });
-  server = await listen(createStaticHandler({ root: archive.root }), '127.0.0.1', 0);
+  served = await servedArchive('freshet-yum-');
+  ({ dir, config, archive, server } = served);
 });
 
-afterAll(async () => {
-  await server.close();
-  await stopAgent(gnupgHome(config.stateDir));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => served?.close());
 
 const client = (name: string) =>
   dnfClient(path.join(dir, `dnf-${name}`), { id: 'freshet', baseurl: new URL(`rpm/${REPO}/`, server.url).href, gpgkey: new URL(KEYRING_ASC, server.url).href, releasever: '12' });
