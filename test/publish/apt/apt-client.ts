@@ -52,6 +52,24 @@ export function makeAptClient(dir: string, source: { uri: string; suite: string;
   };
 }
 
+/** The lines of apt's output that report a problem: apt can exit 0 and still warn. */
+export function aptWarnings(text: string): string[] {
+  return text.split('\n').filter((line) => /^(W|E|Err):/.test(line.trim()) || /warning/i.test(line));
+}
+
+/** `apt-get update --error-on=any` from a fresh client against an archive root; the problems it reported. */
+export async function aptUpdateProblems(dir: string, root: string, suite: string, keyring: string): Promise<string[]> {
+  const server = await serveStatic(root);
+  try {
+    const apt = makeAptClient(dir, { uri: server.url, suite, keyring });
+    const update = await apt.aptGet(['update', '--error-on=any']);
+    const problems = aptWarnings(update.stdout + update.stderr);
+    return update.exitCode === 0 ? problems : [`apt-get update exited with ${update.exitCode}`, ...problems];
+  } finally {
+    await server.close();
+  }
+}
+
 /** A loopback static file server over an archive root, so apt uses its http method and by-hash. */
 export async function serveStatic(root: string): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const requests: string[] = [];

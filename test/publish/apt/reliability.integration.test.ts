@@ -10,9 +10,10 @@ import { PUBLISH_STEPS } from '../../../src/publish/checkpoint.js';
 import { publishApt } from '../../../src/publish/apt/publish.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
-import { createKey } from '../../../src/sign/key.js';
+import { createKey, KEYRING_GPG } from '../../../src/sign/key.js';
 import { verifyArchive } from '../../../src/verify/index.js';
 import { makeConfig, makeDeb, writeBuildResult } from '../fixtures.js';
+import { aptUpdateProblems } from './apt-client.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const packageJson = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: { freshet: string } };
@@ -22,6 +23,13 @@ let dir: string;
 let config: ResolvedConfig;
 let archive: ArchiveLocation;
 let counter = 0;
+
+/** The archive check: the verifier, and a real `apt-get update` from a fresh client. */
+async function expectArchiveValid(root: string): Promise<void> {
+  expect(await verifyArchive(root)).toEqual([]);
+  counter += 1;
+  expect(await aptUpdateProblems(path.join(dir, `apt-${counter}`), root, 'bookworm', path.join(root, KEYRING_GPG))).toEqual([]);
+}
 
 const liveFile = (name: string) => readFileSync(path.join(archive.root, 'dists/bookworm', name), 'utf8');
 const packages = () => liveFile('main/binary-amd64/Packages');
@@ -78,7 +86,7 @@ describe('publish reliability', () => {
     const { pid, done } = await pausedPublish(step, result, path.join(dir, `kill-${step}.log`));
     process.kill(pid, 'SIGKILL');
     await done;
-    expect(await verifyArchive(archive.root)).toEqual([]);
+    await expectArchiveValid(archive.root);
     const switched = PUBLISH_STEPS.indexOf(step) >= PUBLISH_STEPS.indexOf('switched');
     if (!switched) expect(liveFile('InRelease')).toBe(before);
 
@@ -86,7 +94,7 @@ describe('publish reliability', () => {
     expect(again.exitCode, again.tail).toBe(0);
     expect(again.stderr).toMatch(/stale publish lock/);
     expect(packages()).toContain(path.basename(deb.file));
-    expect(await verifyArchive(archive.root)).toEqual([]);
+    await expectArchiveValid(archive.root);
   });
 
   it('serialises two publishers and both packages go live', async () => {
@@ -103,7 +111,7 @@ describe('publish reliability', () => {
     expect(later.stderr).toMatch(/waiting for another publisher/);
     expect(packages()).toContain(path.basename(first.file));
     expect(packages()).toContain(path.basename(second.file));
-    expect(await verifyArchive(archive.root)).toEqual([]);
+    await expectArchiveValid(archive.root);
   });
 
   it('takes over a stale lock left by a dead process, with a warning', async () => {
@@ -129,7 +137,7 @@ describe('publish reliability', () => {
     expect(path.basename(other.file)).toBe(path.basename(original.file));
     await expect(publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [other] }] })).rejects.toThrow(/already published with different content/);
     expect(liveFile('InRelease')).toBe(before);
-    expect(await verifyArchive(archive.root)).toEqual([]);
+    await expectArchiveValid(archive.root);
   });
 
   it('refuses a change of Origin with a clear error', async () => {
@@ -156,6 +164,7 @@ describe('publish reliability', () => {
     expect(liveFile('InRelease')).toBe(before);
     expect(packages()).not.toContain(path.basename(deb.file));
     expect(existsSync(path.join(archive.root, 'pool/main', deb.file))).toBe(false);
+    await expectArchiveValid(archive.root);
   });
 });
 
@@ -187,12 +196,12 @@ describe('disk full', () => {
     expect(failed.exitCode).not.toBe(0);
     expect(failed.tail).toMatch(/ENOSPC|No space left/);
     expect(inRelease()).toBe(before);
-    expect(await verifyArchive(full.archiveDir)).toEqual([]);
+    await expectArchiveValid(full.archiveDir);
 
     rmSync(filler);
     const again = await cli(['publish', writeBuildResult(dir, 'disk-free', 'debian-12', [deb])]);
     expect(again.exitCode, again.tail).toBe(0);
     expect(readFileSync(path.join(full.archiveDir, 'dists/bookworm/main/binary-amd64/Packages'), 'utf8')).toContain(path.basename(deb.file));
-    expect(await verifyArchive(full.archiveDir)).toEqual([]);
+    await expectArchiveValid(full.archiveDir);
   });
 });
