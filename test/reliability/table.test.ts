@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * docs/reliability.md promises a test for every case of the reliability list (31 cases). This keeps
+ * the table honest: every case has one row, and every test file a row names exists.
+ */
+const repo = path.resolve(import.meta.dirname, '../..');
+const table = readFileSync(path.join(repo, 'docs/reliability.md'), 'utf8');
+const CASES = 31;
+
+const rows = table
+  .split('\n')
+  .map((line) => /^\| (\d+) \|[^|]*\|([^|]*)\|/.exec(line))
+  .filter((match): match is RegExpExecArray => match !== null)
+  .map((match) => ({ number: Number(match[1]), tests: match[2]! }));
+
+describe('docs/reliability.md', () => {
+  it('has exactly one row for each case', () => {
+    expect(rows.map((row) => row.number)).toEqual(Array.from({ length: CASES }, (_, index) => index + 1));
+  });
+
+  it.each(rows.map((row) => [row.number, row.tests] as const))('case %i names test files that exist', (_number, tests) => {
+    const files = [...tests.matchAll(/`([\w./-]+\.test\.ts)`/g)].map((match) => match[1]!);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((file) => !existsSync(path.join(repo, 'test', file)))).toEqual([]);
+  });
+});
