@@ -13,17 +13,23 @@ import { ownerLabels } from './labels.js';
  * What the Debian and RPM build runners share: a scratch copy of the source owned by the
  * unprivileged `builder`, one container with no network, no capabilities and the job's limits
  * over that copy, and failures that name the build, its full log and the log's tail.
+ *
+ * The container's root is read-only: besides the build folder a build writes only to size-capped
+ * tmpfs on /tmp, /var/tmp and HOME, so filling them ends in "No space left on device" rather
+ * than filling the engine's storage. Their pages count against the memory limit too.
  */
 export interface BuildRunOptions {
   engine: ContainerEngine;
   /** The deps image the build runs in. */
   image: string;
-  limits?: { memory?: string; pids?: number; cpus?: number; timeoutMs?: number };
+  limits?: { memory?: string; pids?: number; cpus?: number; timeoutMs?: number; scratchMegabytes?: number };
   signal?: AbortSignal;
 }
 
 export const BUILDER_UID = 2000;
 export const LOG_FILE = 'build.log';
+/** Size of each of /tmp, /var/tmp and HOME in a build container unless the limits say otherwise. */
+export const DEFAULT_SCRATCH_MEGABYTES = 1024;
 const WORK_DIR = '.work';
 
 export interface PreparedBuild {
@@ -88,17 +94,26 @@ export async function runBuildContainer(
   env: Record<string, string>,
 ): Promise<void> {
   const name = containerName(job);
+  const home = asRoot() ? '/home/builder' : '/root';
+  const sizeMegabytes = options.limits?.scratchMegabytes ?? DEFAULT_SCRATCH_MEGABYTES;
   await options.engine.run(
     {
       image: options.image,
       command,
       name,
       network: 'none',
-      user: asRoot() ? 'builder' : 'root',
+      // A number, not `builder`: docker needs one to give the HOME tmpfs to the user.
+      user: asRoot() ? `${BUILDER_UID}:${BUILDER_UID}` : 'root',
       workdir: '/build',
-      env: { LC_ALL: 'C.UTF-8', HOME: asRoot() ? '/home/builder' : '/root', ...env },
+      env: { LC_ALL: 'C.UTF-8', HOME: home, ...env },
       labels: { ...ownerLabels(job.id), 'freshet.job': name },
       mounts: [{ source: path.resolve(prepared.workDir), target: '/build', readonly: false }],
+      readOnlyRoot: true,
+      tmpfs: [
+        { target: '/tmp', sizeMegabytes, owner: 'shared' },
+        { target: '/var/tmp', sizeMegabytes, owner: 'shared' },
+        { target: home, sizeMegabytes, owner: 'user' },
+      ],
       memory: options.limits?.memory,
       pids: options.limits?.pids,
       cpus: options.limits?.cpus,

@@ -14,7 +14,8 @@ import { HELLO_BUILD_DEPENDS, helloSourceDir } from './fixtures/hello-source.js'
 /**
  * RELIABILITY cases 19 (memory hog, endless loop, disk fill) with the real build function: each
  * hostile build fails on its own with the limit named in its error, its container is removed, and
- * a normal build running beside them still succeeds.
+ * a normal build running beside them still succeeds. Disk fill is tried in the build folder and in
+ * the container's own /tmp, /var/tmp and HOME (size-capped tmpfs over a read-only root).
  */
 const config = loadConfig('freshet.config.yaml');
 const target = findTarget(config, 'debian-12');
@@ -89,5 +90,44 @@ describe('hostile builds under limits', () => {
 
     for (const id of ['rel-hog', 'rel-loop', 'rel-fill', 'rel-normal']) expect(await containersOf(id), id).toEqual([]);
     mkdirSync(smallDisk, { recursive: true });
+  });
+
+  it('fails builds that fill /tmp, /var/tmp or HOME with "No space left on device" at the tmpfs size, removes their containers; a normal build beside them succeeds', async () => {
+    const places = { tmp: '/tmp', vartmp: '/var/tmp', home: '$$HOME' };
+    const fills = await Promise.all(
+      Object.entries(places).map(async ([name, dir]) => {
+        // `-` lets make go on: the root file system refuses writes whatever the user may do.
+        const steps = ['-touch /run/lock/freshet-probe', `dd if=/dev/zero of=${dir}/fill bs=1M count=4096`, 'echo "fill survived"'];
+        return job(await sourceWith(override(steps)), `rel-fill-${name}`);
+      }),
+    );
+    const normal = job(await sourceWith(''), 'rel-normal-scratch');
+
+    // A 64 MiB scratch size against 4 GiB written; the timeout is far beyond what a full tmpfs needs.
+    const limits = { memory: '1g', pids: 4096, timeoutMs: 20 * 60_000, scratchMegabytes: 64 };
+    const results = await Promise.all([...fills, normal].map((item) => runDebBuild(item, { engine: podman, image, limits })));
+    const normalResult = results.pop()!;
+
+    for (const [index, result] of results.entries()) {
+      const what = fills[index]!.id;
+      console.log(`${what}: failed after ${Date.parse(result.finishedAt) - Date.parse(result.startedAt)} ms`);
+      const logText = readFileSync(result.logFile, 'utf8');
+      expect(result.status, what).toBe('failed');
+      expect(result.error, what).toMatch(/build of hello 2\.10-3 for debian-12 exited with/);
+      expect(result.error, what).not.toMatch(/timed out/i);
+      expect(logText, what).toContain('No space left on device');
+      // dd stops at the tmpfs size (less what HOME already holds), far short of the 4 GiB asked for.
+      const written = Number(/^(\d+) bytes .* copied/m.exec(logText)?.[1]);
+      expect(written, what).toBeGreaterThan(32 * 1024 ** 2);
+      expect(written, what).toBeLessThanOrEqual(64 * 1024 ** 2);
+      expect(logText, what).not.toContain('fill survived');
+      expect(logText, what).toMatch(/cannot touch '\/run\/lock\/freshet-probe': Read-only file system/);
+    }
+
+    expect(normalResult.error).toBeUndefined();
+    expect(normalResult.status).toBe('ok');
+    expect(normalResult.artifacts.some((artifact) => artifact.kind === 'deb')).toBe(true);
+
+    for (const id of [...fills.map((item) => item.id), 'rel-normal-scratch']) expect(await containersOf(id), id).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { UserError } from '../../core/errors.js';
-import type { BuildSpec, NetworkMode, RunSpec } from './types.js';
+import type { BuildSpec, EngineName, NetworkMode, RunSpec, TmpfsMount } from './types.js';
 
 /**
  * The one place engine command lines are made, shared by podman and docker. Every option is
@@ -43,7 +43,44 @@ function networkArgs(network: NetworkMode): string[] {
   return network === 'default' ? [] : [`--network=${network}`];
 }
 
-export function runArguments(spec: RunSpec): string[] {
+/**
+ * A read-only root leaves a container nothing to fill on the engine's storage but its mounts.
+ * podman would add unbounded tmpfs on /tmp, /var/tmp and /run by itself; freshet names its own.
+ * (`--storage-opt=size=` would cap the writable layer instead, but only for overlay on XFS
+ * with project quotas; podman refuses it on ext4 and other backing file systems.)
+ */
+function readOnlyArgs(engine: EngineName): string[] {
+  return engine === 'podman' ? ['--read-only', '--read-only-tmpfs=false'] : ['--read-only'];
+}
+
+const maxTmpfsMegabytes = 1024 * 1024;
+
+/**
+ * A user's tmpfs needs its owner said: podman's `U` gives it to the run's user (podman 4 refuses
+ * `uid=`); docker hands `uid=`/`gid=` to the kernel and so needs numbers. (runc keeps the mode of
+ * the folder a tmpfs covers, so `mode=` matters only where the image has no such folder.)
+ */
+function tmpfsArgs(mounts: readonly TmpfsMount[], engine: EngineName, user: string | undefined): string[] {
+  const targets = new Set<string>();
+  return mounts.map((mount) => {
+    const target = mountPath(mount.target, 'tmpfs target');
+    check(!targets.has(target), `tmpfs ${target} given twice`);
+    targets.add(target);
+    const size = mount.sizeMegabytes;
+    check(Number.isInteger(size) && size >= 1 && size <= maxTmpfsMegabytes, `not a tmpfs size in MiB: ${JSON.stringify(size)}`);
+    const options = ['rw', `size=${size}m`, 'nosuid', 'nodev'];
+    if (mount.owner === 'shared') options.push('mode=1777');
+    else if (engine === 'podman') options.push('U');
+    else {
+      const ids = /^(\d+)(?::(\d+))?$/.exec(user ?? '');
+      if (!ids) throw new UserError(`a tmpfs owned by the user needs a numeric user on ${engine}, not ${JSON.stringify(user)}`);
+      options.push(`uid=${ids[1]}`, `gid=${ids[2] ?? ids[1]}`);
+    }
+    return `--tmpfs=${target}:${options.join(',')}`;
+  });
+}
+
+export function runArguments(spec: RunSpec, engine: EngineName): string[] {
   check(containerName.test(spec.name), `not a container name: ${JSON.stringify(spec.name)}`);
   check(spec.command.length > 0, 'a container run needs a command');
   const args = ['run', `--name=${spec.name}`, '--pull=never', ...networkArgs(spec.network)];
@@ -67,6 +104,8 @@ export function runArguments(spec: RunSpec): string[] {
     if (mount.readonly) options.push('ro=true');
     args.push(`--mount=${options.join(',')}`);
   }
+  if (spec.readOnlyRoot) args.push(...readOnlyArgs(engine));
+  args.push(...tmpfsArgs(spec.tmpfs ?? [], engine, spec.user));
   return [...args, checkImageRef(spec.image), ...spec.command];
 }
 

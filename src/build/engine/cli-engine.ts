@@ -85,7 +85,7 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
       control.signal?.addEventListener('abort', stop, { once: true });
       const timer = spec.timeoutMs === undefined ? undefined : setTimeout(stop, spec.timeoutMs);
       try {
-        const result = await call(runArguments(spec), { ...control, timeoutMs: spec.timeoutMs });
+        const result = await call(runArguments(spec, dialect.name), { ...control, timeoutMs: spec.timeoutMs });
         if (result.timedOut || control.signal?.aborted) await removeContainers([spec.name]);
         return result;
       } catch (error) {

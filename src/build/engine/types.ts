@@ -13,6 +13,17 @@ export interface Mount {
   readonly: boolean;
 }
 
+/**
+ * A size-capped tmpfs. Its pages count against the container's memory limit as well, so the
+ * memory limit bounds all of them together.
+ */
+export interface TmpfsMount {
+  target: string;
+  sizeMegabytes: number;
+  /** `user`: owned by the container's user (a HOME); `shared`: root's and sticky, like /tmp. */
+  owner: 'user' | 'shared';
+}
+
 export interface RunSpec {
   image: string;
   /** The command inside the container, one argument per element. */
@@ -20,6 +31,10 @@ export interface RunSpec {
   name: string;
   network: NetworkMode;
   mounts?: Mount[];
+  /** A read-only root file system: the container writes only to its mounts and tmpfs. */
+  readOnlyRoot?: boolean;
+  tmpfs?: TmpfsMount[];
+  /** `name`, `uid` or `uid:gid`; docker needs a number to own a tmpfs. */
   user?: string;
   workdir?: string;
   env?: Record<string, string>;

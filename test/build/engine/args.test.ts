@@ -18,14 +18,14 @@ const spec: RunSpec = {
 
 describe('runArguments', () => {
   it('puts the container command after the image, where the engine stops reading options', () => {
-    const args = runArguments(spec);
+    const args = runArguments(spec, 'podman');
     const imageAt = args.indexOf(spec.image);
     expect(args.slice(imageAt + 1)).toEqual(spec.command);
     expect(args.slice(0, imageAt).filter((arg) => /^(--privileged|--volume|-v$)/.test(arg))).toEqual([]);
   });
 
   it('writes every engine option as one --flag=value argument', () => {
-    const args = runArguments(spec);
+    const args = runArguments(spec, 'podman');
     const options = args.slice(1, args.indexOf(spec.image));
     for (const option of options) expect(option).toMatch(/^--[a-z-]+(=|$)/);
     expect(options).toContain('--label=freshet.run=--privileged');
@@ -36,7 +36,7 @@ describe('runArguments', () => {
   });
 
   it('keeps default capabilities and the default network only when asked', () => {
-    const args = runArguments({ ...spec, capabilities: 'default', network: 'default', keep: true });
+    const args = runArguments({ ...spec, capabilities: 'default', network: 'default', keep: true }, 'podman');
     expect(args.some((arg) => arg.startsWith('--network') || arg.startsWith('--cap-drop'))).toBe(false);
     expect(args).not.toContain('--rm');
   });
@@ -50,8 +50,48 @@ describe('runArguments', () => {
     ['an env value with a newline', { env: { A: 'x\ny' } }],
     ['a bad memory size', { memory: '2g --privileged' }],
     ['an empty command', { command: [] }],
+    ['a tmpfs target with a comma', { tmpfs: [{ target: '/tmp,size=0', sizeMegabytes: 64, owner: 'shared' }] }],
+    ['a tmpfs target with a colon', { tmpfs: [{ target: '/tmp:exec', sizeMegabytes: 64, owner: 'shared' }] }],
+    ['a relative tmpfs target', { tmpfs: [{ target: 'tmp', sizeMegabytes: 64, owner: 'shared' }] }],
+    ['a tmpfs of 0 MiB', { tmpfs: [{ target: '/tmp', sizeMegabytes: 0, owner: 'shared' }] }],
+    ['a tmpfs of 1.5 MiB', { tmpfs: [{ target: '/tmp', sizeMegabytes: 1.5, owner: 'shared' }] }],
+    ['the same tmpfs twice', { tmpfs: [{ target: '/tmp', sizeMegabytes: 64, owner: 'shared' }, { target: '/tmp', sizeMegabytes: 8, owner: 'shared' }] }],
   ])('refuses %s', (_what, change) => {
-    expect(() => runArguments({ ...spec, ...change } as RunSpec)).toThrow();
+    expect(() => runArguments({ ...spec, ...change } as RunSpec, 'podman')).toThrow();
+  });
+});
+
+describe('runArguments: read-only root and size-capped tmpfs', () => {
+  const capped: RunSpec = {
+    ...spec,
+    readOnlyRoot: true,
+    tmpfs: [
+      { target: '/tmp', sizeMegabytes: 512, owner: 'shared' },
+      { target: '/home/builder', sizeMegabytes: 256, owner: 'user' },
+    ],
+  };
+  const options = (args: string[]) => args.slice(1, args.indexOf(spec.image));
+
+  it('asks podman for a read-only root without its own unbounded tmpfs, and for tmpfs with a size', () => {
+    const args = options(runArguments(capped, 'podman'));
+    expect(args).toEqual(expect.arrayContaining(['--read-only', '--read-only-tmpfs=false']));
+    expect(args.filter((arg) => arg.startsWith('--tmpfs'))).toEqual([
+      '--tmpfs=/tmp:rw,size=512m,nosuid,nodev,mode=1777',
+      '--tmpfs=/home/builder:rw,size=256m,nosuid,nodev,U',
+    ]);
+  });
+
+  it('gives docker the user\'s tmpfs by number, and no podman-only flag', () => {
+    const args = options(runArguments({ ...capped, user: '2000:2000' }, 'docker'));
+    expect(args).toContain('--read-only');
+    expect(args.some((arg) => arg.startsWith('--read-only-tmpfs'))).toBe(false);
+    expect(args).toContain('--tmpfs=/home/builder:rw,size=256m,nosuid,nodev,uid=2000,gid=2000');
+    expect(() => runArguments(capped, 'docker')).toThrow(/numeric user on docker/);
+  });
+
+  it('leaves the root writable and adds no tmpfs unless asked', () => {
+    const args = runArguments(spec, 'podman');
+    expect(args.some((arg) => arg.startsWith('--read-only') || arg.startsWith('--tmpfs'))).toBe(false);
   });
 });
 
