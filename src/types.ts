@@ -34,6 +34,8 @@ export interface FetchedRelease extends Release {
   size: number;
   /** Path of the tarball in the cache. */
   tarball: string;
+  /** Path in the cache of the upstream signature it was verified by, ASCII-armored (recipes with a key). */
+  signature?: string;
   /** How the bytes were verified: `sha256-pinned`, `openpgp:<fingerprint>`, `checksum-file`. */
   verifiedBy: string[];
 }

@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { UpstreamError, UserError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import type { HttpClient } from '../net/http.js';
@@ -8,7 +7,8 @@ import type { Upstream } from '../recipe/schema.js';
 import type { FetchedRelease, Release } from '../types.js';
 import { TarballCache, sha256File } from './cache.js';
 import { findChecksum, parseChecksumFile } from './checksum-file.js';
-import { verifyDetachedSignature } from './openpgp.js';
+import { armorSignature } from './armor.js';
+import { recipeKeyFiles, verifyDetachedSignature } from './openpgp.js';
 
 /** The verification parts of a recipe's upstream section. */
 export type UpstreamVerification = Pick<Upstream, 'signature' | 'checksumFile' | 'sha256' | 'sha512'>;
@@ -41,17 +41,10 @@ function tarballName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.split('/').pop() || 'tarball');
 }
 
-/** The key files the recipe names: one file, or every `*.asc` in a folder. */
-function keyFiles(recipeFilesDir: string, key: string): string[] {
-  const location = path.join(recipeFilesDir, key);
-  if (!existsSync(location)) throw new UserError(`${location}: the recipe's signing key is missing`);
-  if (!location.endsWith('.asc') && !location.endsWith('.gpg')) {
-    return readdirSync(location)
-      .filter((name) => name.endsWith('.asc'))
-      .sort()
-      .map((name) => path.join(location, name));
-  }
-  return [location];
+interface Verified {
+  verifiedBy: string[];
+  /** The upstream signature as verified, ASCII-armored, when the recipe declares one. */
+  signature: Buffer | undefined;
 }
 
 async function verify(
@@ -59,7 +52,7 @@ async function verify(
   upstream: UpstreamVerification,
   download: { file: string; sha256: string; sha512: string },
   options: FetchOptions,
-): Promise<string[]> {
+): Promise<Verified> {
   const verifiedBy: string[] = [];
   const version = release.upstreamVersion;
   const fail = (message: string) => new UpstreamError(release.recipe, `${release.url}: ${message}`);
@@ -83,20 +76,22 @@ async function verify(
     if (listed !== actual) throw fail(`${algorithm} is ${actual}, but ${checksumUrl} lists ${listed}`);
     verifiedBy.push('checksum-file');
   }
+  let signature: Buffer | undefined;
   if (upstream.signature) {
     const signatureUrl = release.signatureUrl ?? fillTemplate(upstream.signature.url, release);
-    const signatureFile = `${download.file}.sig`;
+    const signatureFile = `${download.file}.asc`;
     const response = await options.http.get({ url: signatureUrl, upstream: release.recipe, maxBytes: 256 * 1024 }).catch((error: unknown) => {
       throw new UpstreamError(release.recipe, `the recipe declares a signing key, but the signature ${signatureUrl} could not be fetched: ${(error as Error).message}`);
     });
-    writeFileSync(signatureFile, response.body);
+    signature = await armorSignature(release.recipe, tarballName(release.url), response.body);
+    writeFileSync(signatureFile, signature);
     try {
       const fingerprint = await verifyDetachedSignature({
         upstream: release.recipe,
         data: download.file,
         signature: signatureFile,
         label: tarballName(release.url),
-        keyFiles: keyFiles(options.recipeFilesDir, upstream.signature.key),
+        keyFiles: recipeKeyFiles(options.recipeFilesDir, upstream.signature.key),
       });
       verifiedBy.push(`openpgp:${fingerprint}`);
     } finally {
@@ -104,7 +99,7 @@ async function verify(
     }
   }
   if (options.knownSha256) verifiedBy.push('sha256-recorded');
-  return verifiedBy;
+  return { verifiedBy, signature };
 }
 
 /**
@@ -115,7 +110,8 @@ async function verify(
 export async function fetchRelease(release: Release, upstream: UpstreamVerification, options: FetchOptions): Promise<FetchedRelease> {
   const cache = new TarballCache(options.cacheDir);
   const cached = cache.lookup(release.recipe, release.upstreamVersion);
-  if (cached) {
+  // An entry cached before signatures were kept has none to ship: fetch and verify it again.
+  if (cached && (cached.signatureSha256 || !upstream.signature)) {
     const actual = await sha256File(cache.blobPath(cached.sha256));
     if (actual !== cached.sha256) throw new UserError(`${cache.blobPath(cached.sha256)}: cached tarball is corrupt (sha256 ${actual}); delete it`);
     if (options.knownSha256 && options.knownSha256 !== cached.sha256) throw new ReservedError(release, options.knownSha256, cached.sha256);
@@ -123,24 +119,21 @@ export async function fetchRelease(release: Release, upstream: UpstreamVerificat
     if (pinned && pinned !== cached.sha256) {
       throw new UpstreamError(release.recipe, `cached ${release.upstreamVersion} has sha256 ${cached.sha256}, the recipe pins ${pinned}`);
     }
+    const signature = cached.signatureSha256 && cache.blobPath(cached.signatureSha256);
+    if (signature && cached.signatureSha256 !== (await sha256File(signature))) throw new UserError(`${signature}: cached upstream signature is corrupt; delete it`);
     log.debug('tarball cached', { recipe: release.recipe, version: release.upstreamVersion, sha256: cached.sha256 });
-    return { ...release, sha256: cached.sha256, size: cached.size, tarball: cache.blobPath(cached.sha256), verifiedBy: cached.verifiedBy };
+    return { ...release, sha256: cached.sha256, size: cached.size, tarball: cache.blobPath(cached.sha256), signature, verifiedBy: cached.verifiedBy };
   }
 
   const incoming = cache.incomingFile(tarballName(release.url));
   try {
     const download = await options.http.download({ url: release.url, upstream: release.recipe, file: incoming });
     if (options.knownSha256 && options.knownSha256 !== download.sha256) throw new ReservedError(release, options.knownSha256, download.sha256);
-    const verifiedBy = await verify(release, upstream, { file: incoming, sha256: download.sha256, sha512: download.sha512 }, options);
+    const { verifiedBy, signature } = await verify(release, upstream, { file: incoming, sha256: download.sha256, sha512: download.sha512 }, options);
     if (verifiedBy.length === 0) log.warn('tarball not verified: the recipe declares no signature, checksum file or pinned hash', { recipe: release.recipe });
-    const tarball = cache.store(release.recipe, release.upstreamVersion, incoming, {
-      url: release.url,
-      sha256: download.sha256,
-      size: download.size,
-      verifiedBy,
-    });
+    const stored = cache.store(release.recipe, release.upstreamVersion, incoming, { url: release.url, sha256: download.sha256, size: download.size, verifiedBy }, signature);
     log.info('tarball fetched', { recipe: release.recipe, version: release.upstreamVersion, sha256: download.sha256, verifiedBy: verifiedBy.join(',') });
-    return { ...release, sha256: download.sha256, size: download.size, tarball, verifiedBy };
+    return { ...release, sha256: download.sha256, size: download.size, tarball: stored.tarball, signature: stored.signature, verifiedBy };
   } finally {
     await rm(incoming, { force: true });
   }

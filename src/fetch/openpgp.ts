@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,19 @@ export class SignatureError extends UserError {
     super(`${upstream}: ${message}`, { hint: 'a release whose signature does not verify is never built; check the key beside the recipe' });
     this.name = 'SignatureError';
   }
+}
+
+/** The key files a recipe names (`upstream.signature.key`): one file, or every `*.asc` in a folder. */
+export function recipeKeyFiles(recipeFilesDir: string, key: string): string[] {
+  const location = path.join(recipeFilesDir, key);
+  if (!existsSync(location)) throw new UserError(`${location}: the recipe's signing key is missing`);
+  if (!location.endsWith('.asc') && !location.endsWith('.gpg')) {
+    return readdirSync(location)
+      .filter((name) => name.endsWith('.asc'))
+      .sort()
+      .map((name) => path.join(location, name));
+  }
+  return [location];
 }
 
 export interface SignatureStatus {

@@ -24,6 +24,8 @@ export interface GenerateStep {
   upstreamVersion: string;
   packageVersion: string;
   tarball: string;
+  /** The verified upstream signature, armored (FetchedRelease.signature); Debian ships it beside the orig. */
+  upstreamSignature?: string;
   date: Date;
   outDir: string;
 }
@@ -58,6 +60,7 @@ const deb: FamilySteps = {
       upstreamVersion: step.upstreamVersion,
       packageVersion: step.packageVersion,
       tarball: step.tarball,
+      upstreamSignature: step.upstreamSignature,
       maintainer: step.config.maintainer,
       date: step.date,
       outDir: step.outDir,

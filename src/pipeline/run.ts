@@ -215,6 +215,7 @@ async function buildAndGate(
       upstreamVersion: action.upstreamVersion,
       packageVersion: action.packageVersion,
       tarball,
+      upstreamSignature: fetched.signature,
       // The release's first sighting: regenerating the same inputs gives the same bytes.
       date: new Date(release.seenAt),
       outDir: path.join(dir, 'source'),

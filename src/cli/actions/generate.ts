@@ -27,7 +27,7 @@ function givenTarball(file: string): string {
  * --version, into the state's verified cache. The cache names blobs by hash; the tarball is linked
  * under its upstream file name, which dpkg-source and the version pattern read.
  */
-async function fetchNewest(config: ResolvedConfig, loaded: LoadedRecipe, wanted: string | undefined): Promise<{ tarball: string; version: string }> {
+async function fetchNewest(config: ResolvedConfig, loaded: LoadedRecipe, wanted: string | undefined): Promise<{ tarball: string; signature: string | undefined; version: string }> {
   const name = loaded.recipe.name;
   const http = new HttpClient(httpPolicy(config));
   const state = StateStore.open(config.stateDir);
@@ -45,7 +45,7 @@ async function fetchNewest(config: ResolvedConfig, loaded: LoadedRecipe, wanted:
     rmSync(named, { force: true });
     mkdirSync(path.dirname(named), { recursive: true });
     linkSync(fetched.tarball, named);
-    return { tarball: named, version: release.upstreamVersion };
+    return { tarball: named, signature: fetched.signature, version: release.upstreamVersion };
   } finally {
     state.close();
     http.close();
@@ -88,6 +88,7 @@ async function generate(config: ResolvedConfig, recipeName: string, options: Gen
     upstreamVersion,
     packageVersion: options.packageVersion ?? plan!.full,
     tarball,
+    upstreamSignature: found?.signature,
     maintainer: config.maintainer,
     date: changelogDate(options.date),
     outDir: options.out,

@@ -19,6 +19,12 @@ export interface GenerateDebianInput {
   packageVersion: string;
   /** The pristine upstream tarball. */
   tarball: string;
+  /**
+   * The upstream signature `tarball` was verified by, ASCII-armored (FetchedRelease.signature):
+   * shipped as `<orig>.asc`, which dpkg-source lists in the .dsc and checks against
+   * debian/upstream/signing-key.asc. Only for recipes that declare a signing key.
+   */
+  upstreamSignature?: string;
   /** The tarball's top folder, when known; otherwise the single top folder found when unpacking (or none). */
   tarballTopDir?: string;
   maintainer: string;
@@ -60,7 +66,7 @@ function checkVersions(input: GenerateDebianInput): void {
   }
 }
 
-function placeOrig(tarball: string, destination: string): void {
+function placeUpstreamFile(tarball: string, destination: string): void {
   rmSync(destination, { force: true });
   try {
     linkSync(tarball, destination);
@@ -112,23 +118,31 @@ function writeRendered(sourceDir: string, files: readonly RenderedFile[]): void 
   }
 }
 
-/** Write `<name>_<upstream>.orig.tar.<ext>`, the unpacked tree and its debian/ folder under outDir. */
+/** Write `<name>_<upstream>.orig.tar.<ext>` (and its `.asc`), the unpacked tree and its debian/ folder under outDir. */
 export async function generateDebianSource(input: GenerateDebianInput): Promise<GeneratedSource> {
   checkVersions(input);
-  const rendered = renderDebianFiles(input);
+  if (input.upstreamSignature && !input.recipe.upstream.signature) {
+    throw new ConfigError(`${input.recipe.name}: an upstream signature was given, but the recipe declares no upstream.signature key to check it with`);
+  }
+  const rendered = await renderDebianFiles(input);
   const name = input.recipe.name;
   const origName = `${name}_${input.upstreamVersion}.orig.tar.${origCompression(input.tarball)}`;
+  const signatureName = `${origName}.asc`;
   const treeName = `${name}-${input.upstreamVersion}`;
   const sourceDir = path.join(input.outDir, treeName);
   mkdirSync(input.outDir, { recursive: true });
-  placeOrig(input.tarball, path.join(input.outDir, origName));
+  placeUpstreamFile(input.tarball, path.join(input.outDir, origName));
+  // dpkg-source picks up any <orig>.asc (or .sig) it finds: leave none but the one given.
+  for (const stale of [signatureName, `${origName}.sig`]) rmSync(path.join(input.outDir, stale), { force: true });
+  if (input.upstreamSignature) placeUpstreamFile(input.upstreamSignature, path.join(input.outDir, signatureName));
   rmSync(sourceDir, { recursive: true, force: true });
   await unpackUpstream(input.tarball, input.tarballTopDir, sourceDir);
   // 3.0 (quilt) replaces any debian/ shipped upstream; start from none so no stale file survives.
   rmSync(path.join(sourceDir, 'debian'), { recursive: true, force: true });
   writeRendered(sourceDir, rendered);
   clampTimes(sourceDir, new Date(rfc2822(input.date)));
-  return { sourceDir, files: [origName, ...rendered.map((file) => `${treeName}/${file.path}`)] };
+  const upstreamFiles = input.upstreamSignature ? [origName, signatureName] : [origName];
+  return { sourceDir, files: [...upstreamFiles, ...rendered.map((file) => `${treeName}/${file.path}`)] };
 }
 
 /** The debian/ files of a generated tree, relative to it, sorted: for diffs and the state copy. */

@@ -4,6 +4,7 @@ import { ConfigError } from '../../core/errors.js';
 import { packageName } from '../../recipe/fields.js';
 import { createTemplateEngine, type TemplateEngine } from '../handlebars.js';
 import { plainData } from '../plain-data.js';
+import { minimalSigningKey } from './signing-key.js';
 import { debianView, type DebianViewInput } from './view.js';
 
 /** One file of debian/, relative to the source tree (`debian/control`), with its bytes and mode. */
@@ -46,7 +47,7 @@ function readRecipeFile(filesDir: string, relative: string, field: string): Buff
  * Render debian/ for one recipe and target: pure apart from reading the recipe's own files, so
  * the same input gives the same bytes whatever the folder, time zone or locale.
  */
-export function renderDebianFiles(input: RenderDebianInput, engine: TemplateEngine = (defaultEngine ??= createTemplateEngine())): RenderedFile[] {
+export async function renderDebianFiles(input: RenderDebianInput, engine: TemplateEngine = (defaultEngine ??= createTemplateEngine())): Promise<RenderedFile[]> {
   checkNames(input);
   // The recipe is checked whole, so no prototype key hides in a part the view does not copy.
   const recipe = plainData(input.recipe, input.recipe.name);
@@ -72,10 +73,8 @@ export function renderDebianFiles(input: RenderDebianInput, engine: TemplateEngi
       files.push({ path: `debian/patches/${patch}`, content: readRecipeFile(recipeFilesDir, patch, `patches[${index}]`), mode: 0o644 });
     }
   }
+  // The key goes with the signature shipped beside the orig tarball: dpkg-source and lintian check one with the other.
   const signature = recipe.upstream.signature;
-  if (signature && view.watch.signed) {
-    const key = readRecipeFile(recipeFilesDir, signature.key, 'upstream.signature.key');
-    files.push({ path: 'debian/upstream/signing-key.asc', content: key, mode: 0o644 });
-  }
+  if (signature) files.push({ path: 'debian/upstream/signing-key.asc', content: await minimalSigningKey(recipeFilesDir, signature.key), mode: 0o644 });
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

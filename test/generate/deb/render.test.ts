@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderDebianFiles } from '../../../src/generate/deb/render.js';
+import { minimalSigningKey } from '../../../src/generate/deb/signing-key.js';
 import { CASES, FIXTURES, GOLDEN, renderInput } from './cases.js';
 
 /** Golden files: rewrite deliberately with UPDATE_GOLDEN=1 and review the diff. */
@@ -15,8 +16,8 @@ function listFiles(dir: string, prefix = ''): string[] {
 }
 
 describe('renderDebianFiles golden files', () => {
-  it.each(CASES)('$recipe for $target.id matches test/generate/golden', (testCase) => {
-    const files = renderDebianFiles(renderInput(testCase));
+  it.each(CASES)('$recipe for $target.id matches test/generate/golden', async (testCase) => {
+    const files = await renderDebianFiles(renderInput(testCase));
     const goldenDir = path.join(GOLDEN, testCase.recipe, testCase.target.id);
     if (update) {
       rmSync(goldenDir, { recursive: true, force: true });
@@ -32,8 +33,8 @@ describe('renderDebianFiles golden files', () => {
     }
   });
 
-  it('marks debian/rules executable and nothing else', () => {
-    const files = renderDebianFiles(renderInput(CASES[0]!));
+  it('marks debian/rules executable and nothing else', async () => {
+    const files = await renderDebianFiles(renderInput(CASES[0]!));
     expect(files.filter((file) => file.mode === 0o755).map((file) => file.path)).toEqual(['debian/rules']);
   });
 });
@@ -47,16 +48,16 @@ describe('renderDebianFiles determinism', () => {
     }
   });
 
-  it.each(CASES)('$recipe renders the same bytes under another time zone and locale', (testCase) => {
+  it.each(CASES)('$recipe renders the same bytes under another time zone and locale', async (testCase) => {
     process.env.TZ = 'UTC';
     process.env.LANG = 'C';
     process.env.LC_ALL = 'C';
-    const first = renderDebianFiles(renderInput(testCase));
+    const first = await renderDebianFiles(renderInput(testCase));
     process.env.TZ = 'Asia/Kolkata';
     process.env.LANG = 'de_DE.UTF-8';
     process.env.LC_ALL = 'de_DE.UTF-8';
     expect(new Date(0).getTimezoneOffset()).toBe(-330); // The time zone change took effect.
-    const second = renderDebianFiles(renderInput(testCase));
+    const second = await renderDebianFiles(renderInput(testCase));
     expect(second.map((file) => [file.path, file.content.toString('base64')])).toEqual(
       first.map((file) => [file.path, file.content.toString('base64')]),
     );
@@ -64,7 +65,7 @@ describe('renderDebianFiles determinism', () => {
 });
 
 describe('debian/changelog history', () => {
-  it('puts the new entry above the earlier ones, separated by one empty line', () => {
+  it('puts the new entry above the earlier ones, separated by one empty line', async () => {
     const input = renderInput(CASES[0]!);
     input.changelog = [
       {
@@ -75,7 +76,7 @@ describe('debian/changelog history', () => {
         date: 'Mon, 05 May 2025 08:00:00 +0000',
       },
     ];
-    const changelog = renderDebianFiles(input).find((file) => file.path === 'debian/changelog')!.content.toString('utf8');
+    const changelog = (await renderDebianFiles(input)).find((file) => file.path === 'debian/changelog')!.content.toString('utf8');
     expect(changelog).toBe(
       [
         'hello (2.12.3-0~deb12+freshet1) bookworm; urgency=medium',
@@ -96,21 +97,30 @@ describe('debian/changelog history', () => {
 });
 
 describe('debian/watch', () => {
-  const watchOf = (files: ReturnType<typeof renderDebianFiles>) => files.find((file) => file.path === 'debian/watch')!.content.toString('utf8');
+  const watchOf = (files: Awaited<ReturnType<typeof renderDebianFiles>>) => files.find((file) => file.path === 'debian/watch')!.content.toString('utf8');
 
-  it('checks {url}.sig signatures and ships the recipe key as debian/upstream/signing-key.asc', () => {
+  it('checks {url}.sig signatures and ships the recipe keys, minimal, as debian/upstream/signing-key.asc', async () => {
     const input = renderInput(CASES[0]!);
     input.recipeFilesDir = FIXTURES;
     input.recipe.upstream = { ...input.recipe.upstream, signature: { url: '{url}.sig', key: 'keys/upstream.asc' } };
-    const files = renderDebianFiles(input);
+    const files = await renderDebianFiles(input);
     expect(watchOf(files)).toBe('version=4\nopts="pgpsigurlmangle=s/$/.sig/" \\\nhttps://ftp.gnu.org/gnu/hello/ hello-(\\d[\\d.]*)\\.tar\\.gz\n');
     const key = files.find((file) => file.path === 'debian/upstream/signing-key.asc')!;
-    expect(key.content.equals(readFileSync(path.join(FIXTURES, 'keys/upstream.asc')))).toBe(true);
+    expect(key.content.equals(await minimalSigningKey(FIXTURES, 'keys/upstream.asc'))).toBe(true);
   });
 
-  it('leaves a comment for upstream kinds uscan cannot follow', () => {
+  it('ships the key for a signed upstream uscan cannot follow, and none for an unsigned one', async () => {
+    const input = renderInput(CASES[0]!);
+    input.recipeFilesDir = FIXTURES;
+    input.recipe.upstream = { kind: 'npm', package: 'left-pad', signature: { url: '{url}.asc', key: 'keys/upstream.asc' } } as typeof input.recipe.upstream;
+    expect((await renderDebianFiles(input)).map((file) => file.path)).toContain('debian/upstream/signing-key.asc');
+    input.recipe.upstream = { kind: 'npm', package: 'left-pad' } as typeof input.recipe.upstream;
+    expect((await renderDebianFiles(input)).map((file) => file.path)).not.toContain('debian/upstream/signing-key.asc');
+  });
+
+  it('leaves a comment for upstream kinds uscan cannot follow', async () => {
     const input = renderInput(CASES[0]!);
     input.recipe.upstream = { kind: 'npm', package: 'left-pad' } as typeof input.recipe.upstream;
-    expect(watchOf(renderDebianFiles(input))).toBe("version=4\n# freshet watches this project's npm upstream itself; uscan has no rule here.\n");
+    expect(watchOf(await renderDebianFiles(input))).toBe("version=4\n# freshet watches this project's npm upstream itself; uscan has no rule here.\n");
   });
 });

@@ -7,63 +7,63 @@ import { BuildSystem, type Build } from '../../../src/recipe/schema.js';
 import { CASES, renderInput } from './cases.js';
 
 /** debian/rules and Build-Depends for each build system, on the hello recipe. */
-function render(build: Build) {
+async function render(build: Build) {
   const input = renderInput(CASES[0]!);
   input.recipe.build = build;
-  const files = renderDebianFiles(input);
+  const files = await renderDebianFiles(input);
   const text = (name: string) => files.find((file) => file.path === name)!.content.toString('utf8');
   return { rules: text('debian/rules'), control: text('debian/control') };
 }
 
 describe('debian/rules per build system', () => {
-  it('has one rules.d partial per build system the schema knows', () => {
+  it('has one rules.d partial per build system the schema knows', async () => {
     const partials = readdirSync(path.join(TEMPLATES_DIR, 'debian/rules.d')).map((name) => name.replace(/\.hbs$/, ''));
     expect(partials.sort()).toEqual([...BuildSystem.options].sort());
   });
 
-  it('autotools skips autoreconf unless the recipe asks for it', () => {
-    expect(render({ system: 'autotools' }).rules).toContain('\tdh $@ --buildsystem=autoconf --without autoreconf\n');
-    const withAutoreconf = render({ system: 'autotools', autoreconf: true, configure: ['--disable-nls'], make: ['V=1'] }).rules;
+  it('autotools skips autoreconf unless the recipe asks for it', async () => {
+    expect((await render({ system: 'autotools' })).rules).toContain('\tdh $@ --buildsystem=autoconf --without autoreconf\n');
+    const withAutoreconf = (await render({ system: 'autotools', autoreconf: true, configure: ['--disable-nls'], make: ['V=1'] })).rules;
     expect(withAutoreconf).toContain('\tdh $@ --buildsystem=autoconf\n');
     expect(withAutoreconf).toContain('override_dh_auto_configure:\n\tdh_auto_configure -- --disable-nls\n');
     expect(withAutoreconf).toContain('override_dh_auto_build:\n\tdh_auto_build -- V=1\n');
   });
 
-  it('cmake and meson add their tools to Build-Depends', () => {
-    expect(render({ system: 'cmake' }).control).toContain('Build-Depends: debhelper-compat (= 13),\n cmake\n');
-    const meson = render({ system: 'meson', subdir: 'src' });
+  it('cmake and meson add their tools to Build-Depends', async () => {
+    expect((await render({ system: 'cmake' })).control).toContain('Build-Depends: debhelper-compat (= 13),\n cmake\n');
+    const meson = await render({ system: 'meson', subdir: 'src' });
     expect(meson.rules).toContain('\tdh $@ --buildsystem=meson --sourcedirectory=src\n');
     expect(meson.control).toContain('Build-Depends: debhelper-compat (= 13),\n meson,\n ninja-build\n');
   });
 
-  it('meson tests run with a timeout multiplier, unless the recipe turns them off', () => {
-    expect(render({ system: 'meson' }).rules).toContain('override_dh_auto_test:\n\tdh_auto_test -- --timeout-multiplier 5\n');
-    expect(render({ system: 'meson', check: false }).rules).not.toContain('--timeout-multiplier');
+  it('meson tests run with a timeout multiplier, unless the recipe turns them off', async () => {
+    expect((await render({ system: 'meson' })).rules).toContain('override_dh_auto_test:\n\tdh_auto_test -- --timeout-multiplier 5\n');
+    expect((await render({ system: 'meson', check: false })).rules).not.toContain('--timeout-multiplier');
   });
 
-  it('make passes PREFIX=/usr to build and install (dh adds DESTDIR)', () => {
-    const { rules } = render({ system: 'make', make: ['V=1'] });
+  it('make passes PREFIX=/usr to build and install (dh adds DESTDIR)', async () => {
+    const { rules } = await render({ system: 'make', make: ['V=1'] });
     expect(rules).toContain('\tdh $@ --buildsystem=makefile\n');
     expect(rules).toContain('override_dh_auto_build:\n\tdh_auto_build -- PREFIX=/usr V=1\n');
     expect(rules).toContain('override_dh_auto_install:\n\tdh_auto_install -- PREFIX=/usr\n');
   });
 
-  it('python uses pybuild and the python3 sequence', () => {
-    const { rules, control } = render({ system: 'python' });
+  it('python uses pybuild and the python3 sequence', async () => {
+    const { rules, control } = await render({ system: 'python' });
     expect(rules).toContain('\tdh $@ --buildsystem=pybuild\n');
     expect(control).toContain(' dh-sequence-python3,\n');
   });
 
-  it('custom overrides every dh_auto step and runs the recipe commands', () => {
-    const { rules } = render({ system: 'custom', check: false, steps: { build: [['make', 'all']], install: [['make', 'install']] } });
+  it('custom overrides every dh_auto step and runs the recipe commands', async () => {
+    const { rules } = await render({ system: 'custom', check: false, steps: { build: [['make', 'all']], install: [['make', 'install']] } });
     expect(rules).toContain('\tdh $@\n');
     expect(rules).toContain('override_dh_auto_build:\n\tmake all\n');
     expect(rules).toContain('override_dh_auto_install:\n\tDESTDIR=$(CURDIR)/debian/hello make install\n');
     expect(rules.match(/^override_dh_auto_test:$/gm)).toHaveLength(1);
   });
 
-  it('disables the upstream test suite when check is false', () => {
-    expect(render({ system: 'cmake', check: false }).rules).toContain('override_dh_auto_test:\n');
-    expect(render({ system: 'cmake' }).rules).not.toContain('override_dh_auto_test:');
+  it('disables the upstream test suite when check is false', async () => {
+    expect((await render({ system: 'cmake', check: false })).rules).toContain('override_dh_auto_test:\n');
+    expect((await render({ system: 'cmake' })).rules).not.toContain('override_dh_auto_test:');
   });
 });
