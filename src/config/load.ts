@@ -18,7 +18,7 @@ export interface ResolvedConfig {
   maintainer: string;
   engine: 'podman' | 'docker';
   concurrency: { builds: number; perHost: number };
-  limits: { buildTimeoutMs: number; buildMemory: string; buildPids: number; httpTimeoutMs: number; maxDownloadBytes: number };
+  limits: { buildTimeoutMs: number; buildMemory: string; buildPids: number; buildScratchMegabytes: number | undefined; httpTimeoutMs: number; maxDownloadBytes: number };
   rewrites: Rewrite[];
   allowHosts: string[];
   dependencies: NonNullable<Config['dependencies']>;
@@ -84,6 +84,8 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
       buildTimeoutMs: (config.limits?.buildTimeoutMinutes ?? 60) * 60_000,
       buildMemory: config.limits?.buildMemory ?? '4g',
       buildPids: config.limits?.buildPids ?? 4096,
+      // Unset: the build runner's default (src/build/container-build.ts).
+      buildScratchMegabytes: config.limits?.buildScratchMegabytes,
       httpTimeoutMs: (config.limits?.httpTimeoutSeconds ?? 30) * 1000,
       maxDownloadBytes: (config.limits?.maxDownloadMegabytes ?? 512) * 1024 * 1024,
     },

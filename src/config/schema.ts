@@ -78,6 +78,8 @@ export const Config = z.strictObject({
       buildTimeoutMinutes: z.number().min(1).max(24 * 60).optional(),
       buildMemory: z.string().regex(/^\d+[kmg]$/).optional(),
       buildPids: z.number().int().min(64).optional(),
+      /** Size of each of /tmp, /var/tmp and HOME in a build container (tmpfs; counts against buildMemory). */
+      buildScratchMegabytes: z.number().int().min(16).max(1024 * 1024).optional(),
       httpTimeoutSeconds: z.number().min(1).max(3600).optional(),
       maxDownloadMegabytes: z.number().min(1).optional(),
     })

@@ -237,7 +237,12 @@ async function buildAndGate(
     const result = await family.build(job, {
       engine,
       image: deps.ref,
-      limits: { memory: config.limits.buildMemory, pids: config.limits.buildPids, timeoutMs: config.limits.buildTimeoutMs },
+      limits: {
+        memory: config.limits.buildMemory,
+        pids: config.limits.buildPids,
+        timeoutMs: config.limits.buildTimeoutMs,
+        scratchMegabytes: config.limits.buildScratchMegabytes,
+      },
       signal: context.signal,
     });
     if (result.status !== 'ok') return fail('build-failed', result.error ?? 'the build failed', result);
