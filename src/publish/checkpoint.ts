@@ -3,7 +3,8 @@ import { log } from '../core/log.js';
 /**
  * Named points in a publish. FRESHET_PUBLISH_PAUSE_AT=<step> makes the process announce the step on
  * stderr and wait there until it gets SIGUSR2, so reliability tests can SIGKILL it at exactly that
- * point, or change the world (fill the disk) before letting it go on.
+ * point, or change the world (fill the disk) before letting it go on. APT and YUM publishes pass the
+ * same steps in the same order.
  */
 export const PUBLISH_STEPS = ['locked', 'pool', 'recorded', 'indices', 'signed', 'checked', 'committed', 'switched', 'cleaned'] as const;
 export type PublishStep = (typeof PUBLISH_STEPS)[number];

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
@@ -13,6 +13,7 @@ import { compare } from '../../versioning/rpm.js';
 import { verifyRepoGeneration } from '../../verify/yum.js';
 import { fsyncDir, fsyncPath } from '../fs-atomic.js';
 import { digestFile } from '../hash.js';
+import { checkpoint, startSteps } from '../checkpoint.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
@@ -31,7 +32,9 @@ import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from '.
  *  6. self-check: the signature with gpgv, every file repomd.xml lists, every package primary lists;
  *  7. record the state, then switch repodata to the new generation with one rename;
  *  8. delete generations and package files whose grace period ended.
- * Any failure before 7 leaves the live repository as it was.
+ * Any failure before 7 leaves the live repository as it was. The checkpoints (src/publish/checkpoint.ts)
+ * carry APT's names: locked (1), pool (2), recorded (3), indices (4), signed (5), checked (6),
+ * committed (state saved), switched and cleaned (8).
  */
 const LOCK_FILE = 'publish.lock';
 const HOUR_MS = 3_600_000;
@@ -177,6 +180,18 @@ async function carryMetadata(context: Context, newRepodata: string): Promise<voi
   context.state.superseded = superseded;
 }
 
+/** createrepo_c reports a full disk as a bare "gzclose(): file operation error"; name the cause. */
+async function explainFullDisk(dir: string, error: unknown): Promise<never> {
+  const space = await statfs(dir).catch(() => undefined);
+  if (space && space.bavail * space.bsize < 1024 * 1024) {
+    throw new UserError(`${dir}: no space left on device (ENOSPC) while writing the YUM metadata; nothing went live`, {
+      hint: 'free space on the archive file system and publish again',
+      cause: error,
+    });
+  }
+  throw error;
+}
+
 async function buildGeneration(context: Context): Promise<string> {
   const { root } = context.request.archive;
   const repo = context.request.suite;
@@ -207,20 +222,23 @@ async function buildGeneration(context: Context): Promise<string> {
         repoDir(root, repo),
       ],
       { timeoutMs: 60 * 60_000, env: { LC_ALL: 'C.UTF-8' } },
-    );
+    ).catch((error: unknown) => explainFullDisk(genDir, error));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
   const repodata = path.join(genDir, 'repodata');
   await carryMetadata(context, repodata);
+  await checkpoint('indices');
   await detachSign(context.request.config.stateDir, context.fingerprint, path.join(repodata, 'repomd.xml'), path.join(repodata, 'repomd.xml.asc'));
   for (const name of await readdir(repodata)) await fsyncPath(path.join(repodata, name));
   await fsyncDir(repodata);
+  await checkpoint('signed');
   const problems = await verifyRepoGeneration(repoDir(root, repo), genDir, context.keyring);
   if (problems.length > 0) {
     throw new UserError(`self-check of the new ${repo} repodata failed; nothing went live:\n${problems.map((p) => `${p.file}: ${p.message}`).join('\n')}`);
   }
   context.state.generation = generation;
+  await checkpoint('checked');
   return genDir;
 }
 
@@ -258,10 +276,12 @@ async function cleanUp(context: Context, genDir: string): Promise<string[]> {
 
 async function withRepo<T>(request: ResignRequest, work: (context: Context) => Promise<T>): Promise<T> {
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(request.suite)) throw new UserError(`${request.suite}: not a YUM repository name`);
+  startSteps();
   const key = await requireSigningKey(request.config.stateDir, request.config.signingKey);
   await mkdir(request.archive.stateDir, { recursive: true });
   const lock = await acquireLock(path.join(request.archive.stateDir, LOCK_FILE));
   try {
+    await checkpoint('locked');
     await mkdir(request.archive.root, { recursive: true });
     const keyring = await exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root);
     const live = await liveGeneration(request.archive.root, request.suite);
@@ -291,13 +311,18 @@ function outcome(context: Context, genDir: string, added: PackageRow[], removed:
 
 async function goLive(context: Context, genDir: string): Promise<string[]> {
   await saveRepoState(context.request.archive.stateDir, context.request.suite, context.state);
+  await checkpoint('committed');
   await switchTo(context.request.archive.root, context.request.suite, genDir);
-  return cleanUp(context, genDir);
+  await checkpoint('switched');
+  const deleted = await cleanUp(context, genDir);
+  await checkpoint('cleaned');
+  return deleted;
 }
 
 export async function publishYum(request: PublishRequest): Promise<PublishOutcome> {
   return withRepo(request, async (context) => {
     const added = await placePackages(context, request.add);
+    await checkpoint('pool');
     const removed: PackageRow[] = [];
     for (const spec of request.remove ?? []) {
       for (const row of context.state.packages) {
@@ -308,6 +333,7 @@ export async function publishYum(request: PublishRequest): Promise<PublishOutcom
       }
     }
     removed.push(...retain(context.state, request.config.archive.keep, context.now));
+    await checkpoint('recorded');
     const genDir = await buildGeneration(context);
     const deleted = await goLive(context, genDir);
     log.info('published', { repo: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(genDir) });

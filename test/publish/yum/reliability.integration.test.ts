@@ -1,0 +1,156 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResolvedConfig } from '../../../src/config/load.js';
+import { run, type RunResult } from '../../../src/core/exec.js';
+import { dnfClient } from '../../../src/gate/rpm/dnf.js';
+import { archiveAt, publisherFor } from '../../../src/publish/api.js';
+import { PUBLISH_STEPS } from '../../../src/publish/checkpoint.js';
+import type { ArchiveLocation } from '../../../src/publish/types.js';
+import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
+import { KEYRING_ASC } from '../../../src/sign/key.js';
+import { verifyArchive } from '../../../src/verify/index.js';
+import { writeBuildResult } from '../fixtures.js';
+import { makeRpms } from './rpms.js';
+import { RPM_TARGET, servedArchive, type ServedArchive } from './served-archive.js';
+
+/**
+ * RELIABILITY cases 23 and 24 for YUM: a real `freshet publish <result.json>` SIGKILLed at every
+ * publish step, and a disk that fills mid-publish. After each: the archive check passes, the live
+ * repomd.xml is the previous one until the switch, a real dnf (gpgcheck and repo_gpgcheck on)
+ * refreshes, and the next publish completes.
+ */
+const repo = path.resolve(import.meta.dirname, '../../..');
+const packageJson = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: { freshet: string } };
+const freshet = path.join(repo, packageJson.bin.freshet);
+const REPO = RPM_TARGET.id;
+
+let served: ServedArchive;
+let dir: string;
+let config: ResolvedConfig;
+let archive: ArchiveLocation;
+
+const liveRepomd = (root: string) => readFileSync(path.join(root, 'rpm', REPO, 'repodata', 'repomd.xml'), 'utf8');
+
+function dnfFor(name: string, server: RunningServer) {
+  return dnfClient(path.join(dir, 'dnf', name), {
+    id: 'freshet',
+    baseurl: new URL(`rpm/${REPO}/`, server.url).href,
+    gpgkey: new URL(KEYRING_ASC, server.url).href,
+    releasever: '12',
+  });
+}
+
+function cli(args: string[]): Promise<RunResult> {
+  return run('node', [freshet, '--config', config.file, ...args], { allowFailure: true, timeoutMs: 120_000 });
+}
+
+/** Start `freshet publish` paused at a step; resolves once it has announced its pid there. */
+async function pausedPublish(step: string, resultFile: string, logFile: string): Promise<{ pid: number; done: Promise<RunResult> }> {
+  writeFileSync(logFile, '');
+  const done = run('node', [freshet, '--config', config.file, 'publish', resultFile], {
+    env: { FRESHET_PUBLISH_PAUSE_AT: step },
+    allowFailure: true,
+    logFile,
+    timeoutMs: 120_000,
+  });
+  let exited = false;
+  void done.then(() => (exited = true));
+  for (let waited = 0; waited < 60_000 && !exited; waited += 50) {
+    const match = readFileSync(logFile, 'utf8').match(/paused at publish step \S+ \(pid (\d+)\)/);
+    if (match) return { pid: Number(match[1]), done };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`publish never reached step ${step}: ${readFileSync(logFile, 'utf8')}`);
+}
+
+async function listed(dnfName: string, server: RunningServer): Promise<string[]> {
+  const query = await dnfFor(dnfName, server).dnf(['repoquery', '--repo', 'freshet', '--refresh', '--qf', '%{name} %{version}']);
+  return query.stdout.trim().split('\n');
+}
+
+beforeAll(async () => {
+  const build = await run('npm', ['run', 'build'], { cwd: repo, allowFailure: true, timeoutMs: 300_000 });
+  // tsc still emits when another area has a type error; what matters here is the compiled CLI.
+  expect(existsSync(path.join(repo, 'dist/cli/main.js')), build.tail).toBe(true);
+  served = await servedArchive('freshet-yum-reliability-');
+  ({ dir, config, archive } = served);
+  const first = await makeRpms(path.join(dir, 'rpms'), { prefix: 'base', count: 1, version: '1.0' });
+  await publisherFor('rpm').publish({ config, archive, suite: REPO, add: [{ artifacts: first, recipe: 'base', targetId: REPO }] });
+});
+
+afterAll(() => served?.close());
+
+describe('YUM publish killed at every step', () => {
+  it.each(PUBLISH_STEPS)('SIGKILL at step %s leaves a repository dnf accepts, and the next publish completes', async (step) => {
+    const name = `kill${step}`;
+    const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version: '1.0' });
+    const result = writeBuildResult(dir, name, REPO, rpms);
+    const before = liveRepomd(archive.root);
+    const { pid, done } = await pausedPublish(step, result, path.join(dir, `${name}.log`));
+    process.kill(pid, 'SIGKILL');
+    await done;
+
+    expect(await verifyArchive(archive.root)).toEqual([]);
+    const switched = PUBLISH_STEPS.indexOf(step) >= PUBLISH_STEPS.indexOf('switched');
+    if (switched) expect(liveRepomd(archive.root)).not.toBe(before);
+    else expect(liveRepomd(archive.root)).toBe(before);
+    const refresh = await dnfFor(`after-kill-${step}`, served.server).dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
+    expect(refresh.exitCode, refresh.tail).toBe(0);
+
+    const again = await cli(['publish', result]);
+    expect(again.exitCode, again.tail).toBe(0);
+    expect(again.stderr).toMatch(/stale publish lock/);
+    expect(await listed(`after-next-${step}`, served.server)).toContain(`${name}0 1.0`);
+    expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+});
+
+describe('YUM publish on a full disk', () => {
+  let mount: string;
+  let small: ArchiveLocation;
+  let server: RunningServer;
+  beforeAll(async () => {
+    mount = path.join(dir, 'small');
+    mkdirSync(mount);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]);
+    const root = path.join(mount, 'archive');
+    writeFileSync(config.file, readFileSync(config.file, 'utf8').replace('"archive": "archive"', `"archive": ${JSON.stringify(root)}`));
+    small = archiveAt(config, root);
+    const first = await makeRpms(path.join(dir, 'rpms'), { prefix: 'small', count: 1, version: '1.0' });
+    await publisherFor('rpm').publish({ config, archive: small, suite: REPO, add: [{ artifacts: first, recipe: 'small', targetId: REPO }] });
+    server = await listen(createStaticHandler({ root }), '127.0.0.1', 0);
+  });
+  afterAll(async () => {
+    await server?.close();
+    // Lazy: the loopback server in this process may still hold files there open (reported separately).
+    await run('umount', ['--lazy', mount], { allowFailure: true });
+  });
+
+  // pool: createrepo_c then finds no room for the metadata; indices: gpg finds none for repomd.xml.asc.
+  it.each(['pool', 'indices'])('filled at step %s: fails with ENOSPC, the live repomd.xml stays, and the publish completes once there is room', async (step) => {
+    const name = `full${step}`;
+    const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version: '1.0' });
+    const result = writeBuildResult(dir, name, REPO, rpms);
+    const before = liveRepomd(small.root);
+    const paused = await pausedPublish(step, result, path.join(dir, `${name}.log`));
+    const filler = path.join(mount, 'filler');
+    try {
+      await run('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { allowFailure: true });
+      process.kill(paused.pid, 'SIGUSR2');
+      const failed = await paused.done;
+      expect(failed.exitCode).not.toBe(0);
+      expect(failed.tail).toMatch(/ENOSPC|No space left/);
+      expect(liveRepomd(small.root)).toBe(before);
+      expect(await verifyArchive(small.root)).toEqual([]);
+      const refresh = await dnfFor(`full-${step}`, server).dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
+      expect(refresh.exitCode, refresh.tail).toBe(0);
+    } finally {
+      rmSync(filler, { force: true });
+    }
+    const again = await cli(['publish', result]);
+    expect(again.exitCode, again.tail).toBe(0);
+    expect(await listed(`freed-${step}`, server)).toContain(`${name}0 1.0`);
+    expect(await verifyArchive(small.root)).toEqual([]);
+  });
+});
