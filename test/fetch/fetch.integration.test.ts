@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/core/exec.js';
 import { fetchRelease, type UpstreamVerification } from '../../src/fetch/fetch.js';
+import { verifyDetachedSignature } from '../../src/fetch/openpgp.js';
 import { HttpClient } from '../../src/net/http.js';
 import type { Release } from '../../src/types.js';
 
@@ -123,7 +124,33 @@ describe('fetchRelease', () => {
     expect(await readFile(fetched.tarball)).toEqual(tarball);
     const again = await fetchRelease(release('good'), signed, { ...options, knownSha256: fetched.sha256 });
     expect(again.tarball).toBe(fetched.tarball);
+    expect(again.signature).toBe(fetched.signature);
     expect(hits.get('/good/hello-2.12.3.tar.gz')).toBe(1);
+  });
+
+  it('keeps the binary .sig it verified, ASCII-armored, for the source package', async () => {
+    files.set('/kept/hello-2.12.3.tar.gz', { body: tarball });
+    files.set('/kept/hello-2.12.3.tar.gz.sig', { body: await sign(good.home, tarball) });
+    const fetched = await fetchRelease(release('kept'), signed, { http: client, cacheDir: cacheDir('kept'), recipeFilesDir: recipeDir });
+    const kept = await readFile(fetched.signature!, 'utf8');
+    expect(kept).toMatch(/^-----BEGIN PGP SIGNATURE-----\n\n[\s\S]+\n-----END PGP SIGNATURE-----\n$/);
+    expect(path.dirname(fetched.signature!)).toContain(path.join(cacheDir('kept'), 'sha256'));
+    const fingerprint = await verifyDetachedSignature({ upstream: 'hello', data: fetched.tarball, signature: fetched.signature!, keyFiles: [good.keyFile], label: 'kept' });
+    expect(fetched.verifiedBy).toEqual([`openpgp:${fingerprint}`]);
+  });
+
+  it('fetches again a cache entry recorded before signatures were kept', async () => {
+    files.set('/old/hello-2.12.3.tar.gz', { body: tarball });
+    files.set('/old/hello-2.12.3.tar.gz.sig', { body: await sign(good.home, tarball) });
+    const options = { http: client, cacheDir: cacheDir('old'), recipeFilesDir: recipeDir };
+    await fetchRelease(release('old'), signed, options);
+    const record = path.join(cacheDir('old'), 'names', 'hello', '2.12.3.json');
+    const { signatureSha256, ...older } = JSON.parse(await readFile(record, 'utf8')) as Record<string, unknown>;
+    expect(signatureSha256).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(record, JSON.stringify(older));
+    const again = await fetchRelease(release('old'), signed, options);
+    expect(hits.get('/old/hello-2.12.3.tar.gz')).toBe(2);
+    expect(await readFile(again.signature!, 'utf8')).toContain('-----BEGIN PGP SIGNATURE-----');
   });
 
   it('refuses a bad signature', async () => {
