@@ -9,6 +9,10 @@ import { ensureDepsImage } from '../../src/build/images.js';
 import { RUN_LABEL } from '../../src/build/labels.js';
 import { findTarget, loadConfig } from '../../src/config/load.js';
 import type { BuildJob } from '../../src/types.js';
+import { generateDebianSource } from '../../src/generate/deb/index.js';
+import { buildDependsOf } from '../../src/pipeline/families.js';
+import { CASES, renderInput } from '../generate/deb/cases.js';
+import { helloSignature, helloTarball } from '../generate/upstream-tarballs.js';
 import { HELLO_BUILD_DEPENDS, helloSourceDir } from './fixtures/hello-source.js';
 
 const config = loadConfig('freshet.config.yaml');
@@ -122,6 +126,29 @@ describe('runDebBuild on debian-12', () => {
   it('leaves no labelled container behind', async () => {
     const mine = (await podman.listContainers(RUN_LABEL)).filter((container) => container.name.startsWith('freshet-build-hello-'));
     expect(mine).toEqual([]);
+  });
+});
+
+describe('runDebBuild of a generated source with an upstream signature', () => {
+  it('lists the .orig.tar.gz.asc in the .dsc, verifies it in the build and leaves lintian nothing to say about it', async () => {
+    const testCase = CASES.find((item) => item.recipe === 'hello')!;
+    const sourceDir = mkdtempSync(path.join(os.tmpdir(), 'freshet-hello-signed-'));
+    const signature = path.join(sourceDir, 'upstream.asc');
+    writeFileSync(signature, await helloSignature());
+    const generated = await generateDebianSource({ ...renderInput(testCase), tarball: await helloTarball(), upstreamSignature: signature, outDir: sourceDir });
+    rmSync(signature);
+    const deps = await ensureDepsImage(target, buildDependsOf(path.join(generated.sourceDir, 'debian', 'control')), context);
+    const buildJob = { ...job(sourceDir, 'hello-signed'), upstreamVersion: '2.12.3', packageVersion: renderInput(testCase).packageVersion };
+    const result = await timedBuild(buildJob, deps.ref);
+    expect(result.error).toBeUndefined();
+    const dsc = result.artifacts.find((artifact) => artifact.kind === 'dsc')!;
+    expect(readFileSync(dsc.file, 'utf8')).toMatch(/^ [0-9a-f]{32} \d+ hello_2\.12\.3\.orig\.tar\.gz\.asc$/m);
+    expect(result.artifacts.map((artifact) => path.basename(artifact.file))).toContain('hello_2.12.3.orig.tar.gz.asc');
+    const log = readFileSync(result.logFile, 'utf8');
+    expect(log).toContain('dpkg-source: info: verifying ./hello_2.12.3.orig.tar.gz.asc');
+    expect(log).not.toMatch(/dpkg-source: warning/);
+    expect(result.lint?.tags.filter((tag) => /upstream-signature|public-upstream-key/.test(tag))).toEqual([]);
+    expect(result.lint).toMatchObject({ errors: 0, warnings: 0 });
   });
 });
 
