@@ -6,6 +6,7 @@ import { archiveFingerprint } from '../report/fingerprint.js';
 import { buildStatus } from '../report/write.js';
 import type { StateStore } from '../state/store.js';
 import { PipelineQueue, type PipelineRunner } from './pipeline-queue.js';
+import { RepodataPins } from './repodata-pins.js';
 import { createStaticHandler, listen, type RunningServer } from './static.js';
 import { BodyTooLarge, HOOK_PREFIX, hookSecret, knownRecipe, MAX_HOOK_BODY_BYTES, readBody, verifyHook } from './webhook.js';
 
@@ -72,6 +73,7 @@ export function createServeHandler(options: ServeOptions): { handler: http.Reque
 
   const handler = createStaticHandler({
     root: config.archiveDir,
+    select: new RepodataPins().select,
     before: async (request, response) => {
       const urlPath = new URL(request.url ?? '/', 'http://localhost').pathname;
       if (urlPath === '/metrics') {

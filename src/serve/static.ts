@@ -1,4 +1,5 @@
 import { createReadStream, type Stats } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ export interface StaticOptions {
   listings?: boolean;
   /** Tried before static files; return true when it answered the request. */
   before?: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<boolean> | boolean;
+  /** Picks the file to send once the path resolved inside the root (it must stay inside). */
+  select?: (request: http.IncomingMessage, file: string) => string;
 }
 
 const contentTypes: Record<string, string> = {
@@ -92,7 +95,8 @@ export function createStaticHandler(options: StaticOptions): http.RequestListene
       }
       const root = await rootPromise;
       const urlPath = new URL(request.url ?? '/', 'http://localhost').pathname;
-      const file = await resolveInside(root, urlPath);
+      const resolved = await resolveInside(root, urlPath);
+      const file = resolved && options.select ? options.select(request, resolved) : resolved;
       const stats = file ? await stat(file).catch(() => undefined) : undefined;
       if (!file || !stats) {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -139,7 +143,8 @@ function sendFile(request: http.IncomingMessage, response: http.ServerResponse, 
     response.end();
     return;
   }
-  createReadStream(file).on('error', () => response.destroy()).pipe(response);
+  // pipeline closes the file when the client goes away mid-transfer, which pipe() would leave open.
+  pipeline(createReadStream(file), response, () => undefined);
 }
 
 export interface RunningServer {

@@ -1,0 +1,85 @@
+import { renameSync, symlinkSync } from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dnfClient } from '../../src/gate/rpm/dnf.js';
+import { publisherFor } from '../../src/publish/api.js';
+import { createServeHandler } from '../../src/serve/server.js';
+import { createStaticHandler, listen } from '../../src/serve/static.js';
+import { KEYRING_ASC } from '../../src/sign/key.js';
+import { StateStore } from '../../src/state/store.js';
+import { makeRpms } from '../publish/yum/rpms.js';
+import { RPM_TARGET, servedArchive, type ServedArchive } from '../publish/yum/served-archive.js';
+
+/**
+ * RELIABILITY case 29 through `freshet serve`: dnf fetches repomd.xml, then repomd.xml.asc. Here the
+ * repodata switch happens exactly between the two requests, every time: a plain static server hands
+ * dnf generation 1's repomd.xml with generation 2's signature and the refresh fails; freshet serve
+ * sends the signature of the generation that client got repomd.xml from, and it succeeds.
+ */
+const REPO = RPM_TARGET.id;
+let served: ServedArchive;
+let state: StateStore;
+let attempt = 0;
+
+const repodataLink = () => path.join(served.archive.root, 'rpm', REPO, 'repodata');
+
+/** Point the live `repodata` at a generation with one rename, as the publisher does. */
+function switchTo(generation: number): void {
+  const next = `${repodataLink()}.test-switch`;
+  symlinkSync(path.join('.generations', String(generation), 'repodata'), next);
+  renameSync(next, repodataLink());
+}
+
+/** dnf makecache against a handler whose archive switches from generation 1 to 2 right after repomd.xml is sent. */
+async function makecacheAcrossSwitch(archiveHandler: http.RequestListener) {
+  attempt += 1;
+  switchTo(1);
+  const handler: http.RequestListener = (request, response) => {
+    if (request.url?.endsWith('/repodata/repomd.xml')) response.on('finish', () => switchTo(2));
+    archiveHandler(request, response);
+  };
+  const server = await listen(handler, '127.0.0.1', 0);
+  try {
+    const dnf = dnfClient(path.join(served.dir, 'dnf', `switch-${attempt}`), {
+      id: 'freshet',
+      baseurl: new URL(`rpm/${REPO}/`, server.url).href,
+      gpgkey: new URL(KEYRING_ASC, server.url).href,
+      releasever: '12',
+    });
+    return await dnf.dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
+  } finally {
+    await server.close();
+  }
+}
+
+beforeAll(async () => {
+  served = await servedArchive('freshet-serve-pins-');
+  const { dir, config, archive } = served;
+  for (const version of ['1.0', '2.0']) {
+    const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'pinned', count: 1, version });
+    await publisherFor('rpm').publish({ config, archive, suite: REPO, add: [{ artifacts: rpms, recipe: 'pinned', targetId: REPO }] });
+  }
+  state = StateStore.openFile(':memory:');
+});
+
+afterAll(async () => {
+  state?.close();
+  await served?.close();
+});
+
+describe('a repodata switch between repomd.xml and its signature', () => {
+  it('fails a refresh through a plain static server', async () => {
+    const result = await makecacheAcrossSwitch(createStaticHandler({ root: served.archive.root }));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.tail).toMatch(/GPG signature verification error|Bad GPG signature/);
+  });
+
+  it('never fails a refresh through freshet serve', async () => {
+    const { handler } = createServeHandler({ config: served.config, state, runPipeline: async () => undefined, writeStatus: async () => undefined });
+    for (let round = 0; round < 3; round += 1) {
+      const result = await makecacheAcrossSwitch(handler);
+      expect(result.exitCode, result.tail).toBe(0);
+    }
+  });
+});
