@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode, isUserError } from '../core/errors.js';
+import { ExitCode, isUserError, systemFault } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { setLogLevel } from '../core/log.js';
 import { commands } from './commands/index.js';
@@ -31,10 +31,11 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version are not failures; anything else commander rejects is a usage error.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    if (isUserError(error)) {
-      process.stderr.write(`freshet: ${redact(error.message)}\n`);
-      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
-      return error.cliExit;
+    const userError = isUserError(error) ? error : systemFault(error);
+    if (userError) {
+      process.stderr.write(`freshet: ${redact(userError.message)}\n`);
+      if (userError.hint) process.stderr.write(`hint: ${userError.hint}\n`);
+      return userError.cliExit;
     }
     process.stderr.write(
       `freshet: internal error, please report it with the command you ran:\n${redact((error as Error)?.stack ?? String(error))}\n`,

@@ -44,3 +44,22 @@ export function isUserError(error: unknown): error is UserError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Faults of the machine rather than bugs in freshet: reported as what they are, with the path. */
+const SYSTEM_FAULTS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+};
+
+/** A user error for a file-system fault (ENOSPC, EIO…), or undefined for anything else. */
+export function systemFault(error: unknown): UserError | undefined {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || !Object.hasOwn(SYSTEM_FAULTS, code)) return undefined;
+  return new UserError(`${path ? `${path}: ` : ''}${SYSTEM_FAULTS[code]} (${code})`, {
+    cause: error,
+    hint: 'make room or fix the file system, then run again; what was published before stays live',
+  });
+}

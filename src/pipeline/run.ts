@@ -5,7 +5,7 @@ import { getEngine } from '../build/engine/api.js';
 import type { ContainerEngine } from '../build/engine/types.js';
 import { cleanupStaleContainers } from '../build/labels.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
-import { errorMessage, isUserError } from '../core/errors.js';
+import { isUserError, systemFault } from '../core/errors.js';
 import { run } from '../core/exec.js';
 import { log } from '../core/log.js';
 import { fetchRelease } from '../fetch/fetch.js';
@@ -260,8 +260,9 @@ async function buildAndGate(
       state.markInterruptedBuilds(new Date().toISOString());
       return { outcome: { action, buildId: id, status: 'cancelled', error: 'cancelled' } };
     }
-    if (!isUserError(error)) throw error;
-    return fail('failed', errorMessage(error));
+    const userError = isUserError(error) ? error : systemFault(error);
+    if (!userError) throw error;
+    return fail('failed', userError.message);
   }
 }
 
