@@ -39,5 +39,8 @@ export async function minimalSigningKey(recipeFilesDir: string, key: string): Pr
     }
   }
   if (packets.length === 0) throw new ConfigError(`${field}: ${key} holds no OpenPGP public key`);
-  return Buffer.from(armor(enums.armor.publicKey, Buffer.concat(packets)), 'utf8');
+  // With the CRC line: gpg 2.2's --dearmor (dpkg-source's path when gpg is installed) misreads an
+  // unpadded block without one and dpkg-source then cannot verify the signature.
+  const emitChecksum = true;
+  return Buffer.from(armor(enums.armor.publicKey, Buffer.concat(packets), undefined, undefined, undefined, emitChecksum), 'utf8');
 }

@@ -27,6 +27,7 @@ describe('minimalSigningKey', () => {
     const minimal = await minimalSigningKey(FIXTURES, 'keys/upstream.asc');
     const text = minimal.toString('utf8');
     expect(text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----/g)).toHaveLength(1);
+    expect(text).toMatch(/\n=[A-Za-z0-9+/]{4}\n-----END PGP PUBLIC KEY BLOCK-----\n$/); // The CRC line gpg 2.2 needs.
     const keys = await keysIn(minimal);
     expect(keys.map((key) => key.getFingerprint().toUpperCase())).toEqual([UPSTREAM, SECOND]);
     for (const key of keys) {
