@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.js';
 import { CommandError } from '../core/exec.js';
 import { log } from '../core/log.js';
 import type { BuildJob, BuildResult } from '../types.js';
+import { diskGuard } from './engine/disk-guard.js';
 import type { ContainerEngine } from './engine/types.js';
 import { ownerLabels } from './labels.js';
 
@@ -16,13 +17,15 @@ import { ownerLabels } from './labels.js';
  *
  * The container's root is read-only: besides the build folder a build writes only to size-capped
  * tmpfs on /tmp, /var/tmp and HOME, so filling them ends in "No space left on device" rather
- * than filling the engine's storage. Their pages count against the memory limit too.
+ * than filling the engine's storage. Their pages count against the memory limit too. The build
+ * folder sits on the host's disk: the container is stopped when that disk, or the engine's, runs
+ * low (src/build/engine/disk-guard.ts).
  */
 export interface BuildRunOptions {
   engine: ContainerEngine;
   /** The deps image the build runs in. */
   image: string;
-  limits?: { memory?: string; pids?: number; cpus?: number; timeoutMs?: number; scratchMegabytes?: number };
+  limits?: { memory?: string; pids?: number; cpus?: number; timeoutMs?: number; scratchMegabytes?: number; diskReserveMegabytes?: number };
   signal?: AbortSignal;
 }
 
@@ -120,7 +123,7 @@ export async function runBuildContainer(
       timeoutMs: options.limits?.timeoutMs,
       capabilities: 'none',
     },
-    { logFile: prepared.logFile, signal: options.signal },
+    { logFile: prepared.logFile, signal: options.signal, diskGuard: diskGuard([path.resolve(prepared.workDir)], options.limits?.diskReserveMegabytes) },
   );
 }
 

@@ -18,7 +18,7 @@ export interface ResolvedConfig {
   maintainer: string;
   engine: 'podman' | 'docker';
   concurrency: { builds: number; perHost: number };
-  limits: { buildTimeoutMs: number; buildMemory: string; buildPids: number; buildScratchMegabytes: number | undefined; httpTimeoutMs: number; maxDownloadBytes: number };
+  limits: { buildTimeoutMs: number; buildMemory: string; buildPids: number; buildScratchMegabytes: number | undefined; diskReserveMegabytes: number | undefined; httpTimeoutMs: number; maxDownloadBytes: number };
   rewrites: Rewrite[];
   allowHosts: string[];
   dependencies: NonNullable<Config['dependencies']>;
@@ -86,6 +86,8 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
       buildPids: config.limits?.buildPids ?? 4096,
       // Unset: the build runner's default (src/build/container-build.ts).
       buildScratchMegabytes: config.limits?.buildScratchMegabytes,
+      // Unset: src/build/engine/disk-guard.ts's default.
+      diskReserveMegabytes: config.limits?.diskReserveMegabytes,
       httpTimeoutMs: (config.limits?.httpTimeoutSeconds ?? 30) * 1000,
       maxDownloadBytes: (config.limits?.maxDownloadMegabytes ?? 512) * 1024 * 1024,
     },

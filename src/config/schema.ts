@@ -80,6 +80,8 @@ export const Config = z.strictObject({
       buildPids: z.number().int().min(64).optional(),
       /** Size of each of /tmp, /var/tmp and HOME in a build container (tmpfs; counts against buildMemory). */
       buildScratchMegabytes: z.number().int().min(16).max(1024 * 1024).optional(),
+      /** Builds and gates are stopped when their disk, or the engine's, has less free (0: never). */
+      diskReserveMegabytes: z.number().int().min(0).max(1024 * 1024).optional(),
       httpTimeoutSeconds: z.number().min(1).max(3600).optional(),
       maxDownloadMegabytes: z.number().min(1).optional(),
     })

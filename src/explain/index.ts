@@ -130,7 +130,7 @@ export async function explainRecipe(
       image: depsRef,
       command: ['sh', '-c', 'cd "/build/$1" && dpkg-buildpackage -us -uc -F', 'sh', tree],
       network: 'none',
-      note: 'as the builder user, no capabilities, /build = a scratch copy of the generated source',
+      note: 'as the builder user (uid 2000), no capabilities, read-only root with size-capped tmpfs on /tmp, /var/tmp and HOME; /build = a scratch copy of the generated source',
     },
     {
       step: 'lintian',

@@ -1,3 +1,4 @@
+import type { ContainerEngine } from '../build/engine/types.js';
 import type { ResolvedTarget } from '../config/load.js';
 
 /** One install test: a built package, installed from a staging copy of the archive. Plain data. */
@@ -31,4 +32,13 @@ export interface GateResult {
   installed: Record<string, string>;
   /** The distribution's versions installed before the upgrade. */
   upgradedFrom: Record<string, string>;
+}
+
+/** How a gate runs: the engine, its time limit, cancellation and the disk reserve. */
+export interface GateContext {
+  engine: ContainerEngine;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** The gate container installs as root into its writable root, on the engine's storage. */
+  diskReserveMegabytes?: number;
 }

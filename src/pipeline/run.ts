@@ -242,6 +242,7 @@ async function buildAndGate(
         pids: config.limits.buildPids,
         timeoutMs: config.limits.buildTimeoutMs,
         scratchMegabytes: config.limits.buildScratchMegabytes,
+        diskReserveMegabytes: config.limits.diskReserveMegabytes,
       },
       signal: context.signal,
     });
@@ -296,7 +297,7 @@ async function gateBuild(
         logDir: path.join(stateLayout(config).builds, id, 'output'),
       },
       result.artifacts,
-      { engine: context.engine, signal: context.signal },
+      { engine: context.engine, signal: context.signal, diskReserveMegabytes: config.limits.diskReserveMegabytes },
     );
   } finally {
     rmSync(path.dirname(staging.root), { recursive: true, force: true });

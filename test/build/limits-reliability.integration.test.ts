@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,14 +14,16 @@ import { HELLO_BUILD_DEPENDS, helloSourceDir } from './fixtures/hello-source.js'
 /**
  * RELIABILITY cases 19 (memory hog, endless loop, disk fill) with the real build function: each
  * hostile build fails on its own with the limit named in its error, its container is removed, and
- * a normal build running beside them still succeeds. Disk fill is tried in the build folder and in
- * the container's own /tmp, /var/tmp and HOME (size-capped tmpfs over a read-only root).
+ * a normal build running beside them still succeeds. Disk fill is tried in the build folder (its
+ * file system full, and the disk guard stopping it at the reserve) and in the container's own /tmp,
+ * /var/tmp and HOME (size-capped tmpfs over a read-only root).
  */
 const config = loadConfig('freshet.config.yaml');
 const target = findTarget(config, 'debian-12');
 let image = '';
 const madeDirs: string[] = [];
 let smallDisk = '';
+let guardedDisk = '';
 
 async function sourceWith(rulesTail: string): Promise<string> {
   const dir = await helloSourceDir();
@@ -41,16 +43,18 @@ const override = (lines: string[]) => `\noverride_dh_auto_build:\n${lines.map((l
 
 beforeAll(async () => {
   image = (await ensureDepsImage(target, HELLO_BUILD_DEPENDS, { engine: podman, stateDir: config.stateDir })).ref;
-  // A 48 MiB file system for the disk-fill build: the build folder is where a build writes.
+  // Small file systems for the disk-fill builds: the build folder is where a build writes.
   smallDisk = mkdtempSync(path.join(os.tmpdir(), 'freshet-small-disk-'));
   await run('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', smallDisk]);
+  guardedDisk = mkdtempSync(path.join(os.tmpdir(), 'freshet-guarded-disk-'));
+  await run('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'tmpfs', guardedDisk]);
 });
 
 afterAll(async () => {
   for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
-  if (smallDisk) {
-    await run('umount', [smallDisk], { allowFailure: true });
-    rmSync(smallDisk, { recursive: true, force: true });
+  for (const disk of [smallDisk, guardedDisk].filter(Boolean)) {
+    await run('umount', [disk], { allowFailure: true });
+    rmSync(disk, { recursive: true, force: true });
   }
 });
 
@@ -66,7 +70,8 @@ describe('hostile builds under limits', () => {
     const [hogResult, loopResult, fillResult, normalResult] = await Promise.all([
       runDebBuild(hog, { engine: podman, image, limits: { ...limits, memory: '256m' } }),
       runDebBuild(loop, { engine: podman, image, limits: { ...limits, timeoutMs: 90_000 } }),
-      runDebBuild(fill, { engine: podman, image, limits }),
+      // No reserve: the build folder's own file system fills up (the guard is the next test's).
+      runDebBuild(fill, { engine: podman, image, limits: { ...limits, diskReserveMegabytes: 0 } }),
       runDebBuild(normal, { engine: podman, image, limits }),
     ]);
 
@@ -129,5 +134,29 @@ describe('hostile builds under limits', () => {
     expect(normalResult.artifacts.some((artifact) => artifact.kind === 'deb')).toBe(true);
 
     for (const id of [...fills.map((item) => item.id), 'rel-normal-scratch']) expect(await containersOf(id), id).toEqual([]);
+  });
+  it('stops a build whose build folder disk runs below the reserve before it is full, and removes its container; a normal build beside it succeeds', async () => {
+    // About 50 MiB/s into the build folder, on a 256 MiB file system with a 160 MiB reserve.
+    const writer = 'for i in $$(seq 1 400); do dd if=/dev/zero of=../fill-$$i bs=1M count=1 status=none; sleep 0.02; done';
+    const fill = job(await sourceWith(override([writer, 'echo "fill survived"'])), 'rel-guard', guardedDisk);
+    const normal = job(await sourceWith(''), 'rel-normal-guard');
+    const limits = { memory: '1g', pids: 4096, timeoutMs: 20 * 60_000 };
+    const [fillResult, normalResult] = await Promise.all([
+      runDebBuild(fill, { engine: podman, image, limits: { ...limits, diskReserveMegabytes: 160 } }),
+      runDebBuild(normal, { engine: podman, image, limits }),
+    ]);
+
+    const logText = readFileSync(fillResult.logFile, 'utf8');
+    expect(fillResult.status).toBe('failed');
+    expect(fillResult.error).toMatch(/stopped: the file system holding \S+ has \d+ MiB free, below the 160 MiB freshet keeps free \(limits\.diskReserveMegabytes\)/);
+    expect(logText).toMatch(/^freshet: stopped: the file system holding/m);
+    expect(logText).not.toContain('No space left on device');
+    expect(logText).not.toContain('fill survived');
+    const { bavail, bsize } = statfsSync(guardedDisk);
+    expect(bavail * bsize).toBeGreaterThan(32 * 1024 ** 2);
+
+    expect(normalResult.error).toBeUndefined();
+    expect(normalResult.status).toBe('ok');
+    for (const id of ['rel-guard', 'rel-normal-guard']) expect(await containersOf(id), id).toEqual([]);
   });
 });

@@ -1,5 +1,9 @@
+import { appendFileSync } from 'node:fs';
+import os from 'node:os';
 import { z } from 'zod';
+import { UserError } from '../../core/errors.js';
 import { run, type RunResult } from '../../core/exec.js';
+import { shortageMessage, watchDisk, type DiskShortage } from './disk-guard.js';
 import { buildArguments, checkImageRef, importArguments, runArguments } from './args.js';
 import type { BuildSpec, ContainerEngine, ContainerInfo, EngineName, ImageInfo, RunControl, RunSpec } from './types.js';
 
@@ -11,6 +15,8 @@ export interface EngineDialect {
   env: () => Record<string, string>;
   /** Arguments that remove containers at once, without a stop grace period. */
   forceRemove: string[];
+  /** Arguments that print the folder holding images and containers' writable layers. */
+  storageRootQuery: string[];
 }
 
 const QUERY_TIMEOUT_MS = 60_000;
@@ -34,6 +40,8 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
   const call = (args: string[], options: RunControl & { timeoutMs?: number } = {}): Promise<RunResult> =>
     run(dialect.binary, args, {
       env: dialect.env(),
+      // conmon leaves a file named `oom` in its working folder when a container is OOM-killed.
+      cwd: os.tmpdir(),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       logFile: options.logFile,
@@ -52,6 +60,13 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
       labels: image.Config?.Labels ?? {},
     }));
   };
+
+  let storageRootPromise: Promise<string[]> | undefined;
+  /** The engine's storage folder, asked once; none when the engine will not say. */
+  const storageRoot = (): Promise<string[]> =>
+    (storageRootPromise ??= call(dialect.storageRootQuery, { timeoutMs: QUERY_TIMEOUT_MS, allowFailure: true }).then((result) =>
+      result.exitCode === 0 && result.stdout.trim().startsWith('/') ? [result.stdout.trim()] : [],
+    ));
 
   const removeContainers = async (ids: readonly string[]): Promise<void> => {
     if (ids.length === 0) return;
@@ -80,21 +95,37 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
     },
 
     async run(spec: RunSpec, control = {}) {
+      const guard = control.diskGuard && { ...control.diskGuard, paths: [...control.diskGuard.paths, ...(await storageRoot())] };
       // Killing the engine client leaves the container to a grace period: remove it at once instead.
       const stop = () => void removeContainers([spec.name]);
       control.signal?.addEventListener('abort', stop, { once: true });
       const timer = spec.timeoutMs === undefined ? undefined : setTimeout(stop, spec.timeoutMs);
+      let shortage: DiskShortage | undefined;
+      const unwatch = guard
+        ? watchDisk(guard, (found) => {
+            shortage = found;
+            stop();
+          })
+        : () => undefined;
+      const stoppedForDisk = () => {
+        const message = shortageMessage(shortage!);
+        if (control.logFile) appendFileSync(control.logFile, `\nfreshet: ${message}\n`);
+        return new UserError(message, { hint: 'free space there, or lower what the build writes' });
+      };
+      let result: RunResult;
       try {
-        const result = await call(runArguments(spec, dialect.name), { ...control, timeoutMs: spec.timeoutMs });
-        if (result.timedOut || control.signal?.aborted) await removeContainers([spec.name]);
-        return result;
+        result = await call(runArguments(spec, dialect.name), { ...control, timeoutMs: spec.timeoutMs });
       } catch (error) {
         await removeContainers([spec.name]);
-        throw error;
+        throw shortage ? stoppedForDisk() : error;
       } finally {
+        unwatch();
         clearTimeout(timer);
         control.signal?.removeEventListener('abort', stop);
       }
+      if (result.timedOut || control.signal?.aborted) await removeContainers([spec.name]);
+      if (shortage) throw stoppedForDisk();
+      return result;
     },
 
     async commit(container, ref, changes) {

@@ -1,4 +1,5 @@
 import type { RunResult } from '../../core/exec.js';
+import type { DiskGuard } from './disk-guard.js';
 
 /**
  * What freshet asks of a container engine. Every request is plain data; the engine turns it into
@@ -55,6 +56,8 @@ export interface RunControl {
   logFile?: string;
   signal?: AbortSignal;
   allowFailure?: boolean;
+  /** Stop the container when these folders' file systems, or the engine's storage, run low. */
+  diskGuard?: DiskGuard;
 }
 
 export interface BuildSpec {

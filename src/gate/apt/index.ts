@@ -2,25 +2,19 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { imageRef } from '../../build/images.js';
-import type { ContainerEngine } from '../../build/engine/types.js';
+import { diskGuard } from '../../build/engine/disk-guard.js';
 import { ownerLabels } from '../../build/labels.js';
 import { containersDir } from '../../build/paths.js';
 import type { ResolvedTarget } from '../../config/load.js';
 import { errorMessage } from '../../core/errors.js';
 import { createStaticHandler, listen } from '../../serve/static.js';
-import type { GateRequest, GateResult } from '../types.js';
+import type { GateContext, GateRequest, GateResult } from '../types.js';
 
 /**
  * The APT gate: the staging archive is served on loopback and a clean container of the target
  * installs the package through real apt with signature checks, after the distribution's own
  * version when it ships one, then runs the smoke commands.
  */
-export interface GateContext {
-  engine: ContainerEngine;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
 export function baseImageFor(target: ResolvedTarget): string {
   return 'registry' in target.image ? target.image.registry : imageRef.base(target.id);
 }
@@ -112,7 +106,7 @@ export async function runAptGate(request: GateRequest, context: GateContext): Pr
         pids: 2048,
         timeoutMs: context.timeoutMs ?? 20 * 60_000,
       },
-      { logFile, allowFailure: true, signal: context.signal },
+      { logFile, allowFailure: true, signal: context.signal, diskGuard: diskGuard([], context.diskReserveMegabytes) },
     );
     const verdict = judgeGate(request, readFileSync(logFile, 'utf8'), result.exitCode);
     return { ...verdict, logFile };

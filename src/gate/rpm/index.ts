@@ -1,7 +1,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ContainerEngine } from '../../build/engine/types.js';
+import { diskGuard } from '../../build/engine/disk-guard.js';
 import { imageRef } from '../../build/images.js';
 import { ownerLabels } from '../../build/labels.js';
 import { errorMessage } from '../../core/errors.js';
@@ -9,7 +9,7 @@ import { rpmCheckSignatures } from '../../publish/yum/sign.js';
 import { createStaticHandler, listen } from '../../serve/static.js';
 import { KEYRING_ASC } from '../../sign/key.js';
 import { baseImageFor, judgeGate } from '../apt/index.js';
-import type { GateRequest, GateResult } from '../types.js';
+import type { GateContext, GateRequest, GateResult } from '../types.js';
 import { dnfClient, repoFile } from './dnf.js';
 import { RPM_GATE_SCRIPT } from './script.js';
 
@@ -24,12 +24,6 @@ import { RPM_GATE_SCRIPT } from './script.js';
  *     builder image carries rpm and the Debian libraries the binaries link against.
  * The log names which checks ran.
  */
-export interface RpmGateContext {
-  engine: ContainerEngine;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
 export interface RpmGateRequest extends GateRequest {
   /** Files of the packages in the staging repository, relative to rpm/<repo>/ (`packages/x.rpm`). */
   files: string[];
@@ -44,7 +38,7 @@ function smokeImage(request: GateRequest): string {
   return request.target.distro === 'fedora' ? baseImageFor(request.target) : imageRef.builder(request.target.id);
 }
 
-export async function runRpmGate(request: RpmGateRequest, context: RpmGateContext): Promise<GateResult> {
+export async function runRpmGate(request: RpmGateRequest, context: GateContext): Promise<GateResult> {
   mkdirSync(request.logDir, { recursive: true });
   const logFile = path.join(request.logDir, 'gate.log');
   writeFileSync(logFile, '');
@@ -107,7 +101,7 @@ export async function runRpmGate(request: RpmGateRequest, context: RpmGateContex
         pids: 2048,
         timeoutMs: context.timeoutMs ?? 20 * 60_000,
       },
-      { logFile, allowFailure: true, signal: context.signal },
+      { logFile, allowFailure: true, signal: context.signal, diskGuard: diskGuard([], context.diskReserveMegabytes) },
     );
     return { ...judgeGate(request, readFileSync(logFile, 'utf8'), result.exitCode), logFile };
   } catch (error) {

@@ -6,4 +6,5 @@ export const docker = createCliEngine({
   binary: 'docker',
   env: () => ({}),
   forceRemove: ['rm', '--force'],
+  storageRootQuery: ['info', '--format={{.DockerRootDir}}'],
 });

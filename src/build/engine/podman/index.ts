@@ -10,4 +10,5 @@ export const podman = createCliEngine({
   binary: 'podman',
   env: () => ({ CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? containersConfFile() }),
   forceRemove: ['rm', '--force', '--ignore', '--time=0'],
+  storageRootQuery: ['info', '--format={{.Store.GraphRoot}}'],
 });
