@@ -1,24 +1,29 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
 import { run, type RunResult } from '../../../src/core/exec.js';
+import { setLogSink } from '../../../src/core/log.js';
 import { dnfClient } from '../../../src/gate/rpm/dnf.js';
 import { archiveAt, publisherFor } from '../../../src/publish/api.js';
 import { PUBLISH_STEPS } from '../../../src/publish/checkpoint.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
+import { packagesDir } from '../../../src/publish/yum/layout.js';
+import { publishYum } from '../../../src/publish/yum/publish.js';
 import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
-import { KEYRING_ASC } from '../../../src/sign/key.js';
+import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
+import { createKey, KEYRING_ASC } from '../../../src/sign/key.js';
 import { verifyArchive } from '../../../src/verify/index.js';
 import { writeBuildResult } from '../fixtures.js';
 import { makeRpms } from './rpms.js';
 import { RPM_TARGET, servedArchive, type ServedArchive } from './served-archive.js';
 
 /**
- * RELIABILITY cases 23 and 24 for YUM: a real `freshet publish <result.json>` SIGKILLed at every
- * publish step, and a disk that fills mid-publish. After each: the archive check passes, the live
- * repomd.xml is the previous one until the switch, a real dnf (gpgcheck and repo_gpgcheck on)
- * refreshes, and the next publish completes.
+ * RELIABILITY cases 23 to 26 for YUM: a real `freshet publish <result.json>` SIGKILLed at every
+ * publish step, a disk that fills mid-publish, a missing or expired key, and two publishers at once.
+ * After each: the archive check passes, the live repomd.xml is the previous one until the switch, a
+ * real dnf (gpgcheck and repo_gpgcheck on) refreshes, and the next publish completes.
  */
 const repo = path.resolve(import.meta.dirname, '../../..');
 const packageJson = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: { freshet: string } };
@@ -45,23 +50,34 @@ function cli(args: string[]): Promise<RunResult> {
   return run('node', [freshet, '--config', config.file, ...args], { allowFailure: true, timeoutMs: 120_000 });
 }
 
-/** Start `freshet publish` paused at a step; resolves once it has announced its pid there. */
-async function pausedPublish(step: string, resultFile: string, logFile: string): Promise<{ pid: number; done: Promise<RunResult> }> {
+/** Start `freshet publish`, its output going to logFile; `pauseAt` makes it stop at a publish step. */
+function logPublish(resultFile: string, logFile: string, pauseAt?: string): Promise<RunResult> {
   writeFileSync(logFile, '');
-  const done = run('node', [freshet, '--config', config.file, 'publish', resultFile], {
-    env: { FRESHET_PUBLISH_PAUSE_AT: step },
+  return run('node', [freshet, '--config', config.file, 'publish', resultFile], {
+    env: pauseAt ? { FRESHET_PUBLISH_PAUSE_AT: pauseAt } : {},
     allowFailure: true,
     logFile,
     timeoutMs: 120_000,
   });
+}
+
+/** Resolves with the first match of pattern in the log of a running publish; throws if it exits first. */
+async function logged(logFile: string, pattern: RegExp, done: Promise<RunResult>): Promise<RegExpMatchArray> {
   let exited = false;
   void done.then(() => (exited = true));
   for (let waited = 0; waited < 60_000 && !exited; waited += 50) {
-    const match = readFileSync(logFile, 'utf8').match(/paused at publish step \S+ \(pid (\d+)\)/);
-    if (match) return { pid: Number(match[1]), done };
+    const match = readFileSync(logFile, 'utf8').match(pattern);
+    if (match) return match;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`publish never reached step ${step}: ${readFileSync(logFile, 'utf8')}`);
+  throw new Error(`publish never logged ${pattern}: ${readFileSync(logFile, 'utf8')}`);
+}
+
+/** Start `freshet publish` paused at a step; resolves once it has announced its pid there. */
+async function pausedPublish(step: string, resultFile: string, logFile: string): Promise<{ pid: number; done: Promise<RunResult> }> {
+  const done = logPublish(resultFile, logFile, step);
+  const match = await logged(logFile, /paused at publish step \S+ \(pid (\d+)\)/, done);
+  return { pid: Number(match[1]), done };
 }
 
 async function listed(dnfName: string, server: RunningServer): Promise<string[]> {
@@ -103,6 +119,69 @@ describe('YUM publish killed at every step', () => {
     expect(again.stderr).toMatch(/stale publish lock/);
     expect(await listed(`after-next-${step}`, served.server)).toContain(`${name}0 1.0`);
     expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+});
+
+describe('YUM publishers at once, and the signing key', () => {
+  it('serialises two publishers and both packages go live', async () => {
+    const first = await makeRpms(path.join(dir, 'rpms'), { prefix: 'first', count: 1, version: '1.0' });
+    const second = await makeRpms(path.join(dir, 'rpms'), { prefix: 'second', count: 1, version: '1.0' });
+    const paused = await pausedPublish('recorded', writeBuildResult(dir, 'first', REPO, first), path.join(dir, 'first.log'));
+    const secondLog = path.join(dir, 'second.log');
+    const waiting = logPublish(writeBuildResult(dir, 'second', REPO, second), secondLog);
+    await logged(secondLog, /waiting for another publisher/, waiting);
+    // The second publisher waits for the lock while the first one holds it.
+    expect(await listed('while-locked', served.server)).not.toContain('second0 1.0');
+    process.kill(paused.pid, 'SIGUSR2');
+    const done = await paused.done;
+    expect(done.exitCode, done.tail).toBe(0);
+    const later = await waiting;
+    expect(later.exitCode, later.tail).toBe(0);
+    expect(await listed('both-live', served.server)).toEqual(expect.arrayContaining(['first0 1.0', 'second0 1.0']));
+    expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+
+  it('takes over a stale lock left by a dead process, with a warning', async () => {
+    const lockFile = path.join(archive.stateDir, 'publish.lock');
+    const dead = await run('sh', ['-c', 'echo $$']);
+    writeFileSync(lockFile, JSON.stringify({ pid: Number(dead.stdout.trim()), host: os.hostname(), startedAt: '2020-01-01T00:00:00Z' }));
+    const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'stale', count: 1, version: '1.0' });
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    try {
+      await publishYum({ config, archive, suite: REPO, add: [{ artifacts: rpms, recipe: 'stale', targetId: REPO }] });
+    } finally {
+      setLogSink(previous);
+    }
+    expect(lines.join('\n')).toMatch(/warn: took over a stale publish lock/);
+    expect(existsSync(lockFile)).toBe(false);
+    expect(await listed('after-stale', served.server)).toContain('stale0 1.0');
+    expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+
+  it('publishes nothing with a missing or an expired key', async () => {
+    const before = liveRepomd(archive.root);
+    const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'unsigned', count: 1, version: '1.0' });
+    const add = [{ artifacts: rpms, recipe: 'unsigned', targetId: REPO }];
+    const missing = { ...config, signingKey: '0'.repeat(40) };
+    await expect(publishYum({ config: missing, archive, suite: REPO, add })).rejects.toThrow(/no secret key .*nothing was published/);
+
+    const expiredState = path.join(dir, 'expired-state');
+    mkdirSync(expiredState, { recursive: true });
+    await createKey(expiredState, { name: 'short lived', email: 'short@localhost', algorithm: 'ed25519', expire: 'seconds=1' });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    try {
+      const expired = { ...config, stateDir: expiredState, signingKey: undefined };
+      await expect(publishYum({ config: expired, archive, suite: REPO, add })).rejects.toThrow(/expired .*nothing was published/);
+    } finally {
+      await stopAgent(gnupgHome(expiredState));
+    }
+    expect(liveRepomd(archive.root)).toBe(before);
+    expect(existsSync(path.join(packagesDir(archive.root, REPO), path.basename(rpms[0]!.file)))).toBe(false);
+    expect(await verifyArchive(archive.root)).toEqual([]);
+    const refresh = await dnfFor('after-key', served.server).dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
+    expect(refresh.exitCode, refresh.tail).toBe(0);
+    expect(await listed('after-key-list', served.server)).not.toContain('unsigned0 1.0');
   });
 });
 
