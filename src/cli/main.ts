@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode, isUserError, systemFault } from '../core/errors.js';
+import { asUserError, ExitCode } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { setLogLevel } from '../core/log.js';
 import { commands } from './commands/index.js';
@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version are not failures; anything else commander rejects is a usage error.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    const userError = isUserError(error) ? error : systemFault(error);
+    const userError = asUserError(error);
     if (userError) {
       process.stderr.write(`freshet: ${redact(userError.message)}\n`);
       if (userError.hint) process.stderr.write(`hint: ${userError.hint}\n`);

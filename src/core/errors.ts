@@ -51,7 +51,6 @@ const SYSTEM_FAULTS: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
   EIO: 'input/output error',
   EROFS: 'read-only file system',
-  EMFILE: 'too many open files',
 };
 
 /** A user error for a file-system fault (ENOSPC, EIO…), or undefined for anything else. */
@@ -60,6 +59,11 @@ export function systemFault(error: unknown): UserError | undefined {
   if (typeof code !== 'string' || !Object.hasOwn(SYSTEM_FAULTS, code)) return undefined;
   return new UserError(`${path ? `${path}: ` : ''}${SYSTEM_FAULTS[code]} (${code})`, {
     cause: error,
-    hint: 'make room or fix the file system, then run again; what was published before stays live',
+    hint: 'make room or fix the file system, then run again',
   });
+}
+
+/** The error as the user should see it, or undefined for a bug (which prints its stack). */
+export function asUserError(error: unknown): UserError | undefined {
+  return isUserError(error) ? error : systemFault(error);
 }

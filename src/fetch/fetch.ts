@@ -5,7 +5,7 @@ import { log } from '../core/log.js';
 import type { HttpClient } from '../net/http.js';
 import type { Upstream } from '../recipe/schema.js';
 import type { FetchedRelease, Release } from '../types.js';
-import { TarballCache, sha256File } from './cache.js';
+import { TarballCache, sha256File, type CacheRecord } from './cache.js';
 import { findChecksum, parseChecksumFile } from './checksum-file.js';
 import { armorSignature } from './armor.js';
 import { recipeKeyFiles, verifyDetachedSignature } from './openpgp.js';
@@ -110,21 +110,33 @@ async function verify(
 export async function fetchRelease(release: Release, upstream: UpstreamVerification, options: FetchOptions): Promise<FetchedRelease> {
   const cache = new TarballCache(options.cacheDir);
   const cached = cache.lookup(release.recipe, release.upstreamVersion);
-  // An entry cached before signatures were kept has none to ship: fetch and verify it again.
-  if (cached && (cached.signatureSha256 || !upstream.signature)) {
-    const actual = await sha256File(cache.blobPath(cached.sha256));
-    if (actual !== cached.sha256) throw new UserError(`${cache.blobPath(cached.sha256)}: cached tarball is corrupt (sha256 ${actual}); delete it`);
-    if (options.knownSha256 && options.knownSha256 !== cached.sha256) throw new ReservedError(release, options.knownSha256, cached.sha256);
-    const pinned = upstream.sha256?.[release.upstreamVersion];
-    if (pinned && pinned !== cached.sha256) {
-      throw new UpstreamError(release.recipe, `cached ${release.upstreamVersion} has sha256 ${cached.sha256}, the recipe pins ${pinned}`);
-    }
-    const signature = cached.signatureSha256 && cache.blobPath(cached.signatureSha256);
-    if (signature && cached.signatureSha256 !== (await sha256File(signature))) throw new UserError(`${signature}: cached upstream signature is corrupt; delete it`);
-    log.debug('tarball cached', { recipe: release.recipe, version: release.upstreamVersion, sha256: cached.sha256 });
-    return { ...release, sha256: cached.sha256, size: cached.size, tarball: cache.blobPath(cached.sha256), signature, verifiedBy: cached.verifiedBy };
+  // An entry cached before signatures were kept has none to ship: fetch and verify it again, and
+  // build from the cache without it if the upstream cannot be reached.
+  if (cached && (cached.signatureSha256 || !upstream.signature)) return fromCache(cache, cached, release, upstream, options);
+  try {
+    return await download(cache, release, upstream, options);
+  } catch (error) {
+    if (!cached || !(error instanceof UpstreamError)) throw error;
+    log.warn('building from the cached tarball without its upstream signature: the upstream could not be reached', { recipe: release.recipe, error: error.message });
+    return fromCache(cache, cached, release, upstream, options);
   }
+}
 
+async function fromCache(cache: TarballCache, cached: CacheRecord, release: Release, upstream: UpstreamVerification, options: FetchOptions): Promise<FetchedRelease> {
+  const actual = await sha256File(cache.blobPath(cached.sha256));
+  if (actual !== cached.sha256) throw new UserError(`${cache.blobPath(cached.sha256)}: cached tarball is corrupt (sha256 ${actual}); delete it`);
+  if (options.knownSha256 && options.knownSha256 !== cached.sha256) throw new ReservedError(release, options.knownSha256, cached.sha256);
+  const pinned = upstream.sha256?.[release.upstreamVersion];
+  if (pinned && pinned !== cached.sha256) {
+    throw new UpstreamError(release.recipe, `cached ${release.upstreamVersion} has sha256 ${cached.sha256}, the recipe pins ${pinned}`);
+  }
+  const signature = cached.signatureSha256 && cache.blobPath(cached.signatureSha256);
+  if (signature && cached.signatureSha256 !== (await sha256File(signature))) throw new UserError(`${signature}: cached upstream signature is corrupt; delete it`);
+  log.debug('tarball cached', { recipe: release.recipe, version: release.upstreamVersion, sha256: cached.sha256 });
+  return { ...release, sha256: cached.sha256, size: cached.size, tarball: cache.blobPath(cached.sha256), signature, verifiedBy: cached.verifiedBy };
+}
+
+async function download(cache: TarballCache, release: Release, upstream: UpstreamVerification, options: FetchOptions): Promise<FetchedRelease> {
   const incoming = cache.incomingFile(tarballName(release.url));
   try {
     const download = await options.http.download({ url: release.url, upstream: release.recipe, file: incoming });

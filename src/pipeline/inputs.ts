@@ -13,11 +13,12 @@ import type { ResolvedRecipe } from '../recipe/load.js';
 const templatesDir = new URL('../../templates/', import.meta.url);
 
 /**
- * Raised when a change to freshet's own code changes what goes into a source package beyond the
- * templates, so published packages are rebuilt with it. 2: the verified upstream signature ships
- * as `<orig>.asc` beside the orig tarball.
+ * Raised when a change to freshet's own code changes what goes into a family's source packages
+ * beyond the templates, so published packages are rebuilt with it. 0 is not hashed, so hashes
+ * recorded before revisions existed still hold. deb 1: the verified upstream signature ships as
+ * `<orig>.asc` beside the orig tarball.
  */
-const GENERATOR_REVISION = 2;
+const GENERATOR_REVISIONS = { deb: 1, rpm: 0 } as const;
 
 const familyTemplates = { deb: 'debian', rpm: 'rpm' } as const;
 const templatesHashes = new Map<string, string>();
@@ -43,7 +44,9 @@ function templatesDigest(family: keyof typeof familyTemplates): string {
 
 export function inputsHash(recipe: ResolvedRecipe, recipeFilesDir: string): string {
   const hash = createHash('sha256');
-  hash.update(`${GENERATOR_REVISION}\0`).update(JSON.stringify(recipe)).update('\0').update(templatesDigest(recipe.family)).update('\0');
+  const revision = GENERATOR_REVISIONS[recipe.family];
+  if (revision > 0) hash.update(`generator ${revision}\0`);
+  hash.update(JSON.stringify(recipe)).update('\0').update(templatesDigest(recipe.family)).update('\0');
   hashFiles(recipeFilesDir, hash);
   const containerfile = containerfileFor(recipe.targetId);
   if (existsSync(containerfile)) hash.update(readFileSync(containerfile));

@@ -5,7 +5,7 @@ import { getEngine } from '../build/engine/api.js';
 import type { ContainerEngine } from '../build/engine/types.js';
 import { cleanupStaleContainers } from '../build/labels.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
-import { isUserError, systemFault } from '../core/errors.js';
+import { asUserError } from '../core/errors.js';
 import { run } from '../core/exec.js';
 import { log } from '../core/log.js';
 import { fetchRelease } from '../fetch/fetch.js';
@@ -261,7 +261,7 @@ async function buildAndGate(
       state.markInterruptedBuilds(new Date().toISOString());
       return { outcome: { action, buildId: id, status: 'cancelled', error: 'cancelled' } };
     }
-    const userError = isUserError(error) ? error : systemFault(error);
+    const userError = asUserError(error);
     if (!userError) throw error;
     return fail('failed', userError.message);
   }

@@ -102,7 +102,9 @@ describe('hostile builds under limits', () => {
     const fills = await Promise.all(
       Object.entries(places).map(async ([name, dir]) => {
         // `-` lets make go on: the root file system refuses writes whatever the user may do.
-        const steps = ['-touch /run/lock/freshet-probe', `dd if=/dev/zero of=${dir}/fill bs=1M count=4096`, 'echo "fill survived"'];
+        // Before the fill: the root is read-only, the scratch space runs programs, /dev/shm takes semaphores' files.
+        const probes = ['-touch /usr/freshet-probe', `cp /bin/true ${dir}/probe && ${dir}/probe && echo "scratch runs programs"`, 'touch /dev/shm/freshet-probe && echo "shm writable"'];
+        const steps = [...probes, `dd if=/dev/zero of=${dir}/fill bs=1M count=4096`, 'echo "fill survived"'];
         return job(await sourceWith(override(steps)), `rel-fill-${name}`);
       }),
     );
@@ -126,7 +128,9 @@ describe('hostile builds under limits', () => {
       expect(written, what).toBeGreaterThan(32 * 1024 ** 2);
       expect(written, what).toBeLessThanOrEqual(64 * 1024 ** 2);
       expect(logText, what).not.toContain('fill survived');
-      expect(logText, what).toMatch(/cannot touch '\/run\/lock\/freshet-probe': Read-only file system/);
+      expect(logText, what).toMatch(/cannot touch '\/usr\/freshet-probe': Read-only file system/);
+      expect(logText, what).toContain('scratch runs programs');
+      expect(logText, what).toContain('shm writable');
     }
 
     expect(normalResult.error).toBeUndefined();
@@ -135,6 +139,7 @@ describe('hostile builds under limits', () => {
 
     for (const id of [...fills.map((item) => item.id), 'rel-normal-scratch']) expect(await containersOf(id), id).toEqual([]);
   });
+
   it('stops a build whose build folder disk runs below the reserve before it is full, and removes its container; a normal build beside it succeeds', async () => {
     // About 50 MiB/s into the build folder, on a 256 MiB file system with a 160 MiB reserve.
     const writer = 'for i in $$(seq 1 400); do dd if=/dev/zero of=../fill-$$i bs=1M count=1 status=none; sleep 0.02; done';

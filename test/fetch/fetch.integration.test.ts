@@ -153,6 +153,20 @@ describe('fetchRelease', () => {
     expect(await readFile(again.signature!, 'utf8')).toContain('-----BEGIN PGP SIGNATURE-----');
   });
 
+  it('builds from a cache entry recorded before signatures were kept when the upstream is gone, without a signature', async () => {
+    files.set('/gone/hello-2.12.3.tar.gz', { body: tarball });
+    files.set('/gone/hello-2.12.3.tar.gz.sig', { body: await sign(good.home, tarball) });
+    const options = { http: client, cacheDir: cacheDir('gone'), recipeFilesDir: recipeDir };
+    const first = await fetchRelease(release('gone'), signed, options);
+    const record = path.join(cacheDir('gone'), 'names', 'hello', '2.12.3.json');
+    const { signatureSha256: _kept, ...older } = JSON.parse(await readFile(record, 'utf8')) as Record<string, unknown>;
+    writeFileSync(record, JSON.stringify(older));
+    files.delete('/gone/hello-2.12.3.tar.gz');
+    const again = await fetchRelease(release('gone'), signed, options);
+    expect(again.tarball).toBe(first.tarball);
+    expect(again.signature).toBeUndefined();
+  });
+
   it('refuses a bad signature', async () => {
     files.set('/bad/hello-2.12.3.tar.gz', { body: tarball });
     files.set('/bad/hello-2.12.3.tar.gz.sig', { body: await sign(good.home, Buffer.from('other bytes')) });

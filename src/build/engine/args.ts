@@ -45,13 +45,13 @@ function networkArgs(network: NetworkMode): string[] {
 
 /**
  * A read-only root leaves a container nothing to fill on the engine's storage but its mounts.
- * podman would add unbounded tmpfs on /tmp, /var/tmp and /run by itself; freshet names its own.
- * (`--storage-opt=size=` would cap the writable layer instead, but only for overlay on XFS
- * with project quotas; podman refuses it on ext4 and other backing file systems.)
+ * podman adds tmpfs of its own on /run, /tmp and /var/tmp (freshet's sized ones take /tmp and
+ * /var/tmp), all counted against the memory limit. `--read-only-tmpfs=false` is not used: from
+ * podman 4.7 it also makes /dev/shm read-only, which POSIX semaphores need. (`--storage-opt=size=`
+ * would cap the writable layer instead, but only for overlay on XFS with project quotas; podman
+ * refuses it on ext4 and other backing file systems.)
  */
-function readOnlyArgs(engine: EngineName): string[] {
-  return engine === 'podman' ? ['--read-only', '--read-only-tmpfs=false'] : ['--read-only'];
-}
+const READ_ONLY_ROOT = '--read-only';
 
 const maxTmpfsMegabytes = 1024 * 1024;
 
@@ -68,7 +68,8 @@ function tmpfsArgs(mounts: readonly TmpfsMount[], engine: EngineName, user: stri
     targets.add(target);
     const size = mount.sizeMegabytes;
     check(Number.isInteger(size) && size >= 1 && size <= maxTmpfsMegabytes, `not a tmpfs size in MiB: ${JSON.stringify(size)}`);
-    const options = ['rw', `size=${size}m`, 'nosuid', 'nodev'];
+    // docker mounts a tmpfs noexec unless told otherwise; builds run programs they write to /tmp.
+    const options = ['rw', 'exec', `size=${size}m`, 'nosuid', 'nodev'];
     if (mount.owner === 'shared') options.push('mode=1777');
     else if (engine === 'podman') options.push('U');
     else {
@@ -104,7 +105,7 @@ export function runArguments(spec: RunSpec, engine: EngineName): string[] {
     if (mount.readonly) options.push('ro=true');
     args.push(`--mount=${options.join(',')}`);
   }
-  if (spec.readOnlyRoot) args.push(...readOnlyArgs(engine));
+  if (spec.readOnlyRoot) args.push(READ_ONLY_ROOT);
   args.push(...tmpfsArgs(spec.tmpfs ?? [], engine, spec.user));
   return [...args, checkImageRef(spec.image), ...spec.command];
 }

@@ -1,5 +1,6 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
 import { run, type RunResult } from '../../core/exec.js';
@@ -21,6 +22,20 @@ export interface EngineDialect {
 
 const QUERY_TIMEOUT_MS = 60_000;
 
+let workDir: string | undefined;
+/**
+ * conmon leaves a file named `oom` in its working folder when a container is OOM-killed: the
+ * engine runs in a private folder of this process, not in the user's (or a shared /tmp).
+ */
+function engineWorkDir(): string {
+  if (!workDir) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-engine-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    workDir = dir;
+  }
+  return workDir;
+}
+
 const labels = z.record(z.string(), z.string()).nullish().transform((value) => value ?? {});
 // podman prints bare ids, docker prefixes them with `sha256:`; both nest labels under Config.
 const ImageInspect = z.array(
@@ -40,8 +55,7 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
   const call = (args: string[], options: RunControl & { timeoutMs?: number } = {}): Promise<RunResult> =>
     run(dialect.binary, args, {
       env: dialect.env(),
-      // conmon leaves a file named `oom` in its working folder when a container is OOM-killed.
-      cwd: os.tmpdir(),
+      cwd: engineWorkDir(),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       logFile: options.logFile,
@@ -109,7 +123,11 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
         : () => undefined;
       const stoppedForDisk = () => {
         const message = shortageMessage(shortage!);
-        if (control.logFile) appendFileSync(control.logFile, `\nfreshet: ${message}\n`);
+        try {
+          if (control.logFile) appendFileSync(control.logFile, `\nfreshet: ${message}\n`);
+        } catch {
+          // The log may sit on the very disk that ran out; the error still says why.
+        }
         return new UserError(message, { hint: 'free space there, or lower what the build writes' });
       };
       let result: RunResult;
