@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { diskGuard, findShortage, shortageMessage, watchDisk, type DiskShortage } from '../../../src/build/engine/disk-guard.js';
 
 const EVERYTHING = 1024 * 1024 * 1024; // MiB: more than any disk has free
+const INTERVAL_MS = 10;
 
 describe('disk guard', () => {
   it('finds the first file system below the reserve, and none when there is room', async () => {
@@ -21,8 +22,16 @@ describe('disk guard', () => {
 
   it('reports a shortage once and stops watching', async () => {
     const seen: DiskShortage[] = [];
-    const unwatch = watchDisk({ paths: [os.tmpdir()], reserveMegabytes: EVERYTHING }, (shortage) => seen.push(shortage), 10);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    let unwatch = () => {};
+    const first = new Promise<void>((resolve) => {
+      unwatch = watchDisk({ paths: [os.tmpdir()], reserveMegabytes: EVERYTHING }, (shortage) => {
+        seen.push(shortage);
+        resolve();
+      }, INTERVAL_MS);
+    });
+    await first;
+    // Still subscribed: a second report would land within these intervals.
+    await new Promise((resolve) => setTimeout(resolve, 5 * INTERVAL_MS));
     unwatch();
     expect(seen).toHaveLength(1);
     expect(shortageMessage(seen[0]!)).toMatch(/^stopped: the file system holding \S+ has \d+ MiB free, below the \d+ MiB freshet keeps free \(limits\.diskReserveMegabytes\)$/);
