@@ -1,10 +1,15 @@
 import { lookup } from 'node:dns/promises';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { podman } from '../../../src/build/engine/podman/index.js';
 import { ensureBuilderImage } from '../../../src/build/images.js';
 import { cleanupStaleContainers, OWNER_LABEL, ownerLabels, RUN_LABEL } from '../../../src/build/labels.js';
 import { findTarget, loadConfig } from '../../../src/config/load.js';
 import type { RunSpec } from '../../../src/build/engine/types.js';
+import { run } from '../../../src/core/exec.js';
+import { UserError } from '../../../src/core/errors.js';
 
 const config = loadConfig('freshet.config.yaml');
 const context = { engine: podman, stateDir: config.stateDir };
@@ -78,6 +83,28 @@ describe('podman engine', () => {
     const running = await spec('timeout', ['sleep', '600'], { timeoutMs: 3_000 });
     await expect(podman.run(running)).rejects.toMatchObject({ timedOut: true });
     expect((await podman.listContainers(RUN_LABEL)).map((c) => c.name)).not.toContain(running.name);
+  });
+
+  // The gate's path: allowFailure runs report a non-zero exit instead of throwing, but a disk
+  // shortage must still stop the container and throw, whatever the command would have returned.
+  it('stops an allowFailure run whose disk falls below the reserve, and says so in the error and the log', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-disk-guard-'));
+    const small = path.join(dir, 'small');
+    mkdirSync(small);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      const logFile = path.join(dir, 'run.log');
+      writeFileSync(logFile, '');
+      const running = await spec('disk-guard', ['sleep', '600']);
+      const outcome = podman.run(running, { allowFailure: true, logFile, diskGuard: { paths: [small], reserveMegabytes: 64 } });
+      await expect(outcome).rejects.toBeInstanceOf(UserError);
+      await expect(outcome).rejects.toThrow(/stopped: the file system holding .* MiB free, below the \d+ MiB freshet keeps free/);
+      expect(readFileSync(logFile, 'utf8').trimEnd().split('\n').at(-1)).toMatch(/^freshet: stopped: the file system holding /);
+      expect((await podman.listContainers(RUN_LABEL)).map((c) => c.name)).not.toContain(running.name);
+    } finally {
+      await run('umount', [small], { allowFailure: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('removes containers left by a killed freshet and keeps its own', async () => {
