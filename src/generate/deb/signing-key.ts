@@ -31,6 +31,12 @@ export async function minimalSigningKey(recipeFilesDir: string, key: string): Pr
   const packets: Uint8Array[] = [];
   for (const file of recipeKeyFiles(recipeFilesDir, key)) {
     for (const found of await keysOf(file, field)) {
+      // Its packets would go out under the PUBLIC KEY BLOCK header, secret material and all.
+      if (found.isPrivate()) {
+        throw new ConfigError(`${field}: ${path.basename(file)} holds a secret key (${found.getFingerprint().toUpperCase()})`, {
+          hint: 'keep only the upstream public key there (gpg --export), and treat the secret key as leaked',
+        });
+      }
       const fingerprint = found.getFingerprint();
       if (seen.has(fingerprint)) continue;
       seen.add(fingerprint);

@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readKeys } from 'openpgp';
+import { generateKey, readKeys } from 'openpgp';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/core/errors.js';
 import { minimalSigningKey } from '../../../src/generate/deb/signing-key.js';
 import { FIXTURES } from './cases.js';
 
@@ -52,5 +53,14 @@ describe('minimalSigningKey', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'freshet-keys-'));
     writeFileSync(path.join(dir, 'broken.asc'), '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----\n');
     await expect(minimalSigningKey(dir, 'broken.asc')).rejects.toThrow(/upstream\.signature\.key: broken\.asc holds no usable OpenPGP public key/);
+  });
+
+  it('refuses a secret key instead of writing its packets out, naming the file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'freshet-keys-'));
+    const { privateKey } = await generateKey({ type: 'curve25519', userIDs: [{ name: 'upstream', email: 'upstream@localhost' }], format: 'binary' });
+    writeFileSync(path.join(dir, 'secret.gpg'), privateKey);
+    const attempt = minimalSigningKey(dir, 'secret.gpg');
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/upstream\.signature\.key: secret\.gpg holds a secret key/);
   });
 });
