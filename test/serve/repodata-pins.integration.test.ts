@@ -2,14 +2,10 @@ import { renameSync, symlinkSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dnfClient } from '../../src/gate/rpm/dnf.js';
-import { publisherFor } from '../../src/publish/api.js';
 import { createServeHandler } from '../../src/serve/server.js';
-import { createStaticHandler, listen } from '../../src/serve/static.js';
-import { KEYRING_ASC } from '../../src/sign/key.js';
+import { createStaticHandler } from '../../src/serve/static.js';
 import { StateStore } from '../../src/state/store.js';
-import { makeRpms } from '../publish/yum/rpms.js';
-import { RPM_TARGET, servedArchive, type ServedArchive } from '../publish/yum/served-archive.js';
+import { makecacheThrough, RPM_TARGET, servedTwoGenerations, type ServedArchive } from '../publish/yum/served-archive.js';
 
 /**
  * RELIABILITY case 29 through `freshet serve`: dnf fetches repomd.xml, then repomd.xml.asc. Here the
@@ -39,27 +35,11 @@ async function makecacheAcrossSwitch(archiveHandler: http.RequestListener) {
     if (request.url?.endsWith('/repodata/repomd.xml')) response.on('finish', () => switchTo(2));
     archiveHandler(request, response);
   };
-  const server = await listen(handler, '127.0.0.1', 0);
-  try {
-    const dnf = dnfClient(path.join(served.dir, 'dnf', `switch-${attempt}`), {
-      id: 'freshet',
-      baseurl: new URL(`rpm/${REPO}/`, server.url).href,
-      gpgkey: new URL(KEYRING_ASC, server.url).href,
-      releasever: '12',
-    });
-    return await dnf.dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
-  } finally {
-    await server.close();
-  }
+  return makecacheThrough(handler, path.join(served.dir, 'dnf', `switch-${attempt}`));
 }
 
 beforeAll(async () => {
-  served = await servedArchive('freshet-serve-pins-');
-  const { dir, config, archive } = served;
-  for (const version of ['1.0', '2.0']) {
-    const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'pinned', count: 1, version });
-    await publisherFor('rpm').publish({ config, archive, suite: REPO, add: [{ artifacts: rpms, recipe: 'pinned', targetId: REPO }] });
-  }
+  served = await servedTwoGenerations('freshet-serve-pins-', 'pinned');
   state = StateStore.openFile(':memory:');
 });
 

@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
-import { run, type RunResult } from '../../../src/core/exec.js';
-import { setLogSink } from '../../../src/core/log.js';
+import { run } from '../../../src/core/exec.js';
 import { mainArchive } from '../../../src/publish/api.js';
 import { PUBLISH_STEPS } from '../../../src/publish/checkpoint.js';
 import { publishApt } from '../../../src/publish/apt/publish.js';
@@ -12,12 +11,10 @@ import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
 import { createKey, KEYRING_GPG } from '../../../src/sign/key.js';
 import { verifyArchive } from '../../../src/verify/index.js';
+import { buildCli, cli, pausedPublish } from '../cli-publish.js';
 import { makeConfig, makeDeb, writeBuildResult } from '../fixtures.js';
+import { archiveOnSmallDisk, publishOverStaleLock, withExpiredKey } from '../publish-faults.js';
 import { aptUpdateProblems } from './apt-client.js';
-
-const repo = path.resolve(import.meta.dirname, '../../..');
-const packageJson = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: { freshet: string } };
-const freshet = path.join(repo, packageJson.bin.freshet);
 
 let dir: string;
 let config: ResolvedConfig;
@@ -39,33 +36,8 @@ async function newDeb(extra: { name?: string; payload?: string } = {}) {
   return makeDeb(path.join(dir, 'debs'), { name: extra.name ?? `pkg${counter}`, version: `1.0-${counter}`, payload: extra.payload });
 }
 
-/** Run the built CLI; `pauseAt` makes it stop at a publish step and report its pid. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-  return run('node', [freshet, '--config', config.file, ...args], { env, allowFailure: true, timeoutMs: 120_000 });
-}
-
-async function pausedPublish(step: string, resultFile: string, logFile: string): Promise<{ pid: number; done: Promise<RunResult> }> {
-  writeFileSync(logFile, '');
-  const done = run('node', [freshet, '--config', config.file, 'publish', resultFile], {
-    env: { FRESHET_PUBLISH_PAUSE_AT: step },
-    allowFailure: true,
-    logFile,
-    timeoutMs: 120_000,
-  });
-  let exited = false;
-  void done.then(() => (exited = true));
-  for (let waited = 0; waited < 60_000 && !exited; waited += 50) {
-    const match = readFileSync(logFile, 'utf8').match(/paused at publish step \S+ \(pid (\d+)\)/);
-    if (match) return { pid: Number(match[1]), done };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`publish never reached step ${step}: ${readFileSync(logFile, 'utf8')}`);
-}
-
 beforeAll(async () => {
-  const build = await run('npm', ['run', 'build'], { cwd: repo, allowFailure: true, timeoutMs: 300_000 });
-  // tsc still emits when another area has a type error; what matters here is the compiled CLI.
-  expect(existsSync(path.join(repo, 'dist/cli/main.js')), build.tail).toBe(true);
+  await buildCli();
   dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-reliability-'));
   config = makeConfig(dir);
   archive = mainArchive(config);
@@ -83,14 +55,14 @@ describe('publish reliability', () => {
     const deb = await newDeb();
     const result = writeBuildResult(dir, `kill-${step}`, 'debian-12', [deb]);
     const before = liveFile('InRelease');
-    const { pid, done } = await pausedPublish(step, result, path.join(dir, `kill-${step}.log`));
+    const { pid, done } = await pausedPublish(config.file, step, result, path.join(dir, `kill-${step}.log`));
     process.kill(pid, 'SIGKILL');
     await done;
     await expectArchiveValid(archive.root);
     const switched = PUBLISH_STEPS.indexOf(step) >= PUBLISH_STEPS.indexOf('switched');
     if (!switched) expect(liveFile('InRelease')).toBe(before);
 
-    const again = await cli(['publish', result]);
+    const again = await cli(config.file, ['publish', result]);
     expect(again.exitCode, again.tail).toBe(0);
     expect(again.stderr).toMatch(/stale publish lock/);
     expect(packages()).toContain(path.basename(deb.file));
@@ -99,8 +71,8 @@ describe('publish reliability', () => {
 
   it('serialises two publishers and both packages go live', async () => {
     const [first, second] = [await newDeb(), await newDeb()];
-    const paused = await pausedPublish('recorded', writeBuildResult(dir, 'first', 'debian-12', [first]), path.join(dir, 'first.log'));
-    const waiting = cli(['publish', writeBuildResult(dir, 'second', 'debian-12', [second])]);
+    const paused = await pausedPublish(config.file, 'recorded', writeBuildResult(dir, 'first', 'debian-12', [first]), path.join(dir, 'first.log'));
+    const waiting = cli(config.file, ['publish', writeBuildResult(dir, 'second', 'debian-12', [second])]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // The second publisher waits for the lock while the first one holds it.
     expect(packages()).not.toContain(path.basename(second.file));
@@ -115,18 +87,9 @@ describe('publish reliability', () => {
   });
 
   it('takes over a stale lock left by a dead process, with a warning', async () => {
-    const lockFile = path.join(archive.stateDir, 'publish.lock');
-    const dead = await run('sh', ['-c', 'echo $$']);
-    writeFileSync(lockFile, JSON.stringify({ pid: Number(dead.stdout.trim()), host: os.hostname(), startedAt: '2020-01-01T00:00:00Z' }));
-    const lines: string[] = [];
-    const previous = setLogSink((line) => lines.push(line));
-    try {
-      await publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [await newDeb()] }] });
-    } finally {
-      setLogSink(previous);
-    }
-    expect(lines.join('\n')).toMatch(/warn: took over a stale publish lock/);
-    expect(existsSync(lockFile)).toBe(false);
+    const log = await publishOverStaleLock(archive, async () => publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [await newDeb()] }] }));
+    expect(log).toMatch(/warn: took over a stale publish lock/);
+    expect(existsSync(path.join(archive.stateDir, 'publish.lock'))).toBe(false);
   });
 
   it('refuses the same pool file name with different bytes and leaves the archive unchanged', async () => {
@@ -151,16 +114,9 @@ describe('publish reliability', () => {
     const missing = { ...config, signingKey: '0'.repeat(40) };
     await expect(publishApt({ config: missing, archive, suite: 'bookworm', add: [{ artifacts: [deb] }] })).rejects.toThrow(/no secret key .*nothing was published/);
 
-    const expiredState = path.join(dir, 'expired-state');
-    mkdirSync(expiredState, { recursive: true });
-    await createKey(expiredState, { name: 'short lived', email: 'short@localhost', algorithm: 'ed25519', expire: 'seconds=1' });
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    try {
-      const expired = { ...config, stateDir: expiredState, signingKey: undefined };
+    await withExpiredKey(dir, config, async (expired) => {
       await expect(publishApt({ config: expired, archive, suite: 'bookworm', add: [{ artifacts: [deb] }] })).rejects.toThrow(/expired .*nothing was published/);
-    } finally {
-      await stopAgent(gnupgHome(expiredState));
-    }
+    });
     expect(liveFile('InRelease')).toBe(before);
     expect(packages()).not.toContain(path.basename(deb.file));
     expect(existsSync(path.join(archive.root, 'pool/main', deb.file))).toBe(false);
@@ -172,11 +128,9 @@ describe('disk full', () => {
   let mount: string;
   let full: ResolvedConfig;
   beforeAll(async () => {
-    mount = path.join(dir, 'small');
-    mkdirSync(mount);
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]);
-    full = { ...config, archiveDir: path.join(mount, 'archive') };
-    writeFileSync(config.file, readFileSync(config.file, 'utf8').replace('"archive": "archive"', `"archive": "${full.archiveDir}"`));
+    let root: string;
+    ({ mount, root } = await archiveOnSmallDisk(dir, config));
+    full = { ...config, archiveDir: root };
   });
   afterAll(async () => {
     await run('umount', [mount], { allowFailure: true });
@@ -188,7 +142,7 @@ describe('disk full', () => {
     const inRelease = () => readFileSync(path.join(full.archiveDir, 'dists/bookworm/InRelease'), 'utf8');
     const before = inRelease();
     const deb = await newDeb();
-    const paused = await pausedPublish('pool', writeBuildResult(dir, 'disk-full', 'debian-12', [deb]), path.join(dir, 'disk-full.log'));
+    const paused = await pausedPublish(config.file, 'pool', writeBuildResult(dir, 'disk-full', 'debian-12', [deb]), path.join(dir, 'disk-full.log'));
     const filler = path.join(mount, 'filler');
     await run('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { allowFailure: true });
     process.kill(paused.pid, 'SIGUSR2');
@@ -199,7 +153,7 @@ describe('disk full', () => {
     await expectArchiveValid(full.archiveDir);
 
     rmSync(filler);
-    const again = await cli(['publish', writeBuildResult(dir, 'disk-free', 'debian-12', [deb])]);
+    const again = await cli(config.file, ['publish', writeBuildResult(dir, 'disk-free', 'debian-12', [deb])]);
     expect(again.exitCode, again.tail).toBe(0);
     expect(readFileSync(path.join(full.archiveDir, 'dists/bookworm/main/binary-amd64/Packages'), 'utf8')).toContain(path.basename(deb.file));
     await expectArchiveValid(full.archiveDir);

@@ -1,23 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
-import { run, type RunResult } from '../../../src/core/exec.js';
-import { setLogSink } from '../../../src/core/log.js';
-import { dnfClient } from '../../../src/gate/rpm/dnf.js';
+import { run } from '../../../src/core/exec.js';
 import { archiveAt, publisherFor } from '../../../src/publish/api.js';
 import { PUBLISH_STEPS } from '../../../src/publish/checkpoint.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { packagesDir } from '../../../src/publish/yum/layout.js';
 import { publishYum } from '../../../src/publish/yum/publish.js';
 import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
-import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
-import { createKey, KEYRING_ASC } from '../../../src/sign/key.js';
 import { verifyArchive } from '../../../src/verify/index.js';
+import { buildCli, cli, logged, logPublish, pausedPublish } from '../cli-publish.js';
 import { writeBuildResult } from '../fixtures.js';
+import { archiveOnSmallDisk, publishOverStaleLock, withExpiredKey } from '../publish-faults.js';
 import { makeRpms } from './rpms.js';
-import { RPM_TARGET, servedArchive, type ServedArchive } from './served-archive.js';
+import { archiveDnf, RPM_TARGET, servedArchive, type ServedArchive } from './served-archive.js';
 
 /**
  * RELIABILITY cases 23 to 26 for YUM: a real `freshet publish <result.json>` SIGKILLed at every
@@ -25,9 +22,6 @@ import { RPM_TARGET, servedArchive, type ServedArchive } from './served-archive.
  * After each: the archive check passes, the live repomd.xml is the previous one until the switch, a
  * real dnf (gpgcheck and repo_gpgcheck on) refreshes, and the next publish completes.
  */
-const repo = path.resolve(import.meta.dirname, '../../..');
-const packageJson = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: { freshet: string } };
-const freshet = path.join(repo, packageJson.bin.freshet);
 const REPO = RPM_TARGET.id;
 
 let served: ServedArchive;
@@ -37,48 +31,7 @@ let archive: ArchiveLocation;
 
 const liveRepomd = (root: string) => readFileSync(path.join(root, 'rpm', REPO, 'repodata', 'repomd.xml'), 'utf8');
 
-function dnfFor(name: string, server: RunningServer) {
-  return dnfClient(path.join(dir, 'dnf', name), {
-    id: 'freshet',
-    baseurl: new URL(`rpm/${REPO}/`, server.url).href,
-    gpgkey: new URL(KEYRING_ASC, server.url).href,
-    releasever: '12',
-  });
-}
-
-function cli(args: string[]): Promise<RunResult> {
-  return run('node', [freshet, '--config', config.file, ...args], { allowFailure: true, timeoutMs: 120_000 });
-}
-
-/** Start `freshet publish`, its output going to logFile; `pauseAt` makes it stop at a publish step. */
-function logPublish(resultFile: string, logFile: string, pauseAt?: string): Promise<RunResult> {
-  writeFileSync(logFile, '');
-  return run('node', [freshet, '--config', config.file, 'publish', resultFile], {
-    env: pauseAt ? { FRESHET_PUBLISH_PAUSE_AT: pauseAt } : {},
-    allowFailure: true,
-    logFile,
-    timeoutMs: 120_000,
-  });
-}
-
-/** Resolves with the first match of pattern in the log of a running publish; throws if it exits first. */
-async function logged(logFile: string, pattern: RegExp, done: Promise<RunResult>): Promise<RegExpMatchArray> {
-  let exited = false;
-  void done.then(() => (exited = true));
-  for (let waited = 0; waited < 60_000 && !exited; waited += 50) {
-    const match = readFileSync(logFile, 'utf8').match(pattern);
-    if (match) return match;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`publish never logged ${pattern}: ${readFileSync(logFile, 'utf8')}`);
-}
-
-/** Start `freshet publish` paused at a step; resolves once it has announced its pid there. */
-async function pausedPublish(step: string, resultFile: string, logFile: string): Promise<{ pid: number; done: Promise<RunResult> }> {
-  const done = logPublish(resultFile, logFile, step);
-  const match = await logged(logFile, /paused at publish step \S+ \(pid (\d+)\)/, done);
-  return { pid: Number(match[1]), done };
-}
+const dnfFor = (name: string, server: RunningServer) => archiveDnf(path.join(dir, 'dnf', name), server);
 
 async function listed(dnfName: string, server: RunningServer): Promise<string[]> {
   const query = await dnfFor(dnfName, server).dnf(['repoquery', '--repo', 'freshet', '--refresh', '--qf', '%{name} %{version}']);
@@ -86,9 +39,7 @@ async function listed(dnfName: string, server: RunningServer): Promise<string[]>
 }
 
 beforeAll(async () => {
-  const build = await run('npm', ['run', 'build'], { cwd: repo, allowFailure: true, timeoutMs: 300_000 });
-  // tsc still emits when another area has a type error; what matters here is the compiled CLI.
-  expect(existsSync(path.join(repo, 'dist/cli/main.js')), build.tail).toBe(true);
+  await buildCli();
   served = await servedArchive('freshet-yum-reliability-');
   ({ dir, config, archive } = served);
   const first = await makeRpms(path.join(dir, 'rpms'), { prefix: 'base', count: 1, version: '1.0' });
@@ -103,7 +54,7 @@ describe('YUM publish killed at every step', () => {
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version: '1.0' });
     const result = writeBuildResult(dir, name, REPO, rpms);
     const before = liveRepomd(archive.root);
-    const { pid, done } = await pausedPublish(step, result, path.join(dir, `${name}.log`));
+    const { pid, done } = await pausedPublish(config.file, step, result, path.join(dir, `${name}.log`));
     process.kill(pid, 'SIGKILL');
     await done;
 
@@ -114,7 +65,7 @@ describe('YUM publish killed at every step', () => {
     const refresh = await dnfFor(`after-kill-${step}`, served.server).dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
     expect(refresh.exitCode, refresh.tail).toBe(0);
 
-    const again = await cli(['publish', result]);
+    const again = await cli(config.file, ['publish', result]);
     expect(again.exitCode, again.tail).toBe(0);
     expect(again.stderr).toMatch(/stale publish lock/);
     expect(await listed(`after-next-${step}`, served.server)).toContain(`${name}0 1.0`);
@@ -126,9 +77,9 @@ describe('YUM publishers at once, and the signing key', () => {
   it('serialises two publishers and both packages go live', async () => {
     const first = await makeRpms(path.join(dir, 'rpms'), { prefix: 'first', count: 1, version: '1.0' });
     const second = await makeRpms(path.join(dir, 'rpms'), { prefix: 'second', count: 1, version: '1.0' });
-    const paused = await pausedPublish('recorded', writeBuildResult(dir, 'first', REPO, first), path.join(dir, 'first.log'));
+    const paused = await pausedPublish(config.file, 'recorded', writeBuildResult(dir, 'first', REPO, first), path.join(dir, 'first.log'));
     const secondLog = path.join(dir, 'second.log');
-    const waiting = logPublish(writeBuildResult(dir, 'second', REPO, second), secondLog);
+    const waiting = logPublish(config.file, writeBuildResult(dir, 'second', REPO, second), secondLog);
     await logged(secondLog, /waiting for another publisher/, waiting);
     // The second publisher waits for the lock while the first one holds it.
     expect(await listed('while-locked', served.server)).not.toContain('second0 1.0');
@@ -142,19 +93,10 @@ describe('YUM publishers at once, and the signing key', () => {
   });
 
   it('takes over a stale lock left by a dead process, with a warning', async () => {
-    const lockFile = path.join(archive.stateDir, 'publish.lock');
-    const dead = await run('sh', ['-c', 'echo $$']);
-    writeFileSync(lockFile, JSON.stringify({ pid: Number(dead.stdout.trim()), host: os.hostname(), startedAt: '2020-01-01T00:00:00Z' }));
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'stale', count: 1, version: '1.0' });
-    const lines: string[] = [];
-    const previous = setLogSink((line) => lines.push(line));
-    try {
-      await publishYum({ config, archive, suite: REPO, add: [{ artifacts: rpms, recipe: 'stale', targetId: REPO }] });
-    } finally {
-      setLogSink(previous);
-    }
-    expect(lines.join('\n')).toMatch(/warn: took over a stale publish lock/);
-    expect(existsSync(lockFile)).toBe(false);
+    const log = await publishOverStaleLock(archive, () => publishYum({ config, archive, suite: REPO, add: [{ artifacts: rpms, recipe: 'stale', targetId: REPO }] }));
+    expect(log).toMatch(/warn: took over a stale publish lock/);
+    expect(existsSync(path.join(archive.stateDir, 'publish.lock'))).toBe(false);
     expect(await listed('after-stale', served.server)).toContain('stale0 1.0');
     expect(await verifyArchive(archive.root)).toEqual([]);
   });
@@ -166,16 +108,9 @@ describe('YUM publishers at once, and the signing key', () => {
     const missing = { ...config, signingKey: '0'.repeat(40) };
     await expect(publishYum({ config: missing, archive, suite: REPO, add })).rejects.toThrow(/no secret key .*nothing was published/);
 
-    const expiredState = path.join(dir, 'expired-state');
-    mkdirSync(expiredState, { recursive: true });
-    await createKey(expiredState, { name: 'short lived', email: 'short@localhost', algorithm: 'ed25519', expire: 'seconds=1' });
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    try {
-      const expired = { ...config, stateDir: expiredState, signingKey: undefined };
+    await withExpiredKey(dir, config, async (expired) => {
       await expect(publishYum({ config: expired, archive, suite: REPO, add })).rejects.toThrow(/expired .*nothing was published/);
-    } finally {
-      await stopAgent(gnupgHome(expiredState));
-    }
+    });
     expect(liveRepomd(archive.root)).toBe(before);
     expect(existsSync(path.join(packagesDir(archive.root, REPO), path.basename(rpms[0]!.file)))).toBe(false);
     expect(await verifyArchive(archive.root)).toEqual([]);
@@ -190,11 +125,8 @@ describe('YUM publish on a full disk', () => {
   let small: ArchiveLocation;
   let server: RunningServer;
   beforeAll(async () => {
-    mount = path.join(dir, 'small');
-    mkdirSync(mount);
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]);
-    const root = path.join(mount, 'archive');
-    writeFileSync(config.file, readFileSync(config.file, 'utf8').replace('"archive": "archive"', `"archive": ${JSON.stringify(root)}`));
+    let root: string;
+    ({ mount, root } = await archiveOnSmallDisk(dir, config));
     small = archiveAt(config, root);
     const first = await makeRpms(path.join(dir, 'rpms'), { prefix: 'small', count: 1, version: '1.0' });
     await publisherFor('rpm').publish({ config, archive: small, suite: REPO, add: [{ artifacts: first, recipe: 'small', targetId: REPO }] });
@@ -212,7 +144,7 @@ describe('YUM publish on a full disk', () => {
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version: '1.0' });
     const result = writeBuildResult(dir, name, REPO, rpms);
     const before = liveRepomd(small.root);
-    const paused = await pausedPublish(step, result, path.join(dir, `${name}.log`));
+    const paused = await pausedPublish(config.file, step, result, path.join(dir, `${name}.log`));
     const filler = path.join(mount, 'filler');
     try {
       await run('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { allowFailure: true });
@@ -227,7 +159,7 @@ describe('YUM publish on a full disk', () => {
     } finally {
       rmSync(filler, { force: true });
     }
-    const again = await cli(['publish', result]);
+    const again = await cli(config.file, ['publish', result]);
     expect(again.exitCode, again.tail).toBe(0);
     expect(await listed(`freed-${step}`, server)).toContain(`${name}0 1.0`);
     expect(await verifyArchive(small.root)).toEqual([]);

@@ -3,12 +3,8 @@ import type http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/core/exec.js';
-import { dnfClient } from '../../../src/gate/rpm/dnf.js';
-import { publisherFor } from '../../../src/publish/api.js';
-import { createStaticHandler, listen } from '../../../src/serve/static.js';
-import { KEYRING_ASC } from '../../../src/sign/key.js';
-import { makeRpms } from './rpms.js';
-import { RPM_TARGET, servedArchive, type ServedArchive } from './served-archive.js';
+import { createStaticHandler } from '../../../src/serve/static.js';
+import { makecacheThrough, RPM_TARGET, servedTwoGenerations, type ServedArchive } from './served-archive.js';
 
 /**
  * The repomd.xml / repomd.xml.asc race of RELIABILITY case 29, made deterministic: dnf (librepo)
@@ -29,12 +25,8 @@ let generations: string;
 let scratch: string;
 
 beforeAll(async () => {
-  served = await servedArchive('freshet-yum-race-');
-  const { dir, config, archive } = served;
-  for (const version of ['1.0', '2.0']) {
-    const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'race', count: 1, version });
-    await publisherFor('rpm').publish({ config, archive, suite: REPO, add: [{ artifacts: rpms, recipe: 'race', targetId: REPO }] });
-  }
+  served = await servedTwoGenerations('freshet-yum-race-', 'race');
+  const { dir, archive } = served;
   generations = path.join(archive.root, 'rpm', REPO, '.generations');
   scratch = path.join(dir, 'race');
   mkdirSync(scratch, { recursive: true });
@@ -70,19 +62,8 @@ async function makecache(repomd: string, signature: string): Promise<{ exitCode:
     const body = readFileSync(file);
     response.writeHead(200, { 'content-length': body.byteLength }).end(request.method === 'HEAD' ? undefined : body);
   };
-  const server = await listen(handler, '127.0.0.1', 0);
-  try {
-    const dnf = dnfClient(path.join(served.dir, 'dnf', `race-${attempt}`), {
-      id: 'freshet',
-      baseurl: new URL(`rpm/${REPO}/`, server.url).href,
-      gpgkey: new URL(KEYRING_ASC, server.url).href,
-      releasever: '12',
-    });
-    const result = await dnf.dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
-    return { exitCode: result.exitCode, output: result.tail };
-  } finally {
-    await server.close();
-  }
+  const result = await makecacheThrough(handler, path.join(served.dir, 'dnf', `race-${attempt}`));
+  return { exitCode: result.exitCode, output: result.tail };
 }
 
 describe('repomd.xml and its signature fetched across a repodata switch', () => {

@@ -1,14 +1,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig, type ResolvedConfig } from '../../../src/config/load.js';
 import { Config } from '../../../src/config/schema.js';
-import { mainArchive } from '../../../src/publish/api.js';
+import type { RunResult } from '../../../src/core/exec.js';
+import { dnfClient, type DnfClient } from '../../../src/gate/rpm/dnf.js';
+import { mainArchive, publisherFor } from '../../../src/publish/api.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
 import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
-import { createKey } from '../../../src/sign/key.js';
+import { createKey, KEYRING_ASC } from '../../../src/sign/key.js';
 import { makeConfig } from '../fixtures.js';
+import { makeRpms } from './rpms.js';
 
 /** The RPM target these machines can build for (as in freshet.config.yaml); its repository is rpm/debian-12-rpm/. */
 export const RPM_TARGET = {
@@ -55,4 +59,35 @@ export async function servedArchive(prefix: string): Promise<ServedArchive> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A served archive whose RPM repository has had two publishes: `<name>0` 1.0, then 2.0 (generations 1 and 2). */
+export async function servedTwoGenerations(prefix: string, name: string): Promise<ServedArchive> {
+  const served = await servedArchive(prefix);
+  const { dir, config, archive } = served;
+  for (const version of ['1.0', '2.0']) {
+    const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version });
+    await publisherFor('rpm').publish({ config, archive, suite: RPM_TARGET.id, add: [{ artifacts: rpms, recipe: name, targetId: RPM_TARGET.id }] });
+  }
+  return served;
+}
+
+/** A dnf client (working in `work`) of the archive's RPM repository as `server` serves it, key checks on. */
+export function archiveDnf(work: string, server: RunningServer): DnfClient {
+  return dnfClient(work, {
+    id: 'freshet',
+    baseurl: new URL(`rpm/${RPM_TARGET.id}/`, server.url).href,
+    gpgkey: new URL(KEYRING_ASC, server.url).href,
+    releasever: '12',
+  });
+}
+
+/** One `dnf makecache` of the archive's RPM repository through `handler`, served on loopback for it alone. */
+export async function makecacheThrough(handler: http.RequestListener, work: string): Promise<RunResult> {
+  const server = await listen(handler, '127.0.0.1', 0);
+  try {
+    return await archiveDnf(work, server).dnf(['makecache', '--repo', 'freshet', '--refresh'], { allowFailure: true });
+  } finally {
+    await server.close();
+  }
 }
