@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
 import { run, type RunResult } from '../../core/exec.js';
-import { shortageMessage, watchDisk, type DiskShortage } from './disk-guard.js';
+import { findShortage, shortageMessage, watchDisk, type DiskShortage } from './disk-guard.js';
 import { buildArguments, checkImageRef, importArguments, runArguments } from './args.js';
 import type { BuildSpec, ContainerEngine, ContainerInfo, EngineName, ImageInfo, RunControl, RunSpec } from './types.js';
 
@@ -110,17 +110,7 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
 
     async run(spec: RunSpec, control = {}) {
       const guard = control.diskGuard && { ...control.diskGuard, paths: [...control.diskGuard.paths, ...(await storageRoot())] };
-      // Killing the engine client leaves the container to a grace period: remove it at once instead.
-      const stop = () => void removeContainers([spec.name]);
-      control.signal?.addEventListener('abort', stop, { once: true });
-      const timer = spec.timeoutMs === undefined ? undefined : setTimeout(stop, spec.timeoutMs);
       let shortage: DiskShortage | undefined;
-      const unwatch = guard
-        ? watchDisk(guard, (found) => {
-            shortage = found;
-            stop();
-          })
-        : () => undefined;
       const stoppedForDisk = () => {
         const message = shortageMessage(shortage!);
         try {
@@ -130,6 +120,21 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
         }
         return new UserError(message, { hint: 'free space there, or lower what the build writes' });
       };
+      shortage = guard && (await findShortage(guard));
+      if (shortage) throw stoppedForDisk();
+      // Killing the engine client leaves the container to a grace period: remove it at once instead.
+      const stop = () => void removeContainers([spec.name]);
+      control.signal?.addEventListener('abort', stop, { once: true });
+      const timer = spec.timeoutMs === undefined ? undefined : setTimeout(stop, spec.timeoutMs);
+      let removing: NodeJS.Timeout | undefined;
+      const unwatch = guard
+        ? watchDisk(guard, (found) => {
+            shortage = found;
+            // The container may not exist yet: keep removing it until the run returns.
+            stop();
+            removing = setInterval(stop, 1000);
+          })
+        : () => undefined;
       let result: RunResult;
       try {
         result = await call(runArguments(spec, dialect.name), { ...control, timeoutMs: spec.timeoutMs });
@@ -138,6 +143,7 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
         throw shortage ? stoppedForDisk() : error;
       } finally {
         unwatch();
+        clearInterval(removing);
         clearTimeout(timer);
         control.signal?.removeEventListener('abort', stop);
       }

@@ -91,16 +91,27 @@ describe('podman engine', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-disk-guard-'));
     const small = path.join(dir, 'small');
     mkdirSync(small);
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', small]);
     try {
       const logFile = path.join(dir, 'run.log');
       writeFileSync(logFile, '');
       const running = await spec('disk-guard', ['sleep', '600']);
       const outcome = podman.run(running, { allowFailure: true, logFile, diskGuard: { paths: [small], reserveMegabytes: 64 } });
+      // Room enough at the start; once the container runs, something else fills the disk.
+      for (let waited = 0; waited < 60_000; waited += 200) {
+        if ((await podman.listContainers(RUN_LABEL)).some((c) => c.name === running.name)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      writeFileSync(path.join(small, 'filler'), Buffer.alloc(48 * 1024 * 1024));
       await expect(outcome).rejects.toBeInstanceOf(UserError);
       await expect(outcome).rejects.toThrow(/stopped: the file system holding .* MiB free, below the \d+ MiB freshet keeps free/);
       expect(readFileSync(logFile, 'utf8').trimEnd().split('\n').at(-1)).toMatch(/^freshet: stopped: the file system holding /);
       expect((await podman.listContainers(RUN_LABEL)).map((c) => c.name)).not.toContain(running.name);
+      // Still short: the next run does not start at all.
+      const next = await spec('disk-guard-next', ['sh', '-c', 'echo started']);
+      const refused = podman.run(next, { allowFailure: true, logFile, diskGuard: { paths: [small], reserveMegabytes: 64 } });
+      await expect(refused).rejects.toThrow(/stopped: the file system holding/);
+      expect(readFileSync(logFile, 'utf8')).not.toContain('started');
     } finally {
       await run('umount', [small], { allowFailure: true });
       rmSync(dir, { recursive: true, force: true });
