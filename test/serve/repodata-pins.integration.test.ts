@@ -27,15 +27,31 @@ function switchTo(generation: number): void {
   renameSync(next, repodataLink());
 }
 
-/** dnf makecache against a handler whose archive switches from generation 1 to 2 right after repomd.xml is sent. */
+/**
+ * dnf makecache against a handler whose archive switches from generation 1 to 2 between the two
+ * requests of the refresh that counts. dnf fetches repomd.xml and its signature, finds it has no
+ * key yet, fetches the key, then fetches both again: the switch comes when the second signature
+ * request arrives, so no event ordering can let it slip past.
+ */
 async function makecacheAcrossSwitch(archiveHandler: http.RequestListener) {
   attempt += 1;
   switchTo(1);
+  let keyFetched = false;
+  let sentRepomd = false;
+  let switched = 0;
   const handler: http.RequestListener = (request, response) => {
-    if (request.url?.endsWith('/repodata/repomd.xml')) response.on('finish', () => switchTo(2));
+    const url = request.url ?? '';
+    if (url.endsWith('/freshet-archive-keyring.asc')) keyFetched = true;
+    if (url.endsWith('/repodata/repomd.xml')) sentRepomd = keyFetched;
+    else if (sentRepomd && url.endsWith('/repodata/repomd.xml.asc')) {
+      switchTo(2);
+      switched += 1;
+      sentRepomd = false;
+    }
     archiveHandler(request, response);
   };
-  return makecacheThrough(handler, path.join(served.dir, 'dnf', `switch-${attempt}`));
+  const result = await makecacheThrough(handler, path.join(served.dir, 'dnf', `switch-${attempt}`));
+  return { ...result, switched };
 }
 
 beforeAll(async () => {
@@ -51,6 +67,7 @@ afterAll(async () => {
 describe('a repodata switch between repomd.xml and its signature', () => {
   it('fails a refresh through a plain static server', async () => {
     const result = await makecacheAcrossSwitch(createStaticHandler({ root: served.archive.root }));
+    expect(result.switched).toBe(1);
     expect(result.exitCode).not.toBe(0);
     expect(result.tail).toMatch(/GPG signature verification error|Bad GPG signature/);
   });
@@ -59,6 +76,7 @@ describe('a repodata switch between repomd.xml and its signature', () => {
     const { handler } = createServeHandler({ config: served.config, state, runPipeline: async () => undefined, writeStatus: async () => undefined });
     for (let round = 0; round < 3; round += 1) {
       const result = await makecacheAcrossSwitch(handler);
+      expect(result.switched).toBe(1);
       expect(result.exitCode, result.tail).toBe(0);
     }
   });
