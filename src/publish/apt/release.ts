@@ -29,13 +29,14 @@ export function parseReleaseDate(value: string | undefined): Date | undefined {
 }
 
 /**
- * The Date of the next Release: now, but never at or before the last one (apt ignores an older
- * Release), so a clock that went back gives last Date + 1 s. Whole seconds, as the field has.
+ * The Date of the next Release: now, but never before the last one (apt refuses an older Release),
+ * so a clock that went back keeps the last Date. Never ahead of now either: apt refuses a Date over
+ * 10 s in the future, which back-to-back publishes stepping a second each would soon reach; apt
+ * takes a Release with the same Date. Whole seconds, as the field has.
  */
 export function nextReleaseDate(now: Date, previous: Date | undefined): Date {
   const wholeNow = Math.floor(now.getTime() / 1000) * 1000;
-  if (!previous || wholeNow > previous.getTime()) return new Date(wholeNow);
-  return new Date(previous.getTime() + 1000);
+  return new Date(previous ? Math.max(wholeNow, previous.getTime()) : wholeNow);
 }
 
 export function parseRelease(text: string): Stanza {

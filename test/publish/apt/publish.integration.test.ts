@@ -81,15 +81,40 @@ describe('publishing an APT suite', () => {
     expect(await verifyArchive(archive.root, undefined, later())).toEqual([]);
   });
 
-  it('moves Date forward even when the clock goes back, and re-signing renews Valid-Until', async () => {
+  it('never moves Date back when the clock goes back, and re-signing renews Valid-Until', async () => {
     const dateOf = () => readFileSync(path.join(archive.root, 'dists/bookworm/Release'), 'utf8').match(/^Date: (.*)$/m)![1]!;
     const before = Date.parse(dateOf().replace(' UTC', ' GMT'));
     const past = () => new Date(Date.now() - 86_400_000);
-    const resigned = await resignApt({ config, archive, suite: 'bookworm', now: past });
+    expect(Date.parse((await resignApt({ config, archive, suite: 'bookworm', now: past })).date.replace(' UTC', ' GMT'))).toBe(before);
+    const resigned = await resignApt({ config, archive, suite: 'bookworm', now: () => new Date(before + 60_000) });
     const after = Date.parse(resigned.date.replace(' UTC', ' GMT'));
-    expect(after).toBeGreaterThan(before);
+    expect(after).toBe(before + 60_000);
     // The previous test published with a clock past the grace period; check as of that time.
     expect(await verifyArchive(archive.root, undefined, new Date(after))).toEqual([]);
     expect(readFileSync(path.join(archive.root, 'dists/bookworm/Release'), 'utf8')).toContain(`Valid-Until: ${resigned.validUntil}`);
+  });
+
+  it('publishes twice within one second: a client takes the second Release (same Date) without an error', async () => {
+    const server = await serveStatic(archive.root);
+    try {
+      // A suite of its own: the earlier tests left bookworm's Date in the future on purpose.
+      await publishApt({ config, archive, suite: 'trixie', add: [{ artifacts: [await makeDeb(path.join(dir, 'same-second'), { name: 'first-second', version: '1.0-1' })] }] });
+      const apt = makeAptClient(path.join(dir, 'apt-same-second'), { uri: server.url, suite: 'trixie', keyring: path.join(archive.root, KEYRING_GPG) });
+      const first = await apt.aptGet(['update', '--error-on=any']);
+      expect(first.exitCode, first.tail).toBe(0);
+      const date = readFileSync(path.join(archive.root, 'dists/trixie/Release'), 'utf8').match(/^Date: (.*)$/m)![1]!;
+      const same = () => new Date(Date.parse(date.replace(' UTC', ' GMT')) + 400);
+      const deb = await makeDeb(path.join(dir, 'same-second'), { name: 'same-second', version: '1.0-1' });
+      await publishApt({ config, archive, suite: 'trixie', add: [{ artifacts: [deb] }], now: same });
+      expect(readFileSync(path.join(archive.root, 'dists/trixie/Release'), 'utf8')).toContain(`Date: ${date}`);
+      const second = await apt.aptGet(['update', '--error-on=any']);
+      expect(second.exitCode, second.tail).toBe(0);
+      expect(aptWarnings(second.stdout + second.stderr)).toEqual([]);
+      const policy = await apt.aptGet(['install', '--simulate', 'same-second']);
+      expect(policy.exitCode, policy.tail).toBe(0);
+      expect(policy.stdout).toContain('Inst same-second (1.0-1');
+    } finally {
+      await server.close();
+    }
   });
 });
