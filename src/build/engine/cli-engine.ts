@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, lstatSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -25,12 +25,18 @@ const QUERY_TIMEOUT_MS = 60_000;
 let workDir: string | undefined;
 /**
  * conmon leaves a file named `oom` in its working folder when a container is OOM-killed: the
- * engine runs in a private folder of this process, not in the user's (or a shared /tmp).
+ * engine runs in one private folder per user (mode 0700, checked to be the user's own folder and
+ * not a link someone planted in /tmp), not in the user's working folder.
  */
 function engineWorkDir(): string {
   if (!workDir) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-engine-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const uid = process.getuid?.() ?? 0;
+    const dir = path.join(os.tmpdir(), `freshet-engine-${uid}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stats = lstatSync(dir);
+    if (!stats.isDirectory() || stats.uid !== uid || (stats.mode & 0o077) !== 0) {
+      throw new UserError(`${dir}: not a private folder of this user; remove it`);
+    }
     workDir = dir;
   }
   return workDir;
