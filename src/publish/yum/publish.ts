@@ -181,13 +181,15 @@ async function carryMetadata(context: Context, newRepodata: string): Promise<voi
 }
 
 /** createrepo_c reports a full disk as a bare "gzclose(): file operation error"; name the cause. */
-async function explainFullDisk(dir: string, error: unknown): Promise<never> {
-  const space = await statfs(dir).catch(() => undefined);
-  if (space && space.bavail * space.bsize < 1024 * 1024) {
-    throw new UserError(`${dir}: no space left on device (ENOSPC) while writing the YUM metadata; nothing went live`, {
-      hint: 'free space on the archive file system and publish again',
-      cause: error,
-    });
+async function explainFullDisk(dirs: readonly string[], error: unknown): Promise<never> {
+  for (const dir of dirs) {
+    const space = await statfs(dir).catch(() => undefined);
+    if (space && space.bavail * space.bsize < 1024 * 1024) {
+      throw new UserError(`${dir}: no space left on device (ENOSPC) while writing the YUM metadata; nothing went live`, {
+        hint: 'free space on that file system and publish again',
+        cause: error,
+      });
+    }
   }
   throw error;
 }
@@ -222,7 +224,7 @@ async function buildGeneration(context: Context): Promise<string> {
         repoDir(root, repo),
       ],
       { timeoutMs: 60 * 60_000, env: { LC_ALL: 'C.UTF-8' } },
-    ).catch((error: unknown) => explainFullDisk(genDir, error));
+    ).catch((error: unknown) => explainFullDisk([genDir, cacheDir, scratch], error));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
