@@ -1,15 +1,23 @@
+import os from 'node:os';
+import PQueue from 'p-queue';
 import { run } from '../../core/exec.js';
 import { gnupgHome } from '../../sign/gpg.js';
 
 /**
  * Sign RPM files' headers in place with the archive key from freshet's GnuPG home, a batch per
  * rpmsign call. rpmsign reads packages, never a spec, so it runs on the host. The key has no
- * passphrase; batch mode and loopback pinentry keep gpg from ever prompting.
+ * passphrase; batch mode and loopback pinentry keep gpg from ever prompting. rpmsign starts gpg
+ * once per package, so batches run side by side, one per core (gpg-agent serves them all).
  */
 const BATCH = 200;
 
 export async function rpmsignFiles(stateDir: string, fingerprint: string, files: readonly string[]): Promise<void> {
-  for (let start = 0; start < files.length; start += BATCH) await rpmsignBatch(stateDir, fingerprint, files.slice(start, start + BATCH));
+  const workers = Math.max(1, Math.min(os.availableParallelism(), 4));
+  const size = Math.min(BATCH, Math.ceil(files.length / workers));
+  const batches: string[][] = [];
+  for (let start = 0; start < files.length; start += size) batches.push(files.slice(start, start + size));
+  const queue = new PQueue({ concurrency: workers });
+  await queue.addAll(batches.map((batch) => () => rpmsignBatch(stateDir, fingerprint, batch)));
 }
 
 async function rpmsignBatch(stateDir: string, fingerprint: string, files: readonly string[]): Promise<void> {
