@@ -51,20 +51,24 @@ export function buildDependsOf(controlFile: string): string[] {
     .filter(Boolean);
 }
 
+/** What the Debian and RPM generators both take from a step. */
+function sourceInput(step: GenerateStep) {
+  return {
+    recipe: step.recipe,
+    recipeFilesDir: step.loaded.filesDir,
+    target: step.target,
+    upstreamVersion: step.upstreamVersion,
+    packageVersion: step.packageVersion,
+    tarball: step.tarball,
+    maintainer: step.config.maintainer,
+    date: step.date,
+    outDir: step.outDir,
+  };
+}
+
 const deb: FamilySteps = {
   async generate(step) {
-    const generated = await generateDebianSource({
-      recipe: step.recipe,
-      recipeFilesDir: step.loaded.filesDir,
-      target: step.target,
-      upstreamVersion: step.upstreamVersion,
-      packageVersion: step.packageVersion,
-      tarball: step.tarball,
-      upstreamSignature: step.upstreamSignature,
-      maintainer: step.config.maintainer,
-      date: step.date,
-      outDir: step.outDir,
-    });
+    const generated = await generateDebianSource({ ...sourceInput(step), upstreamSignature: step.upstreamSignature });
     return { buildDepends: buildDependsOf(path.join(generated.sourceDir, 'debian', 'control')) };
   },
   depsImage: (target, buildDepends, context) => ensureDepsImage(target, buildDepends, context),
@@ -86,18 +90,7 @@ function explicitRpmNames(loaded: LoadedRecipe, targetId: string): boolean[] {
  */
 const rpm: FamilySteps = {
   async generate(step) {
-    const generated = await generateRpmSource({
-      recipe: step.recipe,
-      recipeFilesDir: step.loaded.filesDir,
-      target: step.target,
-      upstreamVersion: step.upstreamVersion,
-      packageVersion: step.packageVersion,
-      tarball: step.tarball,
-      maintainer: step.config.maintainer,
-      date: step.date,
-      explicitNames: explicitRpmNames(step.loaded, step.target.id),
-      outDir: step.outDir,
-    });
+    const generated = await generateRpmSource({ ...sourceInput(step), explicitNames: explicitRpmNames(step.loaded, step.target.id) });
     if (step.target.distro === 'fedora') return { buildDepends: generated.manifest.buildRequires };
     return { buildDepends: resolveRecipe(step.loaded, 'deb', step.target.id, step.config.dependencies).buildDepends };
   },

@@ -2,12 +2,11 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { imageRef } from '../../build/images.js';
-import { diskGuard } from '../../build/engine/disk-guard.js';
-import { ownerLabels } from '../../build/labels.js';
 import { containersDir } from '../../build/paths.js';
 import type { ResolvedTarget } from '../../config/load.js';
 import { errorMessage } from '../../core/errors.js';
 import { createStaticHandler, listen } from '../../serve/static.js';
+import { gateContainer, gateControl } from '../container.js';
 import type { GateContext, GateRequest, GateResult } from '../types.js';
 
 /**
@@ -95,18 +94,13 @@ export async function runAptGate(request: GateRequest, context: GateContext): Pr
       {
         image: baseImageFor(request.target),
         command: ['bash', '/freshet/gate.sh'],
-        name: `freshet-gate-${request.buildId}`,
         // The staging archive listens on the host's loopback; the distribution's mirror is outside.
         network: 'host',
         mounts: [{ source: work, target: '/freshet', readonly: true }],
         env: { FRESHET_PACKAGES: request.packages.join(' '), FRESHET_REQUIRES: request.requires.join(' '), FRESHET_UPGRADE: request.shipped ? '1' : '0' },
-        labels: ownerLabels(request.buildId),
-        capabilities: 'default',
-        memory: '2g',
-        pids: 2048,
-        timeoutMs: context.timeoutMs ?? 20 * 60_000,
+        ...gateContainer(request.buildId, context),
       },
-      { logFile, allowFailure: true, signal: context.signal, diskGuard: diskGuard([], context.diskReserveMegabytes) },
+      gateControl(logFile, context),
     );
     const verdict = judgeGate(request, readFileSync(logFile, 'utf8'), result.exitCode);
     return { ...verdict, logFile };

@@ -1,14 +1,13 @@
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { diskGuard } from '../../build/engine/disk-guard.js';
 import { imageRef } from '../../build/images.js';
-import { ownerLabels } from '../../build/labels.js';
 import { errorMessage } from '../../core/errors.js';
 import { rpmCheckSignatures } from '../../publish/yum/sign.js';
 import { createStaticHandler, listen } from '../../serve/static.js';
 import { KEYRING_ASC } from '../../sign/key.js';
 import { baseImageFor, judgeGate } from '../apt/index.js';
+import { gateContainer, gateControl } from '../container.js';
 import type { GateContext, GateRequest, GateResult } from '../types.js';
 import { dnfClient, repoFile } from './dnf.js';
 import { RPM_GATE_SCRIPT } from './script.js';
@@ -83,7 +82,6 @@ export async function runRpmGate(request: RpmGateRequest, context: GateContext):
       {
         image: smokeImage(request),
         command: ['bash', '-c', RPM_GATE_SCRIPT],
-        name: `freshet-gate-${request.buildId}`,
         // dnf reaches the loopback server through the host network; rpm -i needs no network.
         network: fedora ? 'host' : 'none',
         user: 'root',
@@ -95,13 +93,9 @@ export async function runRpmGate(request: RpmGateRequest, context: GateContext):
           // rpm-on-Debian installs Fedora's layout (/usr/lib64), which Debian's loader and pkg-config do not search.
           ...(fedora ? {} : { LD_LIBRARY_PATH: '/usr/lib64', PKG_CONFIG_PATH: '/usr/lib64/pkgconfig:/usr/share/pkgconfig' }),
         },
-        labels: ownerLabels(request.buildId),
-        capabilities: 'default',
-        memory: '2g',
-        pids: 2048,
-        timeoutMs: context.timeoutMs ?? 20 * 60_000,
+        ...gateContainer(request.buildId, context),
       },
-      { logFile, allowFailure: true, signal: context.signal, diskGuard: diskGuard([], context.diskReserveMegabytes) },
+      gateControl(logFile, context),
     );
     return { ...judgeGate(request, readFileSync(logFile, 'utf8'), result.exitCode), logFile };
   } catch (error) {
