@@ -1,23 +1,36 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSet } from '../../../src/generate/generations.js';
+import { fillMirror } from '../../../src/mirror/fill.js';
+import { loadMirrorManifest, manifestFiles } from '../../../src/mirror/manifest.js';
+import { createStaticHandler, listen, type RunningServer } from '../../../src/serve/static.js';
 import { ROOT } from '../../generate/deb/cases.js';
 import { helloTarball } from '../../generate/upstream-tarballs.js';
 import { runCli } from '../run-cli.js';
 
-/** `freshet generate` end to end: a config in a temporary folder, the real hello recipe and tarball. */
+/**
+ * `freshet generate` end to end: a config in a temporary folder, the real hello recipe and tarball.
+ * The config rewrites https://ftp.gnu.org/ to the local upstream mirror (var/mirror), as the demo
+ * config does, so a generate without --tarball really watches, fetches and verifies hello.
+ */
+const MIRROR_DIR = path.join(ROOT, 'var/mirror');
+const MIRRORED_TARBALL = path.join(MIRROR_DIR, 'ftp.gnu.org/gnu/hello/hello-2.12.3.tar.gz');
 let work: string;
 let config: string;
 let tarball: string;
+let mirror: RunningServer;
+/** Paths the mirror was asked for, so a test can tell the bytes came from it. */
+const mirrorRequests: string[] = [];
 
-beforeAll(async () => {
-  tarball = await helloTarball();
-  work = mkdtempSync(path.join(tmpdir(), 'freshet-generate-cli-'));
-  config = path.join(work, 'freshet.config.yaml');
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** A config for the two targets whose rewrite sends ftp.gnu.org to `upstreamBase`. */
+function writeConfig(file: string, upstreamBase: string): void {
   writeFileSync(
-    config,
+    file,
     [
       `recipes: ${path.join(ROOT, 'recipes')}`,
       'state: state',
@@ -35,9 +48,32 @@ beforeAll(async () => {
       '    release: "41"',
       '    codename: fedora-41',
       '    image: { registry: "registry.fedoraproject.org/fedora:41" }',
+      'rewrites:',
+      '  - from: https://ftp.gnu.org/',
+      `    to: ${upstreamBase}`,
+      'allowHosts:',
+      `  - ${new URL(upstreamBase).host}`,
       '',
     ].join('\n'),
   );
+}
+
+beforeAll(async () => {
+  tarball = await helloTarball();
+  // Present files are only re-hashed; a fresh machine gets hello from Debian's pool.
+  await fillMirror(MIRROR_DIR, manifestFiles(loadMirrorManifest(), ['hello']));
+  const serveMirror = createStaticHandler({ root: MIRROR_DIR, listings: true });
+  mirror = await listen((request, response) => {
+    mirrorRequests.push(request.url ?? '');
+    serveMirror(request, response);
+  }, '127.0.0.1', 0);
+  work = mkdtempSync(path.join(tmpdir(), 'freshet-generate-cli-'));
+  config = path.join(work, 'freshet.config.yaml');
+  writeConfig(config, `${mirror.url}ftp.gnu.org/`);
+});
+
+afterAll(async () => {
+  await mirror?.close();
 });
 
 const generate = (out: string, ...extra: string[]) =>
@@ -80,25 +116,60 @@ describe('freshet generate', () => {
     expect(readFileSync(path.join(work, 'tz1/hello-2.12.3/debian/changelog'), 'utf8')).toContain('Sun, 01 Jun 2025 12:00:00 +0000');
   });
 
-  it('exits 2 on configuration errors', async () => {
-    expect((await generate(path.join(work, 'x'), '--date', 'not a date')).code).toBe(2);
+  it('exits 2 on configuration errors, naming the option', async () => {
+    const badDate = await generate(path.join(work, 'x'), '--date', 'not a date');
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toBe('freshet: --date: "not a date" is not a date\n');
     const rpm = await runCli(['-c', config, 'generate', 'hello', '--target', 'fedora-41', '--out', path.join(work, 'y'), '--tarball', tarball]);
     expect(rpm.code).toBe(2);
-    expect(rpm.stderr).toContain('only Debian-family targets');
+    expect(rpm.stderr).toContain('--target fedora-41: only Debian-family targets can be generated so far');
   });
 
-  it('without --tarball fetches the release, and an unreachable upstream is a failure naming it, not a config error', async () => {
-    const noTarball = await runCli(['-c', config, 'generate', 'hello', '--target', 'debian-12', '--out', path.join(work, 'z')]);
-    expect(noTarball.code).toBe(1);
-    expect(noTarball.stderr).toMatch(/hello/);
+  it('without --tarball watches the mirrored upstream, fetches and verifies the newest release, or the one --version names', async () => {
+    mirrorRequests.length = 0;
+    const out = path.join(work, 'fetched');
+    const fetched = await runCli(['-c', config, 'generate', 'hello', '--target', 'debian-12', '--out', out, '--date', '2025-06-01T12:00:00Z']);
+    expect(fetched.code).toBe(0);
+    expect(fetched.stderr).toMatch(/^tarball fetched \(recipe=hello version=2\.12\.3 sha256=[0-9a-f]{64} verifiedBy=openpgp:[0-9A-F]{40}\)\n$/);
+    expect(mirrorRequests).toEqual(['/ftp.gnu.org/gnu/hello/', '/ftp.gnu.org/gnu/hello/hello-2.12.3.tar.gz', '/ftp.gnu.org/gnu/hello/hello-2.12.3.tar.gz.sig']);
+    expect(fetched.stdout).toContain(`wrote ${path.join(out, 'hello_2.12.3.orig.tar.gz')}\n`);
+    expect(fetched.stdout).toContain(`wrote ${path.join(out, 'hello_2.12.3.orig.tar.gz.asc')}\n`);
+    expect(sha256(path.join(out, 'hello_2.12.3.orig.tar.gz'))).toBe(sha256(MIRRORED_TARBALL));
+    expect(readFileSync(path.join(out, 'hello_2.12.3.orig.tar.gz.asc'), 'utf8')).toMatch(/^-----BEGIN PGP SIGNATURE-----\n/);
+    expect(readFileSync(path.join(out, 'hello-2.12.3/debian/changelog'), 'utf8')).toMatch(/^hello \(2\.12\.3-0~deb12\+freshet1\) bookworm; urgency=medium\n/);
+    expect(readFileSync(path.join(out, 'hello-2.12.3/debian/upstream/signing-key.asc'), 'utf8')).toContain('-----BEGIN PGP PUBLIC KEY BLOCK-----');
+
+    const older = await runCli(['-c', config, 'generate', 'hello', '--target', 'debian-12', '--out', path.join(work, 'older'), '--version', '2.10']);
+    expect(older.code).toBe(0);
+    expect(older.stderr).toContain('tarball fetched (recipe=hello version=2.10 ');
+    expect(sha256(path.join(work, 'older/hello_2.10.orig.tar.gz'))).toBe(sha256(path.join(MIRROR_DIR, 'ftp.gnu.org/gnu/hello/hello-2.10.tar.gz')));
+  });
+
+  it('an unreachable or missing upstream is a failure naming the recipe and the URL, not a config error, and writes nothing', async () => {
+    const closed = await listen((_request, response) => response.end(), '127.0.0.1', 0);
+    await closed.close();
+    const unreachableConfig = path.join(work, 'unreachable.config.yaml');
+    writeConfig(unreachableConfig, `${closed.url}ftp.gnu.org/`);
+    const unreachable = await runCli(['-c', unreachableConfig, 'generate', 'hello', '--target', 'debian-12', '--out', path.join(work, 'z')]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(`freshet: hello: `);
+    expect(unreachable.stderr).toContain(`${closed.url}ftp.gnu.org/gnu/hello/: connect ECONNREFUSED ${new URL(closed.url).host}\n`);
+    expect(existsSync(path.join(work, 'z'))).toBe(false);
+
+    // The mirror is up but has nothing under this prefix: the listing answers 404.
+    const missingConfig = path.join(work, 'missing.config.yaml');
+    writeConfig(missingConfig, `${mirror.url}nowhere/`);
+    const missing = await runCli(['-c', missingConfig, 'generate', 'hello', '--target', 'debian-12', '--out', path.join(work, 'z')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('freshet: hello: html-index:https://ftp.gnu.org/gnu/hello/: no such project upstream (404)\n');
     expect(existsSync(path.join(work, 'z'))).toBe(false);
   });
 
-  it('exits 1 when the tarball cannot be unpacked', async () => {
+  it('exits 1 when the tarball cannot be unpacked, naming the file', async () => {
     const broken = path.join(work, 'broken-2.12.3.tar.gz');
     writeFileSync(broken, 'not a tarball');
     const result = await runCli(['-c', config, 'generate', 'hello', '--target', 'debian-12', '--out', path.join(work, 'w'), '--tarball', broken, '--version', '2.12.3']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('tar');
+    expect(result.stderr).toBe(`freshet: ${broken}: refusing to unpack: not a tar (plain, gzip, xz, bzip2, zstd) or zip archive\n`);
   });
 });
