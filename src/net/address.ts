@@ -1,41 +1,24 @@
-import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Where freshet may connect. Upstream URLs come from recipes and from redirects chosen by remote
  * servers, so a hostile index or redirect must not reach the machine's own services, a cloud
  * metadata endpoint (169.254.169.254) or the private network. A local mirror is allowed by naming
  * its host:port in the config's `allowHosts`.
+ *
+ * Only global unicast is public, as ipaddr.js classifies it (its `range()` follows the IANA
+ * special-purpose registries): loopback, private, link-local, carrier-grade NAT, benchmarking
+ * (198.18.0.0/15), IETF protocol assignments (192.0.0.0/24), documentation, multicast and
+ * reserved space are not. IPv4-mapped IPv6 is judged by its IPv4 address; the translation and
+ * tunnel prefixes (NAT64 64:ff9b::/96, 6to4, Teredo) are refused whole, since the IPv4 address
+ * they reach is chosen by a gateway freshet cannot see.
  */
-const blocked = new net.BlockList();
-for (const [prefix, bits] of [
-  ['0.0.0.0', 8], // "this network": 0.0.0.0 reaches the local host
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, cloud metadata
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const) {
-  blocked.addSubnet(prefix, bits, 'ipv4');
-}
-for (const [prefix, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-] as const) {
-  blocked.addSubnet(prefix, bits, 'ipv6');
-}
-
-/** True for loopback, private, link-local and unspecified addresses (IPv4, IPv6, IPv4-mapped IPv6). */
 export function isPrivateAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  const family = net.isIP(bare);
-  if (family === 4) return blocked.check(bare, 'ipv4');
-  if (family === 6) return blocked.check(bare, 'ipv6');
-  return false;
+  // Names are not addresses: they are judged once resolved (src/net/http.ts).
+  if (!ipaddr.isValid(bare)) return false;
+  // process() turns IPv4-mapped IPv6 into the IPv4 address it stands for.
+  return ipaddr.process(bare).range() !== 'unicast';
 }
 
 /** A URL's hostname without IPv6 brackets. */

@@ -285,7 +285,7 @@ function withoutCredentials(headers: Record<string, string>): Record<string, str
 }
 
 function privateRefusal(url: URL, address: string): string {
-  return `refusing to connect to ${url.host} (${address} is a loopback, private or link-local address); list ${hostKey(url)} in allowHosts if it is a mirror you trust`;
+  return `refusing to connect to ${url.host} (${address} is not a public address: loopback, private, link-local or special-purpose); list ${hostKey(url)} in allowHosts if it is a mirror you trust`;
 }
 
 /** dns.lookup, refusing private addresses; node calls it with `all: true` when it races IPv4 and IPv6. */

@@ -78,14 +78,28 @@ describe('HttpClient.get', () => {
     const port = new URL(inner.url).port;
     const upstream = await server((_req, res) => res.writeHead(302, { location: `http://localhost:${port}/` }).end());
     const error = await failure(client([upstream]).get({ url: upstream.url, upstream: 'rebind' }));
-    expect(error.message).toMatch(/127\.0\.0\.1 is a loopback, private or link-local address/);
+    expect(error.message).toMatch(/127\.0\.0\.1 is not a public address/);
     expect(inner.requests).toHaveLength(0);
   });
 
   it('refuses a redirect to the link-local metadata address', async () => {
     const upstream = await server((_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
     const error = await failure(client([upstream]).get({ url: upstream.url, upstream: 'metadata' }));
-    expect(error.message).toMatch(/169\.254\.169\.254/);
+    expect(error.message).toBe(
+      'metadata: refusing to connect to 169.254.169.254 (169.254.169.254 is not a public address: loopback, private, link-local or special-purpose); list 169.254.169.254:80 in allowHosts if it is a mirror you trust',
+    );
+  });
+
+  it.each([
+    ['http://[64:ff9b::a9fe:a9fe]/latest/meta-data/', '[64:ff9b::a9fe:a9fe]', '64:ff9b::a9fe:a9fe'],
+    ['http://198.18.0.1/', '198.18.0.1', '198.18.0.1'],
+    ['http://192.0.0.8/', '192.0.0.8', '192.0.0.8'],
+  ])('case 41: refuses a redirect to %s, naming the address', async (location, host, address) => {
+    const upstream = await server((_req, res) => res.writeHead(302, { location }).end());
+    const error = await failure(client([upstream]).get({ url: upstream.url, upstream: 'special' }));
+    expect(error.message).toBe(
+      `special: refusing to connect to ${host} (${address} is not a public address: loopback, private, link-local or special-purpose); list ${host}:80 in allowHosts if it is a mirror you trust`,
+    );
   });
 
   it('refuses redirects to other schemes and from https to http', async () => {
