@@ -17,6 +17,8 @@ interface HelperOptions {
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 const SAFE_SHELL_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+/** In a spec, a word with `%` is quoted too: a line that begins with `%` is never a command rpm runs as given. */
+const SAFE_RPM_WORD = /^[A-Za-z0-9_@+=:,./-]+$/;
 
 /** `deb822Value: field "summary"`, naming the field when Handlebars tracked it. */
 function where(options: HelperOptions, index = 0): string {
@@ -82,8 +84,8 @@ function deb822Text(...args: unknown[]): string {
   return [first, ...continuation].join('\n');
 }
 
-function shellQuote(text: string): string {
-  return SAFE_SHELL_WORD.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+function shellQuote(text: string, safe = SAFE_SHELL_WORD): string {
+  return safe.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** One shell word: quoted unless made only of safe characters; a newline is refused. */
@@ -106,7 +108,9 @@ function argumentList(value: unknown, options: HelperOptions): string[] {
 /** A command (argument array) as one shell line; each argument quoted as needed. */
 function shellCommand(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
-  return argumentList(values[0], options).map(shellQuote).join(' ');
+  return argumentList(values[0], options)
+    .map((arg) => shellQuote(arg))
+    .join(' ');
 }
 
 /** A command (argument array) as one make recipe line. */
@@ -164,8 +168,17 @@ function rpmValue(...args: unknown[]): string {
 }
 
 /**
- * A `%description` body: `%` escaped on every line (so a line starting with `%package` stays
- * text), surrounding empty lines dropped, control characters refused.
+ * rpm (4.18) decides whether a spec line opens a section (`%post`), is a conditional (`%if`),
+ * an `%include` or a comment (`#`) after expanding its macros, so `%%post` still opens a section.
+ * No escaping can keep such a line literal: it gets a leading no-break space, which rpm does not
+ * skip as blank, and the rest of the line reads back as written.
+ */
+const RPM_DIRECTIVE_LINE = /^[ \t]*[%#]/;
+export const RPM_LINE_GUARD = '\u00a0';
+
+/**
+ * A `%description` body: `%` escaped on every line, lines rpm would read as a directive guarded,
+ * surrounding empty lines dropped, control characters refused.
  */
 function rpmText(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
@@ -176,20 +189,20 @@ function rpmText(...args: unknown[]): string {
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   while (lines.length > 0 && lines[0] === '') lines.shift();
   if (lines.length === 0) throw new HelperError(`${where(options)}: is empty`);
-  return lines.map(rpmEscape).join('\n');
+  return lines.map((line) => (RPM_DIRECTIVE_LINE.test(line) ? RPM_LINE_GUARD : '') + rpmEscape(line)).join('\n');
 }
 
-/** One shell word in a spec's build section: `shellArg`, then `%` doubled. */
+/** One shell word in a spec's build section: quoted if it holds `%` or shell metacharacters, then `%` doubled. */
 function rpmArg(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
-  return rpmEscape(shellQuote(singleLine(values[0], options)));
+  return rpmEscape(shellQuote(singleLine(values[0], options), SAFE_RPM_WORD));
 }
 
 /** A command (argument array) as one shell line of a spec's build section. */
 function rpmCommand(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
   return argumentList(values[0], options)
-    .map((arg) => rpmEscape(shellQuote(arg)))
+    .map((arg) => rpmEscape(shellQuote(arg, SAFE_RPM_WORD)))
     .join(' ');
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HelperError, helpers } from '../../src/generate/helpers.js';
+import { HelperError, helpers, RPM_LINE_GUARD } from '../../src/generate/helpers.js';
 
 /** Helpers are called the way Handlebars calls them: values, then an options object. */
 const options = (name: string, ids: unknown[] = [], hash: Record<string, unknown> = {}) => ({ name, ids, hash });
@@ -65,6 +65,17 @@ describe('shell and make quoting', () => {
     expect(call('makeValue', '-O2 $x')).toBe('-O2 $$x');
     expect(() => call('makeValue', 'a # b')).toThrow(/comment/);
     expect(() => call('makeValue', 'a\\')).toThrow(/backslash/);
+  });
+});
+
+describe('rpm helpers', () => {
+  it('case 34: rpmText guards a line whose first non-blank character is % or #, and escapes % everywhere', () => {
+    expect(call('rpmText', 'ok 100%\n%post\n\t#x\n%%if')).toBe(`ok 100%%\n${RPM_LINE_GUARD}%%post\n${RPM_LINE_GUARD}\t#x\n${RPM_LINE_GUARD}%%%%if`);
+  });
+  it('case 34: rpmArg quotes a word holding %, which shellArg leaves bare', () => {
+    expect(call('shellArg', '%post')).toBe('%post');
+    expect(call('rpmArg', '%post')).toBe("'%%post'");
+    expect(call('rpmCommand', ['make', 'V=1', '%{lua:x}'])).toBe("make V=1 '%%{lua:x}'");
   });
 });
 

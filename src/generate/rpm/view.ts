@@ -1,7 +1,8 @@
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, UserError } from '../../core/errors.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import type { BuildSystem } from '../../recipe/schema.js';
 import type { Target } from '../../types.js';
+import { isSafeVersionString } from '../../versioning/upstream.js';
 import { changelogInstant, DAYS, MONTHS, twoDigits } from '../dates.js';
 
 /**
@@ -108,7 +109,7 @@ function byName(a: string, b: string): number {
 }
 
 /** RPM names: the library (or first) package is the spec's main package, a dev package is `<name>-devel`. */
-function packageViews(input: RpmViewInput): RpmPackageView[] {
+function packageViews(input: Pick<RpmViewInput, 'recipe' | 'explicitNames'>): RpmPackageView[] {
   const { recipe } = input;
   const mainIndex = Math.max(
     0,
@@ -138,8 +139,26 @@ function packageViews(input: RpmViewInput): RpmPackageView[] {
   return [views[mainIndex]!, ...views.filter((_, index) => index !== mainIndex)];
 }
 
+/** The binary package names the spec declares, main package first. */
+export function rpmPackageNames(recipe: ResolvedRecipe, explicitNames?: boolean[]): string[] {
+  return packageViews({ recipe, explicitNames }).map((view) => view.name);
+}
+
+/**
+ * The tarball's top folder comes from upstream and lands in `%autosetup -n`, whose arguments rpm
+ * splits on blanks and pastes into the %prep script unquoted: it must be as plain as a version.
+ */
+function checkTopDir(input: RpmViewInput): void {
+  const { topDir } = input;
+  if (topDir === undefined || isSafeVersionString(topDir)) return;
+  throw new UserError(`${input.recipe.name}: upstream tarball ${input.tarballName}: refusing top folder ${JSON.stringify(String(topDir).slice(0, 120))}`, {
+    hint: 'a top folder name, like a version, is 1-100 characters of A-Z a-z 0-9 . + ~ _ - starting with a letter or digit',
+  });
+}
+
 export function rpmView(input: RpmViewInput) {
   const { recipe, target } = input;
+  checkTopDir(input);
   const names = recipe.patches.map(patchFileName);
   const clash = names.find((name, index) => names.indexOf(name) !== index);
   if (clash) throw new ConfigError(`${recipe.name}: patches: two patches are named ${clash}; rpm needs distinct file names`);

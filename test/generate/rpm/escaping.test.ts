@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RPM_LINE_GUARD } from '../../../src/generate/helpers.js';
 import { renderSpec } from '../../../src/generate/rpm/render.js';
 import { changelogDate, rpmFilePath, splitEvr } from '../../../src/generate/rpm/view.js';
 import { CASES, specInput } from './cases.js';
@@ -13,19 +14,38 @@ function directives(spec: string): string[] {
 describe('rpm macro escaping', () => {
   it('renders a %(id) in the description as %%(id), which rpm prints literally', () => {
     const input = hello();
-    input.recipe.description = 'Runs %(id) at parse time? No.\n%{lua: os.execute("id")}';
+    input.recipe.description = 'Runs %(id) at parse time? No.\nNor %{lua: os.execute("id")}';
     const spec = renderSpec(input);
-    expect(spec).toContain('Runs %%(id) at parse time? No.\n%%{lua: os.execute("id")}\n');
+    expect(spec).toContain('Runs %%(id) at parse time? No.\nNor %%{lua: os.execute("id")}\n');
     expect(spec).not.toMatch(/[^%]%\(id\)/);
   });
 
-  it('keeps a description line starting with %package as text, not a new section', () => {
+  it('case 34: guards description lines rpm would read as a section, conditional, %include or comment', () => {
     const input = hello();
     const before = directives(renderSpec(input));
-    input.recipe.description = 'A greeting.\n%package evil\n%files evil\n%post -p /bin/sh';
+    input.recipe.description = 'A greeting.\n%package evil\n%post -p /bin/sh\n  %if 0\n%include /etc/hostname\n# heading\n%{lua: print("x")}';
     const spec = renderSpec(input);
     expect(directives(spec)).toEqual(before);
-    expect(spec).toContain('%%package evil\n%%files evil\n%%post -p /bin/sh');
+    const guard = RPM_LINE_GUARD;
+    expect(spec).toContain(
+      `%description\nA greeting.\n${guard}%%package evil\n${guard}%%post -p /bin/sh\n${guard}  %%if 0\n${guard}%%include /etc/hostname\n${guard}# heading\n${guard}%%{lua: print("x")}\n`,
+    );
+  });
+
+  it('case 34: quotes a custom step word holding %, so no build line begins with %', () => {
+    const input = hello();
+    input.recipe.build = { system: 'custom', steps: { build: [['%post', '%{lua: print("x")}']], install: [['true']] } };
+    const spec = renderSpec(input);
+    expect(spec).toContain(`\n'%%post' '%%{lua: print("x")}'\n`);
+    expect(spec.split('\n').filter((line) => /^%%?post/.test(line))).toEqual([]);
+  });
+
+  it('case 39: refuses a tarball top folder that is not as plain as a version, naming the recipe and the tarball', () => {
+    for (const topDir of ["x';id;'", 'a b', '-n', '$(id)', 'x\ny', '../x', '%{lua:x}']) {
+      const input = { ...hello(), topDir };
+      expect(() => renderSpec(input)).toThrow(/^hello: upstream tarball hello-2\.12\.3\.tar\.gz: refusing top folder /);
+    }
+    expect(renderSpec({ ...hello(), topDir: 'hello-2.12.3+dfsg~rc1_x' })).toContain("%autosetup -p1 -n 'hello-2.12.3+dfsg~rc1_x'\n");
   });
 
   it('escapes % in one-line tags and refuses a newline there', () => {
