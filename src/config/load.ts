@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { isAllowedHost, isLoopbackLiteral } from '../net/address.js';
+import { DEFAULT_FORGE_ORIGINS, type ForgeOrigins } from '../net/policy.js';
 import { loadYamlFile } from '../recipe/yaml.js';
 import type { Target } from '../types.js';
 import { Config, type ImageSource, type Rewrite, type TargetConfig } from './schema.js';
@@ -21,6 +23,8 @@ export interface ResolvedConfig {
   limits: { buildTimeoutMs: number; buildMemory: string; buildPids: number; buildScratchMegabytes: number | undefined; diskReserveMegabytes: number | undefined; httpTimeoutMs: number; maxDownloadBytes: number };
   rewrites: Rewrite[];
   allowHosts: string[];
+  /** Origins the forge tokens may go to. */
+  forges: ForgeOrigins;
   dependencies: NonNullable<Config['dependencies']>;
   listen: string;
   webhooks: NonNullable<Config['webhooks']>;
@@ -51,6 +55,15 @@ function resolveTarget(target: TargetConfig): ResolvedTarget {
     indexSuites,
     enabled: target.enabled ?? true,
   };
+}
+
+/** A forge's API origin: https, or plain http only to a loopback host allowHosts lists (a token would cross the network in clear). */
+function forgeOrigin(file: string, forge: keyof ForgeOrigins, value: string | undefined, allowHosts: readonly string[]): string {
+  const url = new URL(value ?? DEFAULT_FORGE_ORIGINS[forge]);
+  if (url.protocol !== 'https:' && !(isLoopbackLiteral(url) && isAllowedHost(url, allowHosts))) {
+    throw new ConfigError(`${file}: forges.${forge}: ${url.origin} is plain http; a forge token is only sent over https (or to a loopback address listed in allowHosts)`);
+  }
+  return url.origin;
 }
 
 export function resolveConfig(config: Config, file: string): ResolvedConfig {
@@ -93,6 +106,10 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
     },
     rewrites: config.rewrites ?? [],
     allowHosts: config.allowHosts ?? [],
+    forges: {
+      github: forgeOrigin(file, 'github', config.forges?.github, config.allowHosts ?? []),
+      gitlab: forgeOrigin(file, 'gitlab', config.forges?.gitlab, config.allowHosts ?? []),
+    },
     dependencies: config.dependencies ?? {},
     listen: config.serve?.listen ?? '127.0.0.1:8780',
     webhooks: config.webhooks ?? {},

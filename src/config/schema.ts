@@ -90,6 +90,8 @@ export const Config = z.strictObject({
   rewrites: z.array(Rewrite).optional(),
   /** Hosts that may be on loopback or private addresses (a local mirror). */
   allowHosts: z.array(hostPort).optional(),
+  /** The API each forge token is for: GITHUB_TOKEN goes only to `github`'s origin, GITLAB_TOKEN only to `gitlab`'s. */
+  forges: z.strictObject({ github: httpUrl.optional(), gitlab: httpUrl.optional() }).optional(),
   /** Names mapped to Debian and RPM package names; adds to and overrides the built-in map. */
   dependencies: z.record(dependencyName, Dependency).optional(),
   serve: z.strictObject({ listen: hostPort.optional() }).optional(),

@@ -42,3 +42,9 @@ export function isAllowedHost(url: URL, allowHosts: readonly string[]): boolean 
 export function isPrivateLiteral(url: URL): boolean {
   return isPrivateAddress(bareHostname(url));
 }
+
+/** True for a literal loopback address (127.0.0.0/8, ::1); a name is never taken for one. */
+export function isLoopbackLiteral(url: URL): boolean {
+  const bare = bareHostname(url);
+  return ipaddr.isValid(bare) && ipaddr.process(bare).range() === 'loopback';
+}

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { rewriteUrl } from '../config/load.js';
 import { UpstreamError, errorMessage } from '../core/errors.js';
 import { log } from '../core/log.js';
-import { bareHostname, hostKey, isAllowedHost, isPrivateAddress, isPrivateLiteral } from './address.js';
+import { bareHostname, hostKey, isAllowedHost, isLoopbackLiteral, isPrivateAddress, isPrivateLiteral } from './address.js';
+import type { ForgeOrigins } from './policy.js';
 import { hostQueue } from './queue.js';
 import { backoffMs, defaultRetryTuning, isRetryableStatus, serverWaitMs, sleep, type RetryTuning } from './retry.js';
 
@@ -30,6 +31,14 @@ export interface HttpPolicy {
   timeoutMs: number;
   maxBytes: number;
   perHost: number;
+  /** The API origins forge tokens may go to (default: DEFAULT_FORGE_ORIGINS). */
+  forgeOrigins?: ForgeOrigins;
+}
+
+/** A token and the one origin it was issued for. */
+export interface Bearer {
+  token: string;
+  origin: string;
 }
 
 export interface HttpRequest {
@@ -37,6 +46,8 @@ export interface HttpRequest {
   /** Recipe or upstream name, for errors. */
   upstream: string;
   headers?: Record<string, string>;
+  /** Sent as `Authorization: Bearer` only where tokenAllowed() says so, checked on every hop. */
+  bearer?: Bearer;
   maxBytes?: number;
   timeoutMs?: number;
   etag?: string;
@@ -145,7 +156,7 @@ export class HttpClient {
       const actual = parseUrl(rewriteUrl(logical.href, this.policy.rewrites), req.upstream);
       this.checkDestination(actual, req.upstream);
       seen.add(actual.href);
-      const exchange = await this.withRetries(actual, headers, req, consume);
+      const exchange = await this.withRetries(actual, this.withBearer(headers, actual, req.bearer), req, consume);
       if (exchange.location === undefined) {
         if (exchange.status >= 400) {
           throw new UpstreamError(req.upstream, `${logical.href}: HTTP ${exchange.status}`, { status: exchange.status });
@@ -172,6 +183,11 @@ export class HttpClient {
     if (conditional && req.etag) headers['if-none-match'] = req.etag;
     if (conditional && req.lastModified) headers['if-modified-since'] = req.lastModified;
     return headers;
+  }
+
+  private withBearer(headers: Record<string, string>, url: URL, bearer: Bearer | undefined): Record<string, string> {
+    if (!bearer || !tokenAllowed(url, bearer.origin, this.policy.allowHosts)) return headers;
+    return { ...headers, authorization: `Bearer ${bearer.token}` };
   }
 
   /** The literal check; names are checked on their resolved address by the lookup hook. */
@@ -262,6 +278,17 @@ export class HttpClient {
         req.signal?.removeEventListener('abort', cancel);
       });
   }
+}
+
+/**
+ * A token may go to the URL actually requested (after rewrites and redirects) only when that is
+ * the token's own origin, over https; plain http only to a loopback address that allowHosts lists
+ * (a fake forge in a test, a local proxy). A rewrite to a mirror changes the origin, so the mirror
+ * never gets it.
+ */
+export function tokenAllowed(url: URL, origin: string, allowHosts: readonly string[]): boolean {
+  if (url.origin !== origin) return false;
+  return url.protocol === 'https:' || (isLoopbackLiteral(url) && isAllowedHost(url, allowHosts));
 }
 
 function parseUrl(value: string, upstream: string): URL {

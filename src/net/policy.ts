@@ -1,7 +1,15 @@
 import type { ResolvedConfig } from '../config/load.js';
 import type { HttpPolicy } from './http.js';
 
-/** The HTTP policy a config asks for: its rewrites, allowed hosts, limits and per-host concurrency. */
+/** Where each forge's token may go: its API origin. */
+export interface ForgeOrigins {
+  github: string;
+  gitlab: string;
+}
+
+export const DEFAULT_FORGE_ORIGINS: ForgeOrigins = { github: 'https://api.github.com', gitlab: 'https://gitlab.com' };
+
+/** The HTTP policy a config asks for: its rewrites, allowed hosts, limits, per-host concurrency and forge token origins. */
 export function httpPolicy(config: ResolvedConfig): HttpPolicy {
   return {
     allowHosts: config.allowHosts,
@@ -9,5 +17,6 @@ export function httpPolicy(config: ResolvedConfig): HttpPolicy {
     timeoutMs: config.limits.httpTimeoutMs,
     maxBytes: config.limits.maxDownloadBytes,
     perHost: config.concurrency.perHost,
+    forgeOrigins: config.forges,
   };
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { UpstreamError } from '../core/errors.js';
-import type { HttpResponse } from '../net/http.js';
+import type { Bearer, HttpResponse } from '../net/http.js';
 import type { WatchContext } from './types.js';
 
 /** Answers bigger than this are not kept for conditional requests (a huge npm packument). */
@@ -19,7 +19,7 @@ export interface Fetched {
 export async function fetchCached(
   ctx: WatchContext,
   url: string,
-  options: { headers?: Record<string, string>; upstream?: string; cacheKey?: string } = {},
+  options: { headers?: Record<string, string>; bearer?: Bearer; upstream?: string; cacheKey?: string } = {},
 ): Promise<Fetched | null> {
   const key = options.cacheKey ?? url;
   const cached = ctx.cache.get(key);
@@ -29,6 +29,7 @@ export async function fetchCached(
       url,
       upstream: options.upstream ?? ctx.recipe,
       headers: options.headers,
+      bearer: options.bearer,
       etag: cached?.etag,
       lastModified: cached?.lastModified,
     });

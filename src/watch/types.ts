@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { HttpClient } from '../net/http.js';
+import type { Bearer, HttpClient } from '../net/http.js';
 
 /** A release as an upstream lists it, before freshet normalizes, mangles and filters it. */
 export interface UpstreamRelease {
@@ -33,7 +33,8 @@ export interface WatchContext {
   /** The recipe being checked: the name errors carry. */
   recipe: string;
   cache: HttpValidatorCache;
-  tokens: { github?: string; gitlab?: string };
+  /** Forge tokens, each with the API origin it may be sent to. */
+  tokens: { github?: Bearer; gitlab?: Bearer };
   /** Work shared by all recipes of one run (a suite's parsed Sources index). */
   memo: Map<string, Promise<unknown>>;
 }

@@ -4,7 +4,7 @@ import { errorMessage, isUserError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { registerSecret } from '../core/redact.js';
 import { HttpClient } from '../net/http.js';
-import { httpPolicy } from '../net/policy.js';
+import { DEFAULT_FORGE_ORIGINS, httpPolicy } from '../net/policy.js';
 import type { LoadedRecipe } from '../recipe/load.js';
 import type { Upstream } from '../recipe/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -52,11 +52,15 @@ export function watchContext(
   const gitlab = process.env.GITLAB_TOKEN || undefined;
   registerSecret(github);
   registerSecret(gitlab);
+  const origins = http.policy.forgeOrigins ?? DEFAULT_FORGE_ORIGINS;
   return {
     http,
     recipe,
     cache: { get: (url) => state.httpCache(url), set: (url, entry) => state.setHttpCache(url, entry) },
-    tokens: { github, gitlab },
+    tokens: {
+      github: github ? { token: github, origin: origins.github } : undefined,
+      gitlab: gitlab ? { token: gitlab, origin: origins.gitlab } : undefined,
+    },
     memo,
   };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/core/errors.js';
-import { HttpClient, checkRedirect, type HttpPolicy } from '../../src/net/http.js';
+import { HttpClient, checkRedirect, tokenAllowed, type HttpPolicy } from '../../src/net/http.js';
 import { resetHostQueues } from '../../src/net/queue.js';
 import { serve, type Loopback } from './loopback.js';
 
@@ -139,6 +139,35 @@ describe('HttpClient.get', () => {
     expect(same.body.toString()).toBe('Bearer ghp_secretsecretsecretsecret');
     const away = await http.get({ url: `${upstream.url}/away`, upstream: 'gh', headers });
     expect(away.body.toString()).toBe('undefined');
+  });
+
+  it('case 35: sends a bearer token only to its own origin, and never over plain http to a name', async () => {
+    const other = await server((req, res) => res.end(String(req.headers.authorization)));
+    const upstream = await server((req, res) => {
+      if (req.url === '/away') return res.writeHead(302, { location: `${other.url}/` }).end();
+      return res.end(String(req.headers.authorization));
+    });
+    const port = new URL(upstream.url).port;
+    const http = client([upstream, other], { allowHosts: [upstream.host, other.host, `localhost:${port}`] });
+    const bearer = { token: 'glpat-secretsecretsecretsecret', origin: upstream.url };
+    expect((await http.get({ url: `${upstream.url}/api`, upstream: 'gl', bearer })).body.toString()).toBe('Bearer glpat-secretsecretsecretsecret');
+    expect((await http.get({ url: `${upstream.url}/away`, upstream: 'gl', bearer })).body.toString()).toBe('undefined');
+    expect((await http.get({ url: `${other.url}/api`, upstream: 'gl', bearer })).body.toString()).toBe('undefined');
+    // The same server under a name: plain http to anything but a loopback address gets no token.
+    const byName = { token: bearer.token, origin: `http://localhost:${port}` };
+    expect((await http.get({ url: `http://localhost:${port}/api`, upstream: 'gl', bearer: byName })).body.toString()).toBe('undefined');
+  });
+
+  it.each([
+    ['https://api.github.com/repos/o/r', 'https://api.github.com', [], true],
+    ['http://api.github.com/repos/o/r', 'http://api.github.com', ['api.github.com'], false],
+    ['https://api.github.com:8443/', 'https://api.github.com', [], false],
+    ['https://gitlab.example/', 'https://gitlab.com', [], false],
+    ['http://127.0.0.1:9000/', 'http://127.0.0.1:9000', ['127.0.0.1:9000'], true],
+    ['http://127.0.0.1:9000/', 'http://127.0.0.1:9000', [], false],
+    ['http://10.0.0.1/', 'http://10.0.0.1', ['10.0.0.1'], false],
+  ])('case 35: a token for %s (origin %s, allowHosts %j) → %s', (url, origin, allowHosts, expected) => {
+    expect(tokenAllowed(new URL(url), origin, allowHosts)).toBe(expected);
   });
 
   it('waits for Retry-After on 429, then succeeds', async () => {

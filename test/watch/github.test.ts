@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/core/errors.js';
+import { HttpClient } from '../../src/net/http.js';
 import { resetHostQueues } from '../../src/net/queue.js';
 import { github } from '../../src/watch/github/index.js';
 import { serve, type Loopback } from '../net/loopback.js';
@@ -9,11 +10,17 @@ import { testContext } from './context.js';
 const page1 = readFileSync(new URL('fixtures/github-releases-page1.json', import.meta.url));
 const page2 = readFileSync(new URL('fixtures/github-releases-page2.json', import.meta.url));
 let server: Loopback | undefined;
+let other: Loopback | undefined;
 
 afterEach(async () => {
   await server?.close();
+  await other?.close();
+  other = undefined;
   resetHostQueues();
 });
+
+const TOKEN = 'ghp_0123456789abcdefghijABCDEFGHIJ';
+const json = { 'content-type': 'application/json; charset=utf-8' };
 
 function api(handler: Parameters<typeof serve>[0]) {
   return serve(handler).then((started) => (server = started));
@@ -30,7 +37,7 @@ describe('github', () => {
       return res.writeHead(404).end('{"message":"Not Found"}');
     });
     const ctx = testContext([server!], 'jq');
-    ctx.tokens.github = 'ghp_0123456789abcdefghijABCDEFGHIJ';
+    ctx.tokens.github = { token: 'ghp_0123456789abcdefghijABCDEFGHIJ', origin: server!.url };
     const releases = await github.getReleases(
       { kind: 'github', repo: 'jqlang/jq', api: server!.url, tagPattern: 'jq-(.+)', asset: 'jq-[\\d.rc]+\\.tar\\.gz' },
       ctx,
@@ -79,5 +86,44 @@ describe('github', () => {
     await expect(html).rejects.toThrow(/^jq \(github:html\/x\): .*expected JSON, got text\/html/);
     await expect(github.getReleases({ kind: 'github', repo: 'cut/x', api: server!.url }, ctx)).rejects.toThrow(/expected JSON/);
     await expect(github.getReleases({ kind: 'github', repo: 'limited/x', api: server!.url }, ctx)).rejects.toThrow(/HTTP 403, asked to retry/);
+  });
+
+  describe('GITHUB_TOKEN goes only to the configured API origin', () => {
+    it('case 35: sends the token to the API origin and never to a next-page link on another origin', async () => {
+      other = await serve((_req, res) => res.writeHead(200, json).end(page2));
+      await api((req, res) => {
+        if (req.url !== '/repos/jqlang/jq/releases?per_page=100') return res.writeHead(404).end();
+        return res.writeHead(200, { ...json, link: `<${other!.url}/repositories/5101141/releases?page=2>; rel="next"` }).end(page1);
+      });
+      const ctx = testContext([server!, other], 'jq');
+      ctx.tokens.github = { token: TOKEN, origin: server!.url };
+      const releases = await github.getReleases({ kind: 'github', repo: 'jqlang/jq', api: server!.url, tagPattern: 'jq-(.+)' }, ctx);
+      expect(releases?.map((release) => release.version)).toEqual(['1.8.0rc1', '1.7.1', '1.6']);
+      expect(server!.requests.map((req) => req.headers.authorization)).toEqual([`Bearer ${TOKEN}`]);
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]!.headers.authorization).toBeUndefined();
+    });
+
+    it('case 35: a recipe whose api names another host is read without the token', async () => {
+      other = await serve((_req, res) => res.writeHead(200, json).end(page2));
+      await api((_req, res) => res.writeHead(200, json).end('[]'));
+      const ctx = testContext([server!, other], 'jq');
+      ctx.tokens.github = { token: TOKEN, origin: server!.url };
+      expect(await github.getReleases({ kind: 'github', repo: 'jqlang/jq', api: other.url, tagPattern: 'jq-(.+)' }, ctx)).toHaveLength(1);
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]!.headers.authorization).toBeUndefined();
+      expect(server!.requests).toHaveLength(0);
+    });
+
+    it('case 35: never sends the token over plain http, even when a rewrite serves the API origin from a mirror', async () => {
+      await api((_req, res) => res.writeHead(200, json).end(page2));
+      const ctx = testContext([server!], 'jq');
+      ctx.http = new HttpClient({ ...ctx.http.policy, rewrites: [{ from: 'https://api.github.com/', to: `${server!.url}/` }] }, { baseDelayMs: 5 });
+      ctx.tokens.github = { token: TOKEN, origin: 'https://api.github.com' };
+      expect(await github.getReleases({ kind: 'github', repo: 'jqlang/jq', tagPattern: 'jq-(.+)' }, ctx)).toHaveLength(1);
+      expect(server!.requests).toHaveLength(1);
+      expect(server!.requests[0]!.headers.authorization).toBeUndefined();
+      ctx.http.close();
+    });
   });
 });

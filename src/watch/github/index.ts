@@ -16,20 +16,16 @@ const Release = z.object({
 });
 const Tag = z.object({ name: z.string(), tarball_url: z.string() });
 
-function headers(ctx: WatchContext): Record<string, string> {
-  return {
-    accept: 'application/vnd.github+json',
-    'x-github-api-version': '2022-11-28',
-    ...(ctx.tokens.github ? { authorization: `Bearer ${ctx.tokens.github}` } : {}),
-  };
-}
+const HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 
 /** All pages of a list endpoint, following the Link header; null when the first page is a 404. */
 async function pages<T>(ctx: WatchContext, first: string, item: z.ZodType<T>, upstream: string): Promise<T[] | null> {
   const items: T[] = [];
   let url: string | undefined = first;
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const fetched = await fetchCached(ctx, url, { headers: headers(ctx), upstream });
+    // The HTTP client sends the token only to its configured API origin, so a recipe's `api` or a
+    // next-page link naming another host is read without it.
+    const fetched = await fetchCached(ctx, url, { headers: HEADERS, bearer: ctx.tokens.github, upstream });
     if (!fetched) {
       if (page === 0) return null;
       throw new UpstreamError(upstream, `${url}: page ${page + 1} of the list disappeared (404)`, { status: 404 });

@@ -26,11 +26,11 @@ function nextPage(fetched: Fetched, current: string): string | undefined {
 }
 
 async function pages<T>(ctx: WatchContext, first: string, item: z.ZodType<T>, upstream: string): Promise<T[] | null> {
-  const headers = ctx.tokens.gitlab ? { authorization: `Bearer ${ctx.tokens.gitlab}` } : undefined;
   const items: T[] = [];
   let url: string | undefined = first;
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const fetched = await fetchCached(ctx, url, { headers, upstream });
+    // Sent only to the configured GitLab origin: another recipe `host` or next-page origin is read without it.
+    const fetched = await fetchCached(ctx, url, { bearer: ctx.tokens.gitlab, upstream });
     if (!fetched) {
       if (page === 0) return null;
       throw new UpstreamError(upstream, `${url}: page ${page + 1} of the list disappeared (404)`, { status: 404 });
