@@ -59,7 +59,7 @@ export interface BuildArtifact {
   kind: 'deb' | 'udeb' | 'dsc' | 'source-tar' | 'buildinfo' | 'changes' | 'rpm' | 'srpm';
   size: number;
   sha256: string;
-  /** Control fields of a binary package (Package, Version, Architecture, Depends…). */
+  /** Control fields of a binary package or .dsc (Package, Version, Architecture, Depends…), or an RPM header. */
   fields?: Record<string, string>;
 }
 

@@ -100,6 +100,7 @@ async function collect(workDir: string, outputDir: string, tree: SourceTree): Pr
       artifact.fields = parseControlFields(await capture('dpkg-deb', ['--field', file]));
       problems.push(...checkBinaryFields(name, artifact.fields));
     }
+    if (kind === 'dsc') artifact.fields = parseControlFields(readFileSync(file, 'utf8'));
     artifacts.push(artifact);
   }
   if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);

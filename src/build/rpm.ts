@@ -7,6 +7,7 @@ import { log } from '../core/log.js';
 import { MANIFEST_FILE, type RpmManifest } from '../generate/rpm/index.js';
 import { digestFile } from '../publish/hash.js';
 import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
+import { RPM_LIST_TAGS } from './artifact-policy.js';
 import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
 import { parseRpmlint } from './rpmlint.js';
 
@@ -64,13 +65,17 @@ export function readManifest(sourceDir: string): RpmManifest {
 /** Header fields of a built package; reading a package header on the host runs no spec code. */
 const QUERY = ['NAME', 'EPOCHNUM', 'VERSION', 'RELEASE', 'ARCH', 'SOURCERPM', 'SUMMARY'];
 
-export async function rpmFields(file: string): Promise<Record<string, string>> {
-  return (await rpmFieldsOf([file]))[0]!;
+export async function rpmFields(file: string, lists: readonly string[] = []): Promise<Record<string, string>> {
+  return (await rpmFieldsOf([file], lists))[0]!;
 }
 
-/** Header fields of many packages, one rpm call per 500 files (a line each, in order). */
-export async function rpmFieldsOf(files: readonly string[]): Promise<Array<Record<string, string>>> {
-  const format = `${QUERY.map((tag) => `%{${tag}}`).join('\\t')}\\n`;
+// Separates the values of a multi-valued tag; stored joined with newlines.
+const LIST_SEPARATOR = '\u001f';
+
+/** Header fields of many packages, one rpm call per 500 files (a line each, in order); `lists` are multi-valued tags. */
+export async function rpmFieldsOf(files: readonly string[], lists: readonly string[] = []): Promise<Array<Record<string, string>>> {
+  const tags = [...QUERY, ...lists];
+  const format = `${[...QUERY.map((tag) => `%{${tag}}`), ...lists.map((tag) => `[%{${tag}}${LIST_SEPARATOR}]`)].join('\\t')}\\n`;
   const out: Array<Record<string, string>> = [];
   for (let start = 0; start < files.length; start += 500) {
     const batch = files.slice(start, start + 500);
@@ -79,7 +84,9 @@ export async function rpmFieldsOf(files: readonly string[]): Promise<Array<Recor
     if (lines.length !== batch.length) throw new UserError(`rpm -qp returned ${lines.length} headers for ${batch.length} files`);
     for (const line of lines) {
       const values = line.split('\t');
-      out.push(Object.fromEntries(QUERY.map((tag, index) => [tag, values[index] ?? ''])));
+      // A tab inside a value (a file name) would shift the fields after it.
+      if (lists.length > 0 && values.length !== tags.length) throw new UserError(`rpm -qp: a header value holds a tab or a newline (${batch.join(', ')})`);
+      out.push(Object.fromEntries(tags.map((tag, index) => [tag, (values[index] ?? '').split(LIST_SEPARATOR).filter(Boolean).join('\n')])));
     }
   }
   return out;
@@ -144,7 +151,7 @@ async function collect(workDir: string, outputDir: string, manifest: RpmManifest
   for (const item of found) {
     if (names.has(item.name)) problems.push(`${item.name} was built twice`);
     names.add(item.name);
-    const fields = await rpmFields(item.file);
+    const fields = await rpmFields(item.file, RPM_LIST_TAGS);
     problems.push(...checkRpm(item.name, item.kind, fields, manifest));
     const digest = await digestFile(item.file);
     artifacts.push({ file: path.join(outputDir, item.name), kind: item.kind, size: digest.size, sha256: digest.sha256, fields });

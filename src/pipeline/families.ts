@@ -78,7 +78,7 @@ const deb: FamilySteps = {
 };
 
 /** Whether the recipe named each package for RPM itself (`name: {deb, rpm}`), after overrides. */
-function explicitRpmNames(loaded: LoadedRecipe, targetId: string): boolean[] {
+export function explicitRpmNames(loaded: LoadedRecipe, targetId: string): boolean[] {
   const { recipe } = loaded;
   const packages = recipe.overrides?.targets?.[targetId]?.packages ?? recipe.overrides?.rpm?.packages ?? recipe.packages;
   return packages.map((pkg) => typeof pkg.name !== 'string');

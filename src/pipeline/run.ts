@@ -1,6 +1,7 @@
 import { existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
+import { artifactPolicy, checkArtifacts, describeProblems, type ArtifactPolicy } from '../build/artifact-policy.js';
 import { getEngine } from '../build/engine/api.js';
 import type { ContainerEngine } from '../build/engine/types.js';
 import { cleanupStaleContainers } from '../build/labels.js';
@@ -21,7 +22,7 @@ import { StateStore } from '../state/store.js';
 import type { BuildJob, BuildResult, FetchedRelease } from '../types.js';
 import { targetNeeds } from '../watch/targets.js';
 import { watchAll, type WatchOutcome } from '../watch/watch.js';
-import { familySteps } from './families.js';
+import { explicitRpmNames, familySteps } from './families.js';
 import { inputsHash } from './inputs.js';
 import { buildId, stateLayout } from './layout.js';
 import { planAction, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
@@ -161,6 +162,7 @@ interface GatedBuild {
   target: ResolvedTarget;
   buildId: string;
   result: BuildResult;
+  policy: ArtifactPolicy;
 }
 
 async function buildAndGate(
@@ -247,15 +249,22 @@ async function buildAndGate(
       signal: context.signal,
     });
     if (result.status !== 'ok') return fail('build-failed', result.error ?? 'the build failed', result);
+    // Build output is untrusted: only what the recipe declares goes on to staging, gate and publish.
+    const policy = artifactPolicy(recipe, { targetId: target.id, packageVersion: action.packageVersion, explicitRpmNames: explicitRpmNames(loaded, target.id) });
+    const refused = checkArtifacts(policy, result.artifacts);
+    if (refused.length > 0) {
+      const error = describeProblems(policy, refused);
+      return fail('build-failed', error, { ...result, status: 'failed', error, artifacts: [] });
+    }
     state.finishBuild(result);
 
     report('gate');
-    const gate = await gateBuild(context, recipe, target, action, id, result);
+    const gate = await gateBuild(context, recipe, target, action, id, result, policy);
     state.recordGate(id, { status: gate.status, reason: gate.reason, logFile: gate.logFile, at: new Date().toISOString() });
     if (gate.status !== 'passed') {
       return { outcome: { action, buildId: id, status: 'gate-failed', error: gate.reason, logFile: gate.logFile, lint: result.lint } };
     }
-    return { outcome: { action, buildId: id, status: 'published', logFile: result.logFile, lint: result.lint }, gated: { action, target, buildId: id, result } };
+    return { outcome: { action, buildId: id, status: 'published', logFile: result.logFile, lint: result.lint }, gated: { action, target, buildId: id, result, policy } };
   } catch (error) {
     if (context.signal?.aborted) {
       state.markInterruptedBuilds(new Date().toISOString());
@@ -274,11 +283,12 @@ async function gateBuild(
   action: Extract<PlannedAction, { kind: 'build' }>,
   id: string,
   result: BuildResult,
+  policy: ArtifactPolicy,
 ): Promise<GateResult> {
   const { config } = context;
   const staging = await stageArchive(config, id);
   try {
-    await publisherFor(target.family).publish({ config, archive: staging, suite: target.codename, add: [{ artifacts: result.artifacts, recipe: action.recipe, targetId: target.id }] });
+    await publisherFor(target.family).publish({ config, archive: staging, suite: target.codename, add: [{ artifacts: result.artifacts, recipe: action.recipe, targetId: target.id, policy }] });
     const family = familySteps[target.family];
     return await family.gate(
       {
@@ -308,7 +318,7 @@ async function publishGated(context: RunContext, gated: readonly GatedBuild[]): 
   const bySuite = new Map<string, { target: ResolvedTarget; items: PublishItem[]; builds: GatedBuild[] }>();
   for (const build of gated) {
     const entry = bySuite.get(build.target.codename) ?? { target: build.target, items: [], builds: [] };
-    entry.items.push({ artifacts: build.result.artifacts, recipe: build.action.recipe, targetId: build.target.id });
+    entry.items.push({ artifacts: build.result.artifacts, recipe: build.action.recipe, targetId: build.target.id, policy: build.policy });
     entry.builds.push(build);
     bySuite.set(build.target.codename, entry);
   }

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/load.js';
+import type { ArtifactPolicy } from '../build/artifact-policy.js';
 import type { BuildArtifact, Family } from '../types.js';
 
 /**
@@ -18,6 +19,8 @@ export interface PublishItem {
   artifacts: BuildArtifact[];
   recipe?: string;
   targetId?: string;
+  /** What the recipe declares: when given, the publisher checks the files itself and pools them under its source. */
+  policy?: ArtifactPolicy;
 }
 
 export interface RemoveSpec {

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { checkDebFields, checkDscFields, describeProblems } from '../../build/artifact-policy.js';
 import { UserError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { exportPublicKey, requireSigningKey } from '../../sign/key.js';
@@ -14,7 +15,7 @@ import { digestFile } from '../hash.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishOutcome, PublishRequest, RemoveSpec, ResignRequest } from '../types.js';
 import { packagesStanza, poolDir, readDeb, readDsc, sourcesStanza, type BinaryPackage, type SourcePackage } from './control.js';
-import { field } from './deb822.js';
+import { field, type Stanza } from './deb822.js';
 import {
   carryByHash,
   currentGeneration,
@@ -102,20 +103,35 @@ async function plan(request: PublishRequest, db: IndexDb): Promise<Placed> {
   });
   for (const [index, { item, artifact }] of jobs.entries()) {
     const { deb: pkg, dsc } = read[index]!;
+    const { policy } = item;
+    if (policy) {
+      const problems = pkg
+        ? checkDebFields(policy, path.basename(artifact.file), stanzaFields(pkg.control, artifact.file))
+        : checkDscFields(policy, path.basename(artifact.file), stanzaFields(dsc!.control, artifact.file));
+      if (problems.length > 0) throw new UserError(describeProblems(policy, problems));
+    }
     if (pkg) {
       if (!(ARCHITECTURES as readonly string[]).includes(pkg.arch)) {
         throw new UserError(`${artifact.file}: architecture ${pkg.arch} is not published (archive has ${ARCHITECTURES.join(', ')})`);
       }
-      const filename = `${poolDir(pkg.source)}/${path.basename(artifact.file)}`;
+      const filename = `${poolDir(policy?.source ?? pkg.source)}/${path.basename(artifact.file)}`;
       claim(filename, artifact.file, artifact.sha256, artifact.size);
       placed.binaries.push({ pkg, filename, size: artifact.size, sha256: artifact.sha256, recipe: item.recipe, targetId: item.targetId });
     } else if (dsc) {
-      const directory = poolDir(dsc.name);
+      const directory = poolDir(policy?.source ?? dsc.name);
       for (const file of dsc.files) claim(`${directory}/${file.name}`, file.path, file.digest.sha256, file.digest.size);
       placed.sources.push({ pkg: dsc, directory, recipe: item.recipe, targetId: item.targetId });
     }
   }
   return placed;
+}
+
+/** A stanza as fields for the artifact policy; a field given twice is refused, since readers disagree on which one counts. */
+function stanzaFields(stanza: Stanza, file: string): Record<string, string> {
+  const names = stanza.map(([key]) => key.toLowerCase());
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice) throw new UserError(`${file}: control field ${twice} is given more than once`);
+  return Object.fromEntries(stanza);
 }
 
 function describe(row: { name: string; version: string; arch: string }, file = ''): PublishedPackage {
