@@ -33,13 +33,15 @@ export interface ResolvedConfig {
 export interface ResolvedTarget extends Target {
   image: ImageSource;
   mirror: string | undefined;
+  /** Absolute path of the keyring configured for the mirror's InRelease; undefined: the distribution's. */
+  mirrorKeyring: string | undefined;
   indexSuites: string[];
   enabled: boolean;
 }
 
 export const DEFAULT_CONFIG_FILE = 'freshet.config.yaml';
 
-function resolveTarget(target: TargetConfig): ResolvedTarget {
+function resolveTarget(target: TargetConfig, root: string): ResolvedTarget {
   const mirror = target.mirror ?? ('bootstrap' in target.image ? target.image.bootstrap.mirror : undefined);
   const indexSuites =
     target.indexSuites ??
@@ -52,6 +54,7 @@ function resolveTarget(target: TargetConfig): ResolvedTarget {
     codename: target.codename,
     image: target.image,
     mirror,
+    mirrorKeyring: target.mirrorKeyring === undefined ? undefined : path.resolve(root, target.mirrorKeyring),
     indexSuites,
     enabled: target.enabled ?? true,
   };
@@ -80,7 +83,7 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
     recipesDir: inRoot(config.recipes, 'recipes'),
     archiveDir: inRoot(config.archive, 'var/archive'),
     stateDir: inRoot(config.state, 'var/state'),
-    targets: config.targets.map(resolveTarget),
+    targets: config.targets.map((target) => resolveTarget(target, root)),
     archive: {
       origin: config.archiveInfo?.origin ?? 'freshet',
       label: config.archiveInfo?.label ?? 'freshet',

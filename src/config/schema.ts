@@ -27,6 +27,8 @@ export const TargetConfig = z.strictObject({
   image: ImageSource,
   /** The distribution's own package index, to learn what it ships (default: from the image source). */
   mirror: httpUrl.optional(),
+  /** Keyring (binary, as gpgv reads it) that signs the mirror's InRelease (default: the distribution's, from debian-archive-keyring or ubuntu-keyring). */
+  mirrorKeyring: z.string().optional(),
   /** Suites whose Sources indexes show what the target ships (default: codename, codename-updates, codename-security). */
   indexSuites: z.array(z.string().regex(/^[a-z0-9/-]+$/)).optional(),
   /** Off: configured but not built (for example where its registry cannot be reached). */

@@ -19,7 +19,7 @@ export interface Fetched {
 export async function fetchCached(
   ctx: WatchContext,
   url: string,
-  options: { headers?: Record<string, string>; bearer?: Bearer; upstream?: string; cacheKey?: string } = {},
+  options: { headers?: Record<string, string>; bearer?: Bearer; upstream?: string; cacheKey?: string; maxBytes?: number } = {},
 ): Promise<Fetched | null> {
   const key = options.cacheKey ?? url;
   const cached = ctx.cache.get(key);
@@ -30,6 +30,7 @@ export async function fetchCached(
       upstream: options.upstream ?? ctx.recipe,
       headers: options.headers,
       bearer: options.bearer,
+      maxBytes: options.maxBytes,
       etag: cached?.etag,
       lastModified: cached?.lastModified,
     });

@@ -7,6 +7,7 @@ import type { StateStore } from '../state/store.js';
 import { isValid as isValidDebVersion } from '../versioning/deb.js';
 import { upstreamCompare } from '../versioning/upstream.js';
 import { shippedVersion, upstreamPart } from './debian/index.js';
+import { DISTRO_KEYRINGS } from './debian/inrelease.js';
 import type { WatchOutcome } from './watch.js';
 import { watchContext } from './watch.js';
 
@@ -34,9 +35,10 @@ async function shippedOn(
   memo: Map<string, Promise<unknown>>,
   checkedAt: string,
 ): Promise<string | null | undefined> {
-  if (target.family !== 'deb' || !target.mirror) return undefined;
+  if (target.family !== 'deb' || !target.mirror || target.distro === 'fedora') return undefined;
   try {
-    const version = await shippedVersion(target.mirror, target.indexSuites, sourcePackage, watchContext(http, state, target.id, memo));
+    const index = { mirror: target.mirror, suites: target.indexSuites, keyring: target.mirrorKeyring ?? DISTRO_KEYRINGS[target.distro] };
+    const version = await shippedVersion(index, sourcePackage, watchContext(http, state, target.id, memo));
     state.setShipped(target.id, sourcePackage, version, checkedAt);
     return version;
   } catch (error) {

@@ -11,6 +11,11 @@ export interface UpstreamRelease {
   checksumUrl?: string;
   /** A hash upstream publishes beside the file (PyPI digests, Debian Checksums-Sha256): a hint for fetch. */
   sha256?: string;
+  /**
+   * The tarball's hash and size as a signed index lists them (Debian's Checksums-Sha256 under a
+   * verified InRelease): recorded with the release, so fetch refuses any other bytes.
+   */
+  signedHash?: { sha256: string; size: number };
   publishedAt?: string;
   /** Upstream itself marks it as a pre-release (GitHub, GitLab upcoming releases). */
   prerelease?: boolean;

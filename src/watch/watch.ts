@@ -22,6 +22,7 @@ export interface FoundRelease {
   signatureUrl?: string;
   checksumUrl?: string;
   sha256?: string;
+  signedHash?: UpstreamRelease['signedHash'];
   publishedAt?: string;
 }
 
@@ -93,6 +94,7 @@ function accept(
       signatureUrl: release.signatureUrl ?? (upstream.signature ? fillTemplate(upstream.signature.url, values) : undefined),
       checksumUrl: release.checksumUrl ?? (upstream.checksumFile ? fillTemplate(upstream.checksumFile.url, values) : undefined),
       sha256: release.sha256,
+      signedHash: release.signedHash,
       publishedAt: release.publishedAt,
     },
   };
@@ -149,8 +151,10 @@ export function recordWatch(result: WatchResult, state: StateStore, checkedAt: s
   }
   let current: WatchOutcome['current'];
   if (result.newest) {
-    const { upstreamVersion, url, signatureUrl, checksumUrl } = result.newest;
+    const { upstreamVersion, url, signatureUrl, checksumUrl, signedHash } = result.newest;
     const recorded = state.recordRelease(result.recipe, { upstreamVersion, url, signatureUrl, checksumUrl }, checkedAt);
+    // Recorded before any download: fetch then accepts only the bytes the signed index lists.
+    if (signedHash) state.setReleaseHash(result.recipe, upstreamVersion, signedHash.sha256, signedHash.size);
     current = { upstreamVersion, seenAt: recorded.seenAt, isNew: recorded.isNew };
   } else {
     const kept = state

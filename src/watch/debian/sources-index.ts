@@ -1,57 +1,50 @@
 import { createHash } from 'node:crypto';
-import { xz } from '@napi-rs/lzma';
-import { UpstreamError } from '../../core/errors.js';
-import { fetchCached } from '../fetch-json.js';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { UpstreamError, errorMessage } from '../../core/errors.js';
+import { runStreaming } from '../../core/exec.js';
 import type { WatchContext } from '../types.js';
+import { paragraphs } from './deb822.js';
+import { verifiedInRelease, type ListedFile, type VerifiedRelease } from './inrelease.js';
 
 /**
  * A suite's Sources index, reduced to what watch needs: per source package its versions, folder
  * and orig tarball. The stored copy is this reduced form (a few MB rather than the 40+ MB of
- * deb822), keyed by the index URL plus `#reduced`.
+ * deb822), keyed by the index URL plus `#signed`, with the signed sha256 it was made from.
  */
 export interface SourceEntry {
   version: string;
   directory: string;
   origFile: string | undefined;
+  /** From Checksums-Sha256, under the signed InRelease: the only bytes fetch will accept. */
   origSha256: string | undefined;
+  origSize: number | undefined;
 }
 
 export type SourcesIndex = Map<string, SourceEntry[]>;
 
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 
-/** deb822 paragraphs, read permissively: unknown fields and odd spacing are fine. */
-export function* paragraphs(text: string): Generator<Map<string, string>> {
-  for (const block of text.split(/\n[ \t]*\n/)) {
-    const fields = new Map<string, string>();
-    let current: string | undefined;
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith('#')) continue;
-      if ((line.startsWith(' ') || line.startsWith('\t')) && current) {
-        fields.set(current, `${fields.get(current)}\n${line.trim()}`);
-        continue;
-      }
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      current = line.slice(0, colon).trim().toLowerCase();
-      fields.set(current, line.slice(colon + 1).trim());
-    }
-    if (fields.size > 0) yield fields;
-  }
-}
-
-/** The orig tarball (not an orig-component one) and its sha256, from Checksums-Sha256 or Files. */
-function origTarball(fields: Map<string, string>): { file: string; sha256: string | undefined } | undefined {
+/**
+ * The orig tarball (not an orig-component one) with its sha256 and size from Checksums-Sha256; one
+ * listed only under Files (MD5) has no hash worth checking.
+ */
+function origTarball(fields: Map<string, string>): Pick<SourceEntry, 'origFile' | 'origSha256' | 'origSize'> {
   const isOrig = (name: string) => /\.orig\.tar\.(gz|xz|bz2|lzma|zst)$/.test(name);
   for (const line of (fields.get('checksums-sha256') ?? '').split('\n')) {
-    const [hash, , name] = line.trim().split(/\s+/);
-    if (name && isOrig(name)) return { file: name, sha256: hash };
+    const [hash, size, name] = line.trim().split(/\s+/);
+    if (!name || !isOrig(name)) continue;
+    const valid = /^[0-9a-f]{64}$/.test(hash ?? '') && /^\d+$/.test(size ?? '');
+    return { origFile: name, origSha256: valid ? hash : undefined, origSize: valid ? Number(size) : undefined };
   }
   for (const line of (fields.get('files') ?? '').split('\n')) {
     const name = line.trim().split(/\s+/)[2];
-    if (name && isOrig(name)) return { file: name, sha256: undefined };
+    if (name && isOrig(name)) return { origFile: name, origSha256: undefined, origSize: undefined };
   }
-  return undefined;
+  return { origFile: undefined, origSha256: undefined, origSize: undefined };
 }
 
 export function parseSources(text: string): SourcesIndex {
@@ -60,8 +53,7 @@ export function parseSources(text: string): SourcesIndex {
     const name = fields.get('package');
     const version = fields.get('version');
     if (!name || !version) continue;
-    const orig = origTarball(fields);
-    const entry = { version, directory: fields.get('directory') ?? '', origFile: orig?.file, origSha256: orig?.sha256 };
+    const entry = { version, directory: fields.get('directory') ?? '', ...origTarball(fields) };
     index.set(name, [...(index.get(name) ?? []), entry]);
   }
   return index;
@@ -70,7 +62,7 @@ export function parseSources(text: string): SourcesIndex {
 function serialize(index: SourcesIndex): Buffer {
   const lines: string[] = [];
   for (const [name, entries] of index) {
-    for (const entry of entries) lines.push([name, entry.version, entry.directory, entry.origFile ?? '', entry.origSha256 ?? ''].join('\t'));
+    for (const entry of entries) lines.push([name, entry.version, entry.directory, entry.origFile ?? '', entry.origSha256 ?? '', entry.origSize ?? ''].join('\t'));
   }
   return Buffer.from(lines.join('\n'));
 }
@@ -78,71 +70,109 @@ function serialize(index: SourcesIndex): Buffer {
 function deserialize(body: Buffer): SourcesIndex {
   const index: SourcesIndex = new Map();
   for (const line of body.toString('utf8').split('\n')) {
-    const [name, version, directory, origFile, origSha256] = line.split('\t');
+    const [name, version, directory, origFile, origSha256, origSize] = line.split('\t');
     if (!name || !version) continue;
-    const entry = { version, directory: directory ?? '', origFile: origFile || undefined, origSha256: origSha256 || undefined };
+    const entry = { version, directory: directory ?? '', origFile: origFile || undefined, origSha256: origSha256 || undefined, origSize: origSize ? Number(origSize) : undefined };
     index.set(name, [...(index.get(name) ?? []), entry]);
   }
   return index;
 }
 
-export function sourcesUrl(mirror: string, suite: string, component: string): string {
-  return `${mirror.replace(/\/$/, '')}/dists/${suite}/${component}/source/Sources.xz`;
+/** Where a suite's index is, and the keyring its InRelease must be signed by. */
+export interface IndexSource {
+  mirror: string;
+  suite: string;
+  component: string;
+  keyring: string;
 }
 
-/** The sha256 InRelease lists for a file of the suite, or undefined when there is no InRelease. */
-async function listedSha256(ctx: WatchContext, mirror: string, suite: string, file: string, upstream: string): Promise<string | undefined> {
-  const inRelease = await fetchCached(ctx, `${mirror.replace(/\/$/, '')}/dists/${suite}/InRelease`, { upstream });
-  if (!inRelease) return undefined;
-  const text = inRelease.body.toString('utf8');
-  const section = text.slice(text.indexOf('\nSHA256:'));
-  const line = section.split('\n').find((candidate) => candidate.trim().split(/\s+/)[2] === file);
-  return line?.trim().split(/\s+/)[0];
+type Compression = 'xz' | 'gz';
+
+/** The compressed Sources the signed InRelease lists (xz preferred), and what it lists for the plain text. */
+function listedIndex(release: VerifiedRelease, component: string): { file: string; compression: Compression; listed: ListedFile; plain: ListedFile | undefined } | undefined {
+  const plain = release.files.get(`${component}/source/Sources`);
+  for (const compression of ['xz', 'gz'] as const) {
+    const file = `${component}/source/Sources.${compression}`;
+    const listed = release.files.get(file);
+    if (listed) return { file, compression, listed, plain };
+  }
+  return undefined;
 }
 
 /**
- * Debian's mirrors send no validators, so a run first reads the suite's InRelease (~200 kB) and
- * reuses the stored index when its listed sha256 is unchanged; the download is checked against it.
- * (The signature is not verified here: this only tells what a distribution ships.) Without an
- * InRelease, plain conditional requests are used.
+ * Decompress a verified index as a stream, stopping at `limit` bytes: a small file that inflates
+ * without end (a bomb) costs at most that much memory. xz runs as the system's decompressor, gzip
+ * in process.
  */
-async function loadIndex(ctx: WatchContext, mirror: string, suite: string, component: string, upstream: string): Promise<SourcesIndex | null> {
-  const url = sourcesUrl(mirror, suite, component);
-  const reducedKey = `${url}#reduced`;
-  const cached = ctx.cache.get(reducedKey);
-  const listed = await listedSha256(ctx, mirror, suite, `${component}/source/Sources.xz`, upstream);
-  if (listed && cached?.etag === `sha256:${listed}`) return deserialize(cached.body);
-  const validators = listed ? {} : { etag: cached?.etag, lastModified: cached?.lastModified };
-  const response = await ctx.http.get({ url, upstream, ...validators }).catch((error: unknown) => {
-    if (error instanceof UpstreamError && error.status === 404) return null;
-    throw error;
-  });
-  if (!response) return null;
-  if (response.notModified && cached) return deserialize(cached.body);
-  if (listed && createHash('sha256').update(response.body).digest('hex') !== listed) {
-    throw new UpstreamError(upstream, `${url}: does not match the sha256 listed in InRelease (mirror mid-update?)`);
-  }
-  let text: string;
+async function decompressCapped(file: string, compression: Compression, limit: number, upstream: string, url: string): Promise<Buffer> {
+  const xz = compression === 'xz' ? runStreaming('xz', ['--decompress', '--stdout', '--threads=1'], { inputFile: file, timeoutMs: 300_000 }) : undefined;
+  const stream = xz ? xz.stdout : createReadStream(file).pipe(createGunzip());
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    text = (await xz.decompress(response.body)).toString('utf8');
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw new UpstreamError(upstream, `${url}: decompresses to more than ${limit} bytes (the limit); refusing it`);
+      chunks.push(chunk);
+    }
+    await xz?.done;
   } catch (error) {
-    throw new UpstreamError(upstream, `${url}: not a valid xz file (${(error as Error).message})`);
+    xz?.stop();
+    await xz?.done.catch(() => undefined);
+    if (error instanceof UpstreamError) throw error;
+    throw new UpstreamError(upstream, `${url}: not a valid ${compression} file (${errorMessage(error)})`);
   }
-  const index = parseSources(text);
-  if (index.size === 0) throw new UpstreamError(upstream, `${url}: no source packages in the index`);
-  const etag = listed ? `sha256:${listed}` : response.headers.etag;
-  const lastModified = listed ? undefined : response.headers['last-modified'];
-  if (etag || lastModified) ctx.cache.set(reducedKey, { etag, lastModified, body: serialize(index) });
-  return index;
+  return Buffer.concat(chunks, size);
 }
 
-/** One download and parse per index and run, shared by every recipe; null when the suite has no such index. */
-export function sourcesIndex(ctx: WatchContext, mirror: string, suite: string, component = 'main'): Promise<SourcesIndex | null> {
-  const url = sourcesUrl(mirror, suite, component);
-  let pending = ctx.memo.get(url) as Promise<SourcesIndex | null> | undefined;
+/**
+ * An index is trusted only through its suite's InRelease, verified against the keyring: the
+ * Sources file must have the size and sha256 the signed text lists before it is decompressed,
+ * and its plain text the listed sha256 when InRelease lists one (Debian's and Ubuntu's do).
+ * The stored reduced copy is reused while the signed sha256 is unchanged (Debian's mirrors send
+ * no validators, so that is the cheap way to learn nothing changed).
+ */
+async function loadIndex(ctx: WatchContext, source: IndexSource, upstream: string): Promise<SourcesIndex | null> {
+  const mirror = source.mirror.replace(/\/$/, '');
+  const release = await verifiedInRelease(ctx, mirror, source.suite, source.keyring, upstream);
+  if (!release) return null;
+  const index = listedIndex(release, source.component);
+  if (!index) throw new UpstreamError(upstream, `${release.url}: lists no ${source.component}/source/Sources.xz or Sources.gz; refusing an index it does not sign`);
+  const url = `${mirror}/dists/${source.suite}/${index.file}`;
+  const reducedKey = `${url}#signed`;
+  const signedTag = `sha256:${index.listed.sha256}`;
+  const cached = ctx.cache.get(reducedKey);
+  if (cached?.etag === signedTag) return deserialize(cached.body);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'freshet-sources-'));
+  try {
+    const download = await ctx.http.download({ url, upstream, file: path.join(work, path.basename(index.file)), maxBytes: index.listed.size });
+    if (download.size !== index.listed.size || download.sha256 !== index.listed.sha256) {
+      throw new UpstreamError(
+        upstream,
+        `${url}: sha256 ${download.sha256} (${download.size} bytes) is not the ${index.listed.sha256} (${index.listed.size} bytes) that the signed InRelease lists (mirror mid-update, or tampered); refusing it`,
+      );
+    }
+    const limit = Math.min(index.plain?.size ?? Number.POSITIVE_INFINITY, ctx.http.policy.maxBytes);
+    const plain = await decompressCapped(download.file, index.compression, limit, upstream, url);
+    if (index.plain && createHash('sha256').update(plain).digest('hex') !== index.plain.sha256) {
+      throw new UpstreamError(upstream, `${url}: decompressed text does not match the sha256 that the signed InRelease lists for ${source.component}/source/Sources; refusing it`);
+    }
+    const parsed = parseSources(plain.toString('utf8'));
+    if (parsed.size === 0) throw new UpstreamError(upstream, `${url}: no source packages in the index`);
+    ctx.cache.set(reducedKey, { etag: signedTag, body: serialize(parsed) });
+    return parsed;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** One verification, download and parse per index and run, shared by every recipe; null when the suite has no InRelease. */
+export function sourcesIndex(ctx: WatchContext, source: IndexSource): Promise<SourcesIndex | null> {
+  const key = `${source.mirror.replace(/\/$/, '')}/dists/${source.suite}/${source.component}/source#${source.keyring}`;
+  let pending = ctx.memo.get(key) as Promise<SourcesIndex | null> | undefined;
   if (!pending) {
-    pending = loadIndex(ctx, mirror, suite, component, `Sources index ${suite}/${component}`);
-    ctx.memo.set(url, pending);
+    pending = loadIndex(ctx, source, `Sources index ${source.suite}/${source.component}`);
+    ctx.memo.set(key, pending);
   }
   return pending;
 }
