@@ -323,6 +323,7 @@ async function goLive(context: Context, genDir: string): Promise<string[]> {
 
 export async function publishYum(request: PublishRequest): Promise<PublishOutcome> {
   return withRepo(request, async (context) => {
+    const listedBefore = JSON.stringify(context.state.packages);
     const added = await placePackages(context, request.add);
     await checkpoint('pool');
     const removed: PackageRow[] = [];
@@ -336,6 +337,13 @@ export async function publishYum(request: PublishRequest): Promise<PublishOutcom
     }
     removed.push(...retain(context.state, request.config.archive.keep, context.now));
     await checkpoint('recorded');
+    // Publishing what is already live changes nothing: no new generation, the repository stays byte for byte.
+    // (A live generation other than the recorded one is a publish killed before its switch: finish it.)
+    const { live } = context;
+    if (live && path.basename(live) === String(context.state.generation) && JSON.stringify(context.state.packages) === listedBefore) {
+      log.info('nothing new to publish', { repo: request.suite, root: request.archive.root, generation: path.basename(live) });
+      return outcome(context, live, added, removed, []);
+    }
     const genDir = await buildGeneration(context);
     const deleted = await goLive(context, genDir);
     log.info('published', { repo: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(genDir) });

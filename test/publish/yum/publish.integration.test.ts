@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
@@ -22,6 +22,21 @@ let server: RunningServer;
 const REPO = 'debian-12-rpm';
 
 let served: ServedArchive;
+/** The build the first test publishes, published again by the no-op test. */
+let firstBuild: Awaited<ReturnType<typeof makeRpms>>;
+
+/** Every entry under `root`: files with size and sha256, symlinks with their target, folders. */
+function treeContents(root: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map((relative) => {
+      const file = path.join(root, relative);
+      const stats = lstatSync(file);
+      if (stats.isSymbolicLink()) return `${relative} -> ${readlinkSync(file)}`;
+      if (stats.isDirectory()) return `${relative}/`;
+      return `${relative} ${stats.size} ${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+    });
+}
 
 beforeAll(async () => {
   served = await servedArchive('freshet-yum-');
@@ -39,6 +54,7 @@ const publish = (artifacts: Awaited<ReturnType<typeof makeRpms>>) =>
 describe('publishing a YUM repository', () => {
   it('publishes signed packages and signed metadata that dnf reads with gpgcheck and repo_gpgcheck on', async () => {
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'demo', count: 2, version: '1.0' });
+    firstBuild = rpms;
     const outcome = await publish(rpms);
     expect(outcome.added.map((pkg) => `${pkg.name} ${pkg.version} ${pkg.arch}`)).toEqual(['demo0 1.0-1 noarch', 'demo1 1.0-1 noarch']);
     const repo = path.join(archive.root, 'rpm', REPO);
@@ -59,11 +75,25 @@ describe('publishing a YUM repository', () => {
   });
 
   it('refuses to replace a published file with other bytes, and republishing the same build is a no-op', async () => {
+    const before = treeContents(archive.root);
+    // The snapshot sees the packages, the metadata and the live symlink.
+    expect(before).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^rpm\/debian-12-rpm\/packages\/demo0-1\.0-1\.noarch\.rpm \d+ [0-9a-f]{64}$/),
+        expect.stringMatching(/^rpm\/debian-12-rpm\/\.generations\/1\/repodata\/repomd\.xml\.asc \d+ [0-9a-f]{64}$/),
+        'rpm/debian-12-rpm/repodata -> .generations/1/repodata',
+      ]),
+    );
+
     const again = await makeRpms(path.join(dir, 'rpms-again'), { prefix: 'demo', count: 1, version: '1.0' });
     // Built again: same name and version, other bytes (rpm writes a new build time).
-    await expect(publish(again)).rejects.toThrow(/already published from a different build/);
-    const original = readdirSync(path.join(dir, 'rpms')).length;
-    expect(original).toBeGreaterThan(0);
+    await expect(publish(again)).rejects.toThrow(`packages/demo0-1.0-1.noarch.rpm is already published from a different build; published packages never change`);
+    expect(treeContents(archive.root)).toEqual(before);
+
+    const republished = await publish(firstBuild);
+    expect(republished.added).toEqual([]);
+    expect(republished.removed).toEqual([]);
+    expect(treeContents(archive.root)).toEqual(before);
   });
 
   it('keeps superseded metadata for the grace period, retires old versions, and dnf sees the update', async () => {
