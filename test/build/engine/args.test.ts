@@ -42,22 +42,22 @@ describe('runArguments', () => {
   });
 
   it.each([
-    ['an image that looks like an option', { image: '--privileged' }],
-    ['a container name with a space', { name: 'a b' }],
-    ['a mount path with a comma', { mounts: [{ source: '/tmp/a,readonly=false', target: '/b', readonly: true }] }],
-    ['a relative mount path', { mounts: [{ source: 'tmp', target: '/b', readonly: true }] }],
-    ['an env name with =', { env: { 'A=B': 'x' } }],
-    ['an env value with a newline', { env: { A: 'x\ny' } }],
-    ['a bad memory size', { memory: '2g --privileged' }],
-    ['an empty command', { command: [] }],
-    ['a tmpfs target with a comma', { tmpfs: [{ target: '/tmp,size=0', sizeMegabytes: 64, owner: 'shared' }] }],
-    ['a tmpfs target with a colon', { tmpfs: [{ target: '/tmp:exec', sizeMegabytes: 64, owner: 'shared' }] }],
-    ['a relative tmpfs target', { tmpfs: [{ target: 'tmp', sizeMegabytes: 64, owner: 'shared' }] }],
-    ['a tmpfs of 0 MiB', { tmpfs: [{ target: '/tmp', sizeMegabytes: 0, owner: 'shared' }] }],
-    ['a tmpfs of 1.5 MiB', { tmpfs: [{ target: '/tmp', sizeMegabytes: 1.5, owner: 'shared' }] }],
-    ['the same tmpfs twice', { tmpfs: [{ target: '/tmp', sizeMegabytes: 64, owner: 'shared' }, { target: '/tmp', sizeMegabytes: 8, owner: 'shared' }] }],
-  ])('refuses %s', (_what, change) => {
-    expect(() => runArguments({ ...spec, ...change } as RunSpec, 'podman')).toThrow();
+    ['an image that looks like an option', { image: '--privileged' }, 'not an image reference: "--privileged"'],
+    ['a container name with a space', { name: 'a b' }, 'not a container name: "a b"'],
+    ['a mount path with a comma', { mounts: [{ source: '/tmp/a,readonly=false', target: '/b', readonly: true }] }, `mount source must be an absolute path without ',' or ':': "/tmp/a,readonly=false"`],
+    ['a relative mount path', { mounts: [{ source: 'tmp', target: '/b', readonly: true }] }, `mount source must be an absolute path without ',' or ':': "tmp"`],
+    ['an env name with =', { env: { 'A=B': 'x' } }, 'not an environment variable name: "A=B"'],
+    ['an env value with a newline', { env: { A: 'x\ny' } }, 'environment variable A may not contain a line break or NUL'],
+    ['a bad memory size', { memory: '2g --privileged' }, 'not a memory size: "2g --privileged"'],
+    ['an empty command', { command: [] }, 'a container run needs a command'],
+    ['a tmpfs target with a comma', { tmpfs: [{ target: '/tmp,size=0', sizeMegabytes: 64, owner: 'shared' }] }, `tmpfs target must be an absolute path without ',' or ':': "/tmp,size=0"`],
+    ['a tmpfs target with a colon', { tmpfs: [{ target: '/tmp:exec', sizeMegabytes: 64, owner: 'shared' }] }, `tmpfs target must be an absolute path without ',' or ':': "/tmp:exec"`],
+    ['a relative tmpfs target', { tmpfs: [{ target: 'tmp', sizeMegabytes: 64, owner: 'shared' }] }, `tmpfs target must be an absolute path without ',' or ':': "tmp"`],
+    ['a tmpfs of 0 MiB', { tmpfs: [{ target: '/tmp', sizeMegabytes: 0, owner: 'shared' }] }, 'not a tmpfs size in MiB: 0'],
+    ['a tmpfs of 1.5 MiB', { tmpfs: [{ target: '/tmp', sizeMegabytes: 1.5, owner: 'shared' }] }, 'not a tmpfs size in MiB: 1.5'],
+    ['the same tmpfs twice', { tmpfs: [{ target: '/tmp', sizeMegabytes: 64, owner: 'shared' }, { target: '/tmp', sizeMegabytes: 8, owner: 'shared' }] }, 'tmpfs /tmp given twice'],
+  ])('refuses %s', (_what, change, message) => {
+    expect(() => runArguments({ ...spec, ...change } as RunSpec, 'podman')).toThrow(message);
   });
 });
 
@@ -120,7 +120,9 @@ describe('buildArguments and importArguments', () => {
     expect(importArguments('/x.tar', 'localhost/freshet/base:debian-12', { 'freshet.target': 'debian-12' })).toContain(
       '--change=LABEL freshet.target=debian-12',
     );
-    expect(() => importArguments('/x.tar', 'localhost/freshet/base:x', { 'freshet.target': 'x\nUSER root' })).toThrow();
-    expect(() => importArguments('/x.tar', 'localhost/freshet/base:x', { 'freshet.target': 'a b' })).toThrow();
+    expect(() => importArguments('/x.tar', 'localhost/freshet/base:x', { 'freshet.target': 'x\nUSER root' })).toThrow(
+      'label not allowed on an import: freshet.target=x\nUSER root',
+    );
+    expect(() => importArguments('/x.tar', 'localhost/freshet/base:x', { 'freshet.target': 'a b' })).toThrow('label not allowed on an import: freshet.target=a b');
   });
 });
