@@ -121,12 +121,13 @@ function makeCommand(...args: unknown[]): string {
     .join(' ');
 }
 
-/** The value of a make variable assignment (`export NAME = value`): one line, `$` doubled, no `#`. */
+/** The value of a make variable assignment (`export NAME = value`): one line, `$` doubled, no `#`, no leading blank. */
 function makeValue(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
   const text = singleLine(values[0], options);
   if (text.includes('#')) throw new HelperError(`${where(options)}: "#" would start a make comment`);
   if (text.endsWith('\\')) throw new HelperError(`${where(options)}: a trailing backslash would continue the line`);
+  if (/^[ \t]/.test(text)) throw new HelperError(`${where(options)}: make would drop its leading blanks`);
   return text.replaceAll('$', '$$$$');
 }
 

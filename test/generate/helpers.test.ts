@@ -65,6 +65,7 @@ describe('shell and make quoting', () => {
     expect(call('makeValue', '-O2 $x')).toBe('-O2 $$x');
     expect(() => call('makeValue', 'a # b')).toThrow(/comment/);
     expect(() => call('makeValue', 'a\\')).toThrow(/backslash/);
+    expect(() => call('makeValue', ' a')).toThrow(/leading blanks/);
   });
 });
 
