@@ -34,6 +34,7 @@ describe('deb parse and isValid', () => {
   it.each(invalidDebVersions)('refuses %j', (version) => {
     expect(isValid(version)).toBe(false);
     expect(() => parse(version)).toThrow(UserError);
+    expect(() => parse(version)).toThrow(`invalid Debian version ${JSON.stringify(version)}: `);
   });
 
   it.each(debCases.flatMap(([a, , b]) => [a, b]))('accepts %s', (version) => {

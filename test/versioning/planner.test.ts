@@ -78,6 +78,7 @@ describe('planVersion', () => {
 describe('planVersion input checks', () => {
   it.each(['$(reboot)', '-1.0', '1.0\n', 'x'.repeat(101), 'release-1.0', '1_2_3', 'abc'])('refuses upstream version %j', (upstreamVersion) => {
     expect(() => planVersion({ upstreamVersion, target: debian12, rebuild: 1 })).toThrow(UserError);
+    expect(() => planVersion({ upstreamVersion, target: debian12, rebuild: 1 })).toThrow(JSON.stringify(upstreamVersion));
   });
 
   it('names the target and the value', () => {

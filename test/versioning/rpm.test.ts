@@ -34,6 +34,7 @@ describe('rpm parse and isValid', () => {
   it.each(invalidRpmVersions)('refuses %j', (evr) => {
     expect(isValid(evr)).toBe(false);
     expect(() => parse(evr)).toThrow(UserError);
+    expect(() => parse(evr)).toThrow(`invalid RPM version ${JSON.stringify(evr)}: `);
   });
 
   it.each(evrCases.flatMap(([a, , b]) => [a, b]))('accepts %s', (evr) => {

@@ -37,6 +37,7 @@ describe('isSafeVersionString', () => {
   it.each(hostile)('refuses %j', (version) => {
     expect(isSafeVersionString(version)).toBe(false);
     expect(() => normalizeUpstream(version)).toThrow(UserError);
+    expect(() => normalizeUpstream(version)).toThrow(`upstream: refusing version ${JSON.stringify(version.slice(0, 120))}`);
   });
 
   it('refuses values that are not strings (an unquoted YAML 1.10 is the number 1.1)', () => {
@@ -146,5 +147,6 @@ describe('upstreamCompare', () => {
 
   it('refuses a hostile version instead of ordering it', () => {
     expect(() => upstreamCompare('1.0', '$(reboot)')).toThrow(UserError);
+    expect(() => upstreamCompare('1.0', '$(reboot)')).toThrow('upstream: refusing version "$(reboot)"');
   });
 });
