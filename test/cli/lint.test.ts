@@ -47,8 +47,12 @@ describe('freshet lint', () => {
   });
 
   it('exits 2 on usage errors and 0 on --help', async () => {
-    expect((await runCli(['no-such-command'])).code).toBe(2);
-    expect((await runCli(['lint', '--no-such-flag'])).code).toBe(2);
+    const unknownCommand = await runCli(['no-such-command']);
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toContain("unknown command 'no-such-command'");
+    const unknownOption = await runCli(['lint', '--no-such-flag']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("unknown option '--no-such-flag'");
     const help = await runCli(['lint', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: freshet lint/);

@@ -43,6 +43,9 @@ describe('Release file', () => {
     const published = parseRelease(buildRelease(identity, new Date(), 7, []));
     expect(() => checkIdentity(published, identity, 'archive')).not.toThrow();
     expect(() => checkIdentity(published, { ...identity, label: 'other' }, 'archive')).toThrow(ConfigError);
+    expect(() => checkIdentity(published, { ...identity, label: 'other' }, 'archive')).toThrow(
+      'archiveInfo.label: would change Label of archive from "freshet" to "other"; apt clients refuse such a change',
+    );
     expect(() => checkIdentity(published, { ...identity, codename: 'trixie' }, 'archive')).toThrow(/Codename .*"bookworm" to "trixie"/);
   });
 });
