@@ -77,10 +77,13 @@ const HOSTILE_DESCRIPTION = [
   "$HOME `id` 'single' \"double\" ; 100%",
 ].join('\n');
 const HOSTILE_SUMMARY = 'greets %{lua: print("LUA-RAN")} %(echo SHELL-RAN) 100%';
+const HOSTILE_LICENSE = 'MIT AND %{lua: print("LUA-RAN")}';
+const HOSTILE_URL = 'https://example.org/%{lua:print("LUA-RAN")}/%(id)/%{expand:%%post}';
+const HOSTILE_MAINTAINER = 'Mallory %(echo SHELL-RAN) %{expand:%%post} <m@example.org>';
 const HOSTILE_ARG = `$HOME \`id\` 'single' "double" ; # \\ %{lua: print("LUA-RAN")} %(echo SHELL-RAN) %post`;
 
 describe('generated specs read by rpm in the debian-12-rpm image', () => {
-  it('case 34: hostile description and summary build an RPM with no scriptlet, read back literally', async () => {
+  it('case 34: hostile description, summary, license, URL and changelog build an RPM with no scriptlet, read back literally', async () => {
     const dir = workDir('hostile');
     workDir('hostile', 'top');
     mkdirSync(path.join(dir, 'top/SPECS'));
@@ -89,6 +92,9 @@ describe('generated specs read by rpm in the debian-12-rpm image', () => {
     const input = { ...specInput(CASES[0]!), licenseFiles: [], docFiles: [] };
     input.recipe.description = HOSTILE_DESCRIPTION;
     input.recipe.summary = HOSTILE_SUMMARY;
+    input.recipe.license = HOSTILE_LICENSE;
+    input.recipe.homepage = HOSTILE_URL;
+    input.maintainer = HOSTILE_MAINTAINER;
     input.recipe.build = {
       system: 'custom',
       steps: {
@@ -113,7 +119,9 @@ rpmbuild -ba --nodeps --define "_topdir /work/top" top/SPECS/hello.spec 2>&1`,
     for (const file of [path.join(dir, 'top/RPMS/x86_64', binary!), path.join(dir, 'top/SRPMS', source!)]) {
       expect(await capture('rpm', ['-qp', '--nosignature', '--nodigest', '--scripts', file])).toBe('');
       expect(await rpmQuery(file, '%{DESCRIPTION}')).toBe(expected);
-      expect(await rpmQuery(file, '%{SUMMARY}')).toBe(HOSTILE_SUMMARY);
+      expect(await rpmQuery(file, '%{SUMMARY}\n%{LICENSE}\n%{URL}\n%{CHANGELOGNAME}')).toBe(
+        `${HOSTILE_SUMMARY}\n${HOSTILE_LICENSE}\n${HOSTILE_URL}\n${HOSTILE_MAINTAINER} - 2.12.3-0.deb12.freshet1`,
+      );
     }
     expect(readFileSync(path.join(dir, 'description.txt'), 'utf8')).toBe(expected);
   });
