@@ -145,8 +145,9 @@ export function rpmPackageNames(recipe: ResolvedRecipe, explicitNames?: boolean[
 }
 
 /**
- * The tarball's top folder comes from upstream and lands in `%autosetup -n`, whose arguments rpm
- * splits on blanks and pastes into the %prep script unquoted: it must be as plain as a version.
+ * The tarball's top folder comes from upstream and lands in `%autosetup -n`; rpm unquotes it and
+ * writes it into %prep between single quotes without escaping a quote inside, so it must be as
+ * plain as a version.
  */
 function checkTopDir(input: RpmViewInput): void {
   const { topDir } = input;
