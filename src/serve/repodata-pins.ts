@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 
 /**
  * dnf fetches `repodata/repomd.xml`, then `repodata/repomd.xml.asc` in a second request. A publish
@@ -10,19 +12,29 @@ import path from 'node:path';
  * it sends that client the signature of the same generation while the generation still exists (the
  * publisher keeps the one before the live one). Clients are told apart by address and User-Agent,
  * and remembered for a minute.
+ *
+ * Any caller can add clients (a new User-Agent is a new client), so the table is an LRU with a cap
+ * and a TTL, and each key is a fixed-size hash, not a User-Agent of up to the header size limit.
  */
 const TTL_MS = 60_000;
-const MAX_CLIENTS = 10_000;
-
-interface Pin {
-  repodata: string;
-  at: number;
-}
+export const MAX_PINNED_CLIENTS = 10_000;
 
 export class RepodataPins {
-  private readonly pins = new Map<string, Pin>();
+  private readonly pins: LRUCache<string, string>;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(options: { maxClients?: number; now?: () => number } = {}) {
+    this.pins = new LRUCache({
+      max: options.maxClients ?? MAX_PINNED_CLIENTS,
+      ttl: TTL_MS,
+      ttlResolution: 0,
+      ...(options.now ? { perf: { now: options.now } } : {}),
+    });
+  }
+
+  /** Clients remembered now (at most the cap). */
+  get size(): number {
+    return this.pins.size;
+  }
 
   /** The file to send for a resolved path: the pinned generation's signature, or the file itself. */
   readonly select = (request: http.IncomingMessage, file: string): string => {
@@ -30,22 +42,17 @@ export class RepodataPins {
     if (path.basename(repodata) !== 'repodata') return file;
     const name = path.basename(file);
     // .generations/<n>/repodata/repomd.xml: the repository is three levels up.
-    const key = `${request.socket.remoteAddress ?? ''}\0${request.headers['user-agent'] ?? ''}\0${path.resolve(repodata, '../../..')}`;
+    const key = createHash('sha256')
+      .update(`${request.socket.remoteAddress ?? ''}\0${request.headers['user-agent'] ?? ''}\0${path.resolve(repodata, '../../..')}`)
+      .digest('base64');
     if (name === 'repomd.xml') {
-      this.remember(key, repodata);
+      this.pins.set(key, repodata);
       return file;
     }
     if (name !== 'repomd.xml.asc') return file;
-    const pin = this.pins.get(key);
-    if (!pin || this.now() - pin.at > TTL_MS || pin.repodata === repodata) return file;
-    const pinned = path.join(pin.repodata, name);
-    return existsSync(pinned) ? pinned : file;
+    const pinned = this.pins.get(key);
+    if (!pinned || pinned === repodata) return file;
+    const signature = path.join(pinned, name);
+    return existsSync(signature) ? signature : file;
   };
-
-  private remember(key: string, repodata: string): void {
-    this.pins.delete(key);
-    this.pins.set(key, { repodata, at: this.now() });
-    // A Map iterates in insertion order: the first key is the least recently seen client.
-    if (this.pins.size > MAX_CLIENTS) this.pins.delete(this.pins.keys().next().value!);
-  }
 }

@@ -150,13 +150,43 @@ function sendFile(request: http.IncomingMessage, response: http.ServerResponse, 
 export interface RunningServer {
   url: string;
   port: number;
+  server: http.Server;
   close(): Promise<void>;
 }
 
+/**
+ * What one client may hold: a client that never finishes its headers (slowloris) or its body is
+ * cut off, idle keep-alive connections are closed, and connections past the cap are refused at
+ * once, so a few sockets cannot exhaust the process's file descriptors.
+ */
+export interface ServerLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeadersCount: number;
+  maxConnections: number;
+  /** How often node looks for connections past headersTimeoutMs or requestTimeoutMs. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeadersCount: 64,
+  maxConnections: 512,
+  checkIntervalMs: 1_000,
+};
+
 /** Listen on host:port (port 0 picks a free one) and return the base URL. */
-export async function listen(handler: http.RequestListener, host: string, port: number): Promise<RunningServer> {
-  const server = http.createServer(handler);
-  server.keepAliveTimeout = 5_000;
+export async function listen(handler: http.RequestListener, host: string, port: number, limits: Partial<ServerLimits> = {}): Promise<RunningServer> {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxHeadersCount, maxConnections, checkIntervalMs } = { ...DEFAULT_SERVER_LIMITS, ...limits };
+  const server = http.createServer(
+    { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, keepAliveTimeout: keepAliveTimeoutMs, connectionsCheckingInterval: checkIntervalMs },
+    handler,
+  );
+  server.maxHeadersCount = maxHeadersCount;
+  server.maxConnections = maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -166,6 +196,7 @@ export async function listen(handler: http.RequestListener, host: string, port: 
   return {
     url: `http://${shownHost}:${address.port}/`,
     port: address.port,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

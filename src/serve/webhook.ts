@@ -39,6 +39,11 @@ export function hookSecret(config: Pick<ResolvedConfig, 'webhooks'>, recipe: str
   return secret;
 }
 
+/** A signature header is present: without one the body is not worth reading. */
+export function hasSignature(headers: http.IncomingHttpHeaders): boolean {
+  return SIGNATURE_HEADERS.some((name) => typeof headers[name] === 'string');
+}
+
 export function verifyHook(secret: string, body: Buffer, headers: http.IncomingHttpHeaders): boolean {
   return SIGNATURE_HEADERS.some((name) => {
     const value = headers[name];
@@ -54,7 +59,10 @@ export function knownRecipe(config: Pick<ResolvedConfig, 'webhooks' | 'recipesDi
 
 export class BodyTooLarge extends Error {}
 
-/** The raw body, refused past `limit` bytes (declared or actual). */
+/**
+ * The raw body, refused past `limit` bytes (declared or actual). Reading stops at the limit: the
+ * caller answers with `connection: close`, so the rest is never read.
+ */
 export function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
@@ -64,16 +72,17 @@ export function readBody(request: http.IncomingMessage, limit: number): Promise<
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        request.removeAllListeners('data');
-        request.resume();
+        request.off('data', onData);
+        request.pause();
         reject(new BodyTooLarge());
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    request.on('data', onData);
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });

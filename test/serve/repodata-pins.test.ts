@@ -39,10 +39,10 @@ describe('RepodataPins', () => {
   });
 
   it('forgets a client after a minute', () => {
-    let now = 0;
-    const pins = new RepodataPins(() => now);
+    let now = 1_000;
+    const pins = new RepodataPins({ now: () => now });
     pins.select(client('10.0.0.1'), file(1, 'repomd.xml'));
-    now = 61_000;
+    now = 62_000;
     expect(pins.select(client('10.0.0.1'), file(2, 'repomd.xml.asc'))).toBe(file(2, 'repomd.xml.asc'));
   });
 
