@@ -125,6 +125,7 @@ describe('publishing a YUM repository', () => {
       const dnf = client('tampered');
       const result = await dnf.dnf(['makecache', '--repo', 'freshet'], { allowFailure: true });
       expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toMatch(/GPG signature verification error|Bad GPG signature/);
     } finally {
       await run('sh', ['-c', 'printf "%s" "$2" > "$1"', 'sh', repomd, original]);
     }
