@@ -167,7 +167,7 @@ describe('debian upstream and shipped versions, through the signed InRelease', (
     expect(server!.requests.map((request) => request.url)).not.toContain('/debian/dists/trixie/main/source/Sources.xz');
   });
 
-  it('case 38: refuses an InRelease with a bad or missing signature, one signed by another key, or one signed for another suite', async () => {
+  it('case 38: refuses an InRelease with a bad or missing signature, one signed by another key, or one signed for another suite; another key beside a good one is ignored', async () => {
     const url = await mirror();
     await suite('bookworm', helloSources);
     const good = files.get('dists/bookworm/InRelease')!;
@@ -179,7 +179,7 @@ describe('debian upstream and shipped versions, through the signed InRelease', (
     const text = good.toString();
     const unsigned = text.slice(text.indexOf('\n\n') + 2, text.indexOf('-----BEGIN PGP SIGNATURE-----'));
     files.set('dists/bookworm/InRelease', Buffer.from(unsigned));
-    await expect(ask()).rejects.toThrow(`${url}/dists/bookworm/InRelease: refusing it: the signature file holds no OpenPGP signature`);
+    await expect(ask()).rejects.toThrow(`${url}/dists/bookworm/InRelease: refusing it: it holds no OpenPGP signature`);
 
     const plain = Buffer.from(helloSources);
     files.set('dists/bookworm/InRelease', await inRelease({ suite: 'bookworm', listed: { Sources: plain, 'Sources.xz': files.get('dists/bookworm/main/source/Sources.xz')! } }, otherHome));
@@ -192,6 +192,21 @@ describe('debian upstream and shipped versions, through the signed InRelease', (
     // The distribution keyring does not sign a test mirror.
     await expect(debian.getReleases({ ...upstream(url), keyring: undefined }, testContext([server!]))).rejects.toThrow('not in /usr/share/keyrings/debian-archive-keyring.gpg');
     expect(server!.requests.map((request) => request.url)).not.toContain('/debian/dists/bookworm/main/source/Sources.xz');
+
+    // Signed by the archive key and by one the keyring does not have (gpgv exits 2): good, as for apt.
+    const both = path.join(work, 'gnupg-both');
+    mkdirSync(both, { mode: 0o700 });
+    for (const home of [archiveHome, otherHome]) {
+      const secret = path.join(work, `secret-${path.basename(home)}.gpg`);
+      await gpg(home, ['--export-secret-keys', '--output', secret]);
+      await gpg(both, ['--import', secret]);
+    }
+    const signers = (await gpg(both, ['--list-secret-keys', '--with-colons'])).split('\n').filter((line) => line.startsWith('fpr:')).map((line) => line.split(':')[9]!);
+    const input = path.join(work, 'release-both');
+    writeFileSync(input, text.slice(text.indexOf('\n\n') + 2, text.indexOf('\n-----BEGIN PGP SIGNATURE-----')));
+    await gpg(both, ['--clearsign', ...signers.flatMap((fingerprint) => ['--local-user', fingerprint]), '--output', `${input}.asc`, input]);
+    files.set('dists/bookworm/InRelease', await readFile(`${input}.asc`));
+    expect(await ask()).toHaveLength(3);
   });
 
   it('case 38: refuses an expired InRelease (Valid-Until passed) and one dated in the future', async () => {

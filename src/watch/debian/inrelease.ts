@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, UpstreamError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
-import { parseGpgStatus } from '../../fetch/openpgp.js';
 import { fetchCached } from '../fetch-json.js';
 import type { WatchContext } from '../types.js';
 import { paragraphs } from './deb822.js';
@@ -48,6 +47,33 @@ function listedFiles(sha256Field: string | undefined): Map<string, ListedFile> {
   return files;
 }
 
+/** OpenPGP hash algorithms apt no longer trusts (MD5, SHA-1, RIPEMD-160), by their RFC 4880 ids. */
+const WEAK_DIGESTS = new Set(['1', '2', '3']);
+
+/**
+ * apt's rule for gpgv's status lines: no bad signature, and at least one good one, over a strong
+ * digest, by a key of the keyring. Debian signs with several keys; one the host's keyring does not
+ * have yet (gpgv then exits 2) is ignored when another is good. Returns the problem, if any.
+ */
+export function signatureProblem(status: string, keyring: string): string | undefined {
+  const lines = new Map<string, string[]>();
+  for (const line of status.split('\n')) {
+    const match = /^\[GNUPG:\] (\S+)(?: (.*))?$/.exec(line.trim());
+    if (match) lines.set(match[1]!, [...(lines.get(match[1]!) ?? []), match[2] ?? '']);
+  }
+  const keyIds = (keyword: string) => (lines.get(keyword) ?? []).map((rest) => rest.split(' ')[0]!);
+  if (lines.has('BADSIG')) return `the signature is BAD (the file or the signature was altered) (${keyIds('BADSIG').join(', ')})`;
+  const good = keyIds('GOODSIG');
+  const valid = (lines.get('VALIDSIG') ?? []).map((rest) => rest.split(' ')).filter(([fingerprint]) => good.some((id) => fingerprint?.endsWith(id)));
+  if (valid.some((fields) => !WEAK_DIGESTS.has(fields[7] ?? ''))) return undefined;
+  if (valid.length > 0) return 'the only good signatures use a weak digest (MD5, SHA-1 or RIPEMD-160)';
+  if (lines.has('EXPKEYSIG')) return `the signature was made by an expired key (${keyIds('EXPKEYSIG').join(', ')})`;
+  if (lines.has('REVKEYSIG')) return `the signature was made by a revoked key (${keyIds('REVKEYSIG').join(', ')})`;
+  if (lines.has('NO_PUBKEY')) return `the signature was made by a key that is not in ${keyring} (${keyIds('NO_PUBKEY').join(', ')})`;
+  if (lines.has('NODATA')) return 'it holds no OpenPGP signature';
+  return 'gpgv reported no good signature';
+}
+
 /** gpgv against exactly one keyring, as apt does; returns the signed text, never the bytes around it. */
 async function signedText(inRelease: Buffer, keyring: string, upstream: string, url: string): Promise<string> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'freshet-inrelease-'));
@@ -60,13 +86,8 @@ async function signedText(inRelease: Buffer, keyring: string, upstream: string, 
       timeoutMs: 60_000,
       allowFailure: true,
     });
-    const status = parseGpgStatus(result.stdout);
-    if (!status.good || result.exitCode !== 0) {
-      const problem = /^\[GNUPG:\] NO_PUBKEY/m.test(result.stdout)
-        ? `the signature was made by a key that is not in ${keyring}`
-        : (status.problem ?? `gpgv exited with ${result.exitCode}`);
-      throw new UpstreamError(upstream, `${url}: refusing it: ${problem}`);
-    }
+    const problem = signatureProblem(result.stdout, keyring);
+    if (problem) throw new UpstreamError(upstream, `${url}: refusing it: ${problem}`);
     return await readFile(output, 'utf8');
   } finally {
     await rm(home, { recursive: true, force: true });
