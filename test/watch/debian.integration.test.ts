@@ -104,6 +104,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const name of ['archive', 'other', 'both']) {
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: { GNUPGHOME: path.join(work, `gnupg-${name}`) }, allowFailure: true });
+  }
   await rm(work, { recursive: true, force: true });
 });
 
