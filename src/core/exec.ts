@@ -172,12 +172,12 @@ export interface StreamedProcess {
   stop(): void;
 }
 
-export function runStreaming(file: string, args: readonly string[], options: { inputFile: string; timeoutMs?: number }): StreamedProcess {
+export function runStreaming(file: string, args: readonly string[], options: ({ inputFile: string } | { input: Uint8Array }) & { timeoutMs?: number }): StreamedProcess {
   assertArguments(file, args);
   const command = describeCommand(file, args);
   let stopped = false;
   const subprocess = execa(file, [...args], {
-    inputFile: options.inputFile,
+    ...('inputFile' in options ? { inputFile: options.inputFile } : { input: options.input }),
     timeout: options.timeoutMs,
     buffer: { stdout: false, stderr: true },
     reject: false,

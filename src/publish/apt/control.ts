@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { capture } from '../../core/exec.js';
 import { digestFile, type FileDigest } from '../hash.js';
 import { readDebControl } from './deb-file.js';
 import { field, fieldRows, formatStanza, parseStanzas, stripSignature, type Stanza } from './deb822.js';
@@ -35,9 +34,8 @@ function required(stanza: Stanza, name: string, pattern: RegExp, file: string): 
 
 /** A .deb's control stanza (the control file, as `dpkg-deb --field` prints it): read once, when the package is added. */
 export async function readDeb(file: string): Promise<BinaryPackage> {
-  const text = (await readDebControl(file)) ?? (await capture('dpkg-deb', ['--field', file]));
-  const [control] = parseStanzas(text);
-  if (!control) throw new UserError(`${file}: dpkg-deb printed no control fields`);
+  const [control] = parseStanzas(await readDebControl(file));
+  if (!control) throw new UserError(`${file}: the control file has no fields`);
   const name = required(control, 'Package', namePattern, file);
   const source = (field(control, 'Source') ?? name).split(' ')[0]!;
   if (!namePattern.test(source)) throw new UserError(`${file}: control field Source is invalid (${JSON.stringify(source)})`);

@@ -1,21 +1,31 @@
 import { open } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { xz } from '@napi-rs/lzma';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { Parser } from 'tar';
+import xzDecompress from 'xz-decompress';
 import { UserError } from '../../core/errors.js';
+import { CommandError, runStreaming } from '../../core/exec.js';
 
 /**
  * The control file of a .deb, read in-process: a .deb is an ar archive of `debian-binary`
  * ("2.0"), `control.tar[.gz|.xz|.zst]` and `data.tar.*` (deb(5)). Adding 10,000 packages would
- * otherwise spawn 10,000 dpkg-debs. Only the first two members are read, never the data.
- * Returns undefined for a control compression this reader does not handle (zstd), so the caller
- * can ask dpkg-deb.
+ * otherwise spawn 10,000 dpkg-debs, and `dpkg-deb --field` unpacks the control archive into the
+ * host's temp folder with no limit. Only the first two members are read, never the data; the
+ * control archive is decompressed as a stream and refused past the limits below.
  */
 const AR_MAGIC = '!<arch>\n';
 const HEADER_SIZE = 60;
+/** The compressed control member. */
 const MAX_CONTROL_BYTES = 16 * 1024 * 1024;
-const gunzipAsync = promisify(gunzip);
+/** The decompressed control.tar: control, md5sums (large for packages of many files), scripts. */
+export const MAX_CONTROL_TAR_BYTES = 64 * 1024 * 1024;
+export const MAX_CONTROL_MEMBERS = 1000;
+const MAX_CONTROL_FILE_BYTES = 4 * 1024 * 1024;
+/** zstd's window limit; the default (128 MiB) allows far more than a control archive needs. */
+const ZSTD_MEMORY = '16MiB';
+// xz-decompress (xz-embedded in WebAssembly) is pulled: it decodes only as far as it is read, and
+// refuses a dictionary over its limit before allocating it.
+const { XzReadableStream } = xzDecompress;
 
 interface Member {
   name: string;
@@ -38,26 +48,82 @@ function parseHeader(header: Buffer, offset: number, file: string): Member {
   return { name, offset: offset + HEADER_SIZE, size: Number(size) };
 }
 
-function untarControl(tarball: Buffer, file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let control: Buffer | undefined;
-    const parser = new Parser({
-      strict: true,
-      onReadEntry: (entry) => {
-        if (entry.type === 'File' && (entry.path === './control' || entry.path === 'control')) {
-          const chunks: Buffer[] = [];
-          entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-          entry.on('end', () => (control = Buffer.concat(chunks)));
-        } else entry.resume();
-      },
-    });
-    parser.on('error', (error: Error) => reject(new UserError(`${file}: unreadable control.tar (${error.message})`)));
-    parser.on('end', () => (control ? resolve(control.toString('utf8')) : reject(new UserError(`${file}: control.tar has no control file`))));
-    parser.end(tarball);
-  });
+type Decompressed = { chunks: AsyncIterable<Uint8Array>; stop(): void; done: Promise<void> };
+
+/** The control member's bytes, decompressed as they are read: nothing holds more than a chunk of the output. */
+function decompress(member: string, compressed: Buffer, file: string): Decompressed {
+  const suffix = member.slice('control.tar'.length);
+  const finished = { stop: () => undefined, done: Promise.resolve() };
+  if (suffix === '') return { chunks: Readable.from([compressed]), ...finished };
+  if (suffix === '.gz') return { chunks: Readable.from([compressed]).pipe(createGunzip()), ...finished };
+  if (suffix === '.xz') return { chunks: new XzReadableStream(new Blob([compressed]).stream()) as unknown as AsyncIterable<Uint8Array>, ...finished };
+  if (suffix === '.zst') {
+    // Rare in control members (Ubuntu's dpkg writes it); zstd reads the window size from the input,
+    // so its memory is capped too.
+    const child = runStreaming('zstd', ['--decompress', '--stdout', `--memory=${ZSTD_MEMORY}`], { input: compressed, timeoutMs: 60_000 });
+    return { chunks: child.stdout as AsyncIterable<Uint8Array>, stop: () => child.stop(), done: child.done };
+  }
+  throw new UserError(`${file}: ${member}: unknown control archive compression`);
 }
 
-export async function readDebControl(file: string): Promise<string | undefined> {
+const startsWith = (head: Buffer, ...bytes: number[]) => bytes.every((byte, index) => head[index] === byte);
+
+/**
+ * The control file from the decompressed control.tar, refusing it once the archive grows past
+ * MAX_CONTROL_TAR_BYTES or MAX_CONTROL_MEMBERS: a few KB of xz can hold gigabytes of zeros.
+ */
+async function untarControl(member: string, decompressed: Decompressed, file: string): Promise<string> {
+  const refuse = (reason: string) => new UserError(`${file}: refusing ${member}: ${reason}`);
+  let control: Buffer | undefined;
+  let failure: Error | undefined;
+  let members = 0;
+  const parser = new Parser({
+    strict: true,
+    onReadEntry: (entry) => {
+      members += 1;
+      if (members > MAX_CONTROL_MEMBERS) failure ??= refuse(`more than ${MAX_CONTROL_MEMBERS} members`);
+      const isControl = entry.type === 'File' && (entry.path === './control' || entry.path === 'control');
+      if (isControl && (entry.size ?? 0) > MAX_CONTROL_FILE_BYTES) failure ??= refuse(`its control file is over the ${MAX_CONTROL_FILE_BYTES}-byte limit`);
+      if (!isControl || failure) return entry.resume();
+      const chunks: Buffer[] = [];
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+      entry.on('end', () => (control = Buffer.concat(chunks)));
+    },
+  });
+  parser.on('error', (error: Error) => (failure ??= new UserError(`${file}: unreadable control.tar (${error.message})`)));
+  let size = 0;
+  let head: Buffer | undefined = Buffer.alloc(0);
+  try {
+    for await (const chunk of decompressed.chunks) {
+      size += chunk.length;
+      if (size > MAX_CONTROL_TAR_BYTES) throw refuse(`it decompresses to more than the ${MAX_CONTROL_TAR_BYTES}-byte limit`);
+      if (head) {
+        // node-tar would unpack a gzip or zstd stream it is fed: the inner archive must be a plain tar.
+        head = Buffer.concat([head, chunk]);
+        if (head.length < 512) continue;
+        if (startsWith(head, 0x1f, 0x8b) || startsWith(head, 0x28, 0xb5, 0x2f, 0xfd) || head.toString('latin1', 257, 262) !== 'ustar') throw refuse('it does not hold a plain tar archive');
+        parser.write(head);
+        head = undefined;
+      } else parser.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if (failure) throw failure;
+      // The control file is all that is wanted: the rest is not decompressed.
+      if (control) return control.toString('utf8');
+    }
+    if (head) throw refuse('it does not hold a plain tar archive');
+    parser.end();
+    await decompressed.done;
+  } catch (error) {
+    if (error instanceof UserError && !(error instanceof CommandError)) throw error;
+    throw new UserError(`${file}: ${member} does not decompress (${(error as Error).message})`);
+  } finally {
+    decompressed.stop();
+  }
+  if (failure) throw failure;
+  if (!control) throw new UserError(`${file}: control.tar has no control file`);
+  return control.toString('utf8');
+}
+
+export async function readDebControl(file: string): Promise<string> {
   const handle = await open(file, 'r');
   try {
     if ((await readAt(handle, 0, AR_MAGIC.length)).toString('latin1') !== AR_MAGIC) throw new UserError(`${file}: not a Debian binary package (no ar header)`);
@@ -70,20 +136,7 @@ export async function readDebControl(file: string): Promise<string | undefined> 
     if (control.size > MAX_CONTROL_BYTES) throw new UserError(`${file}: control.tar is over ${MAX_CONTROL_BYTES} bytes`);
     const compressed = await readAt(handle, control.offset, control.size);
     if (compressed.length !== control.size) throw new UserError(`${file}: truncated (control.tar ends early)`);
-    const suffix = control.name.slice('control.tar'.length);
-    const decompress = async (): Promise<Buffer | undefined> => {
-      if (suffix === '') return compressed;
-      if (suffix === '.gz') return gunzipAsync(compressed, { maxOutputLength: 4 * MAX_CONTROL_BYTES });
-      if (suffix === '.xz') return xz.decompress(compressed);
-      return undefined;
-    };
-    let tarball: Buffer | undefined;
-    try {
-      tarball = await decompress();
-    } catch (error) {
-      throw new UserError(`${file}: ${control.name} does not decompress (${(error as Error).message})`);
-    }
-    return tarball && (await untarControl(tarball, file));
+    return await untarControl(control.name, decompress(control.name, compressed, file), file);
   } finally {
     await handle.close();
   }

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../../src/core/errors.js';
 import { capture, run } from '../../../src/core/exec.js';
-import { readDebControl } from '../../../src/publish/apt/deb-file.js';
+import { MAX_CONTROL_TAR_BYTES, readDebControl } from '../../../src/publish/apt/deb-file.js';
 
 // The in-process reader must give what `dpkg-deb --field` prints, for every compression dpkg-deb writes.
 describe('readDebControl against dpkg-deb', () => {
@@ -21,7 +22,46 @@ describe('readDebControl against dpkg-deb', () => {
     await run('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', tree, out]);
     const expected = await capture('dpkg-deb', ['--field', out]);
     const read = await readDebControl(out);
-    if (compression === 'zstd') expect(read).toBeUndefined();
-    else expect(`${read}`.trimEnd()).toBe(expected.trimEnd());
+    expect(read.trimEnd()).toBe(expected.trimEnd());
+  });
+});
+
+// A control.tar whose first member is 1 GiB of zeros: a few KB once compressed.
+describe('readDebControl on a control archive bomb', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'freshet-deb-bomb-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  async function bombDeb(compressor: string, suffix: string): Promise<string> {
+    const dir = mkdtempSync(path.join(scratch, `${suffix}-`));
+    const tree = path.join(dir, 'control');
+    mkdirSync(tree);
+    writeFileSync(path.join(tree, 'md5sums'), '');
+    truncateSync(path.join(tree, 'md5sums'), 1024 ** 3);
+    writeFileSync(path.join(tree, 'control'), 'Package: bomb\nVersion: 1\nArchitecture: all\nDescription: bomb\n');
+    // Sparse on disk; tar reads it as zeros straight into the compressor.
+    await run('tar', ['-C', tree, '-I', compressor, '-cf', path.join(dir, `control.tar.${suffix}`), './md5sums', './control'], { timeoutMs: 300_000 });
+    writeFileSync(path.join(dir, 'debian-binary'), '2.0\n');
+    await run('tar', ['-C', tree, '-czf', path.join(dir, 'data.tar.gz'), './control']);
+    await run('ar', ['rc', 'bomb.deb', 'debian-binary', `control.tar.${suffix}`, 'data.tar.gz'], { cwd: dir });
+    return path.join(dir, 'bomb.deb');
+  }
+
+  it.each([
+    ['xz', 'xz -0 -T1'],
+    ['gz', 'gzip -1'],
+    ['zst', 'zstd -1'],
+  ])('case 37: refuses a control.tar.%s that decompresses to 1 GiB, naming the file and the limit, in bounded memory', async (suffix, compressor) => {
+    const deb = await bombDeb(compressor, suffix);
+    const rssBefore = process.memoryUsage().rss;
+    const peakBefore = process.resourceUsage().maxRSS * 1024;
+    const error = await readDebControl(deb).catch((caught: unknown) => caught);
+    const rssGrowth = process.memoryUsage().rss - rssBefore;
+    const peakGrowth = process.resourceUsage().maxRSS * 1024 - peakBefore;
+    console.log(`control.tar.${suffix} bomb: rss +${(rssGrowth / 2 ** 20).toFixed(1)} MiB, peak rss +${(peakGrowth / 2 ** 20).toFixed(1)} MiB`);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain(deb);
+    expect((error as Error).message).toContain(`control.tar.${suffix}: it decompresses to more than the ${MAX_CONTROL_TAR_BYTES}-byte limit`);
+    expect(peakGrowth).toBeLessThan(64 * 2 ** 20);
+    expect(rssGrowth).toBeLessThan(64 * 2 ** 20);
   });
 });
