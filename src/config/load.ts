@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { isAllowedHost, isLoopbackLiteral } from '../net/address.js';
@@ -20,7 +21,20 @@ export interface ResolvedConfig {
   maintainer: string;
   engine: 'podman' | 'docker';
   concurrency: { builds: number; perHost: number };
-  limits: { buildTimeoutMs: number; buildMemory: string; buildPids: number; buildScratchMegabytes: number | undefined; diskReserveMegabytes: number | undefined; httpTimeoutMs: number; maxDownloadBytes: number };
+  limits: {
+    buildTimeoutMs: number;
+    buildMemory: string;
+    buildPids: number;
+    buildCpus: number;
+    buildScratchMegabytes: number | undefined;
+    gateTimeoutMs: number;
+    gateMemory: string;
+    gatePids: number;
+    gateCpus: number;
+    diskReserveMegabytes: number | undefined;
+    httpTimeoutMs: number;
+    maxDownloadBytes: number;
+  };
   rewrites: Rewrite[];
   allowHosts: string[];
   /** Origins the forge tokens may go to. */
@@ -69,6 +83,11 @@ function forgeOrigin(file: string, forge: keyof ForgeOrigins, value: string | un
   return url.origin;
 }
 
+/** The engine refuses a CPU limit above what the machine has. */
+function machineCpus(wanted: number): number {
+  return Math.min(wanted, os.availableParallelism());
+}
+
 export function resolveConfig(config: Config, file: string): ResolvedConfig {
   const root = path.dirname(path.resolve(file));
   const inRoot = (value: string | undefined, fallback: string) => path.resolve(root, value ?? fallback);
@@ -100,10 +119,15 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
       buildTimeoutMs: (config.limits?.buildTimeoutMinutes ?? 60) * 60_000,
       buildMemory: config.limits?.buildMemory ?? '4g',
       buildPids: config.limits?.buildPids ?? 4096,
+      buildCpus: machineCpus(config.limits?.buildCpus ?? 8),
       // Unset: the build runner's default (src/build/container-build.ts).
       buildScratchMegabytes: config.limits?.buildScratchMegabytes,
       // Unset: src/build/engine/disk-guard.ts's default.
       diskReserveMegabytes: config.limits?.diskReserveMegabytes,
+      gateTimeoutMs: (config.limits?.gateTimeoutMinutes ?? 20) * 60_000,
+      gateMemory: config.limits?.gateMemory ?? '2g',
+      gatePids: config.limits?.gatePids ?? 2048,
+      gateCpus: machineCpus(config.limits?.gateCpus ?? 2),
       httpTimeoutMs: (config.limits?.httpTimeoutSeconds ?? 30) * 1000,
       maxDownloadBytes: (config.limits?.maxDownloadMegabytes ?? 512) * 1024 * 1024,
     },

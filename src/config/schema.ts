@@ -80,6 +80,13 @@ export const Config = z.strictObject({
       buildTimeoutMinutes: z.number().min(1).max(24 * 60).optional(),
       buildMemory: z.string().regex(/^\d+[kmg]$/).optional(),
       buildPids: z.number().int().min(64).optional(),
+      /** CPUs a build container may use (default: the machine's, at most 8; never more than the machine has). */
+      buildCpus: z.number().min(0.1).max(1024).optional(),
+      /** Limits of each gate container (default 20 minutes for the whole gate, 2g, 2048 processes, at most 2 CPUs). */
+      gateTimeoutMinutes: z.number().min(1).max(24 * 60).optional(),
+      gateMemory: z.string().regex(/^\d+[kmg]$/).optional(),
+      gatePids: z.number().int().min(64).optional(),
+      gateCpus: z.number().min(0.1).max(1024).optional(),
       /** Size of each of /tmp, /var/tmp and HOME in a build container (tmpfs; counts against buildMemory). */
       buildScratchMegabytes: z.number().int().min(16).max(1024 * 1024).optional(),
       /** Builds and gates are stopped when their disk, or the engine's, has less free (0: never). */

@@ -28,7 +28,7 @@ export interface ImageStatus {
 }
 
 export interface CommandStep {
-  step: 'deps-install' | 'build' | 'lintian' | 'gate';
+  step: 'deps-install' | 'build' | 'lintian' | 'gate-download' | 'gate';
   image: string;
   /** The command inside the container, one argument per element. */
   command: string[];
@@ -140,11 +140,18 @@ export async function explainRecipe(
       note: 'same container as the build; errors are reported, the package is still gated',
     },
     {
+      step: 'gate-download',
+      image: baseImageFor(target),
+      command: ['bash', '/freshet/apt-download.sh'],
+      network: 'default',
+      note: `apt only (no maintainer script runs): downloads ${packages.join(' ')} from a staging copy of the archive (a read-only file:/ source, signatures checked) and what they need from the mirror`,
+    },
+    {
       step: 'gate',
       image: baseImageFor(target),
-      command: ['bash', '/freshet/gate.sh'],
-      network: 'host',
-      note: `installs ${packages.join(' ')} from a staging copy of the archive, then runs ${
+      command: ['bash', '/freshet/apt-install.sh'],
+      network: 'none',
+      note: `installs the downloaded ${packages.join(' ')} at the versions read from the package files, with only the package manager's capabilities, then runs ${
         recipe.gate?.smoke?.map((argv) => argv.join(' ')).join('; ') || 'no smoke command'
       }${recipe.gate?.expect ? ` and expects /${recipe.gate.expect}/` : ''}`,
     },

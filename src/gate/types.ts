@@ -34,10 +34,15 @@ export interface GateResult {
   upgradedFrom: Record<string, string>;
 }
 
-/** How a gate runs: the engine, its time limit, cancellation and the disk reserve. */
+/** How a gate runs: the engine, its limits, cancellation and the disk reserve. */
 export interface GateContext {
   engine: ContainerEngine;
+  /** For the whole gate, all its containers together. */
   timeoutMs?: number;
+  /** Per container: memory (`2g`), processes and CPUs. */
+  memory?: string;
+  pids?: number;
+  cpus?: number;
   signal?: AbortSignal;
   /** The gate container installs as root into its writable root, on the engine's storage. */
   diskReserveMegabytes?: number;

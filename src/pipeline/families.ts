@@ -74,7 +74,7 @@ const deb: FamilySteps = {
   depsImage: (target, buildDepends, context) => ensureDepsImage(target, buildDepends, context),
   build: runDebBuild,
   gatePackages: (artifacts) => artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.fields?.Package ?? '').filter(Boolean),
-  gate: (request, _artifacts, context) => runAptGate(request, context),
+  gate: (request, artifacts, context) => runAptGate({ ...request, files: artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.file) }, context),
 };
 
 /** Whether the recipe named each package for RPM itself (`name: {deb, rpm}`), after overrides. */

@@ -242,6 +242,7 @@ async function buildAndGate(
       limits: {
         memory: config.limits.buildMemory,
         pids: config.limits.buildPids,
+        cpus: config.limits.buildCpus,
         timeoutMs: config.limits.buildTimeoutMs,
         scratchMegabytes: config.limits.buildScratchMegabytes,
         diskReserveMegabytes: config.limits.diskReserveMegabytes,
@@ -307,7 +308,15 @@ async function gateBuild(
         logDir: path.join(stateLayout(config).builds, id, 'output'),
       },
       result.artifacts,
-      { engine: context.engine, signal: context.signal, diskReserveMegabytes: config.limits.diskReserveMegabytes },
+      {
+        engine: context.engine,
+        signal: context.signal,
+        diskReserveMegabytes: config.limits.diskReserveMegabytes,
+        timeoutMs: config.limits.gateTimeoutMs,
+        memory: config.limits.gateMemory,
+        pids: config.limits.gatePids,
+        cpus: config.limits.gateCpus,
+      },
     );
   } finally {
     rmSync(path.dirname(staging.root), { recursive: true, force: true });

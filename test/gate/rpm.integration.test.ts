@@ -1,15 +1,17 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podman } from '../../src/build/engine/podman/index.js';
 import { ensureBuilderImage } from '../../src/build/images.js';
 import { findTarget, loadConfig, type ResolvedConfig } from '../../src/config/load.js';
+import { run } from '../../src/core/exec.js';
 import { runRpmGate, type RpmGateRequest } from '../../src/gate/rpm/index.js';
 import { publisherFor, stagingArchive } from '../../src/publish/api.js';
 import { gnupgHome, stopAgent } from '../../src/sign/gpg.js';
 import { createKey, KEYRING_GPG } from '../../src/sign/key.js';
-import { makeConfig } from '../publish/fixtures.js';
+import { artifact, makeConfig } from '../publish/fixtures.js';
 import { makeRpms } from '../publish/yum/rpms.js';
 
 /**
@@ -60,7 +62,71 @@ function request(stagingDir: string, files: string[], name: string): RpmGateRequ
   };
 }
 
+/**
+ * A package whose %post and whose program each try to reach a loopback listener on the host with
+ * bash's /dev/tcp, and say whether they could.
+ */
+async function probeRpm(port: number): Promise<{ root: string; files: string[] }> {
+  const top = path.join(dir, 'rpmbuild-probe');
+  mkdirSync(path.join(top, 'SPECS'), { recursive: true });
+  const probe = (who: string) => `if (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null; then echo "${who}: reached the listener"; else echo "${who}: no connection"; fi; echo "${who} $(grep CapEff /proc/self/status)"`;
+  writeFileSync(
+    path.join(top, 'SPECS', 'probe.spec'),
+    [
+      'Name: gated0',
+      'Version: 2.0',
+      'Release: 0.deb12.freshet1',
+      'Summary: network probe',
+      'License: MIT',
+      'BuildArch: noarch',
+      '%description',
+      'Tries the network from its scriptlet and its program.',
+      '%install',
+      'mkdir -p %{buildroot}/usr/bin',
+      `printf '%s\\n' '#!/bin/bash' 'echo "gated0 2.0"' '${probe('smoke')}' > %{buildroot}/usr/bin/gated0-probe`,
+      'chmod 0755 %{buildroot}/usr/bin/gated0-probe',
+      '%post -p /bin/bash',
+      probe('post'),
+      '%files',
+      '/usr/bin/gated0-probe',
+      '',
+    ].join('\n'),
+  );
+  await run('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, path.join(top, 'SPECS', 'probe.spec')], { env: { SOURCE_DATE_EPOCH: '1700000000', LC_ALL: 'C.UTF-8' } });
+  const out = path.join(top, 'RPMS', 'noarch');
+  const rpms = readdirSync(out).map((file) => artifact(path.join(out, file), 'rpm'));
+  const archive = stagingArchive(path.join(dir, 'staging-probe'));
+  mkdirSync(archive.root, { recursive: true });
+  await publisherFor('rpm').publish({ config, archive, suite: target.codename, add: [{ artifacts: rpms }] });
+  return { root: archive.root, files: rpms.map((rpm) => `packages/${path.basename(rpm.file)}`) };
+}
+
 describe('runRpmGate on debian-12-rpm', () => {
+  it("case 33: a %post scriptlet and a smoke command that try a loopback listener reach nothing and run with the package manager's capabilities only; the gate still passes", async () => {
+    const connections: string[] = [];
+    const listener = net.createServer((socket) => {
+      connections.push(`${socket.remoteAddress}:${socket.remotePort}`);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const { root, files } = await probeRpm((listener.address() as net.AddressInfo).port);
+      const result = await runRpmGate({ ...request(root, files, 'probe'), smoke: [['gated0-probe']], expect: '^gated0 {version}' }, { engine: podman });
+      const log = readFileSync(result.logFile, 'utf8');
+      expect(result.reason).toBeUndefined();
+      expect(result.status).toBe('passed');
+      expect(result.installed).toEqual({ gated0: '2.0-0.deb12.freshet1' });
+      expect(log).toContain('post: no connection');
+      expect(log).toContain('smoke: no connection');
+      expect(log).not.toContain('reached the listener');
+      expect(connections).toEqual([]);
+    // CHOWN, DAC_OVERRIDE, FOWNER, FSETID, SETGID and SETUID (bits 0, 1, 3, 4, 6, 7), nothing else.
+    expect(log).toContain('post CapEff:\t00000000000000db');
+    } finally {
+      await new Promise((resolve) => listener.close(resolve));
+    }
+  });
+
   it('passes a signed package that dnf sees, rpm -K accepts, rpm installs and whose smoke output matches', async () => {
     const { root, files } = await staged('good');
     const result = await runRpmGate(request(root, files, 'good'), { engine: podman });

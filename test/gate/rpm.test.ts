@@ -26,9 +26,10 @@ describe('RPM gate inputs', () => {
 describe('judging a gate log', () => {
   it('matches an anchored expect pattern against the smoke output without its final newline', async () => {
     const { judgeGate } = await import('../../src/gate/apt/index.js');
-    const log = '### installed versions\ncmocka 2.0.2-0.deb12.freshet1\n### smoke 01\n2.0.2\n### smoke 01 passed\n### gate passed\n';
-    const request = { packages: ['cmocka'], packageVersion: '2.0.2-0.deb12.freshet1', upstreamVersion: '2.0.2', expect: '^{version}$', smoke: [['pkg-config', '--modversion', 'cmocka']] };
-    expect(judgeGate(request, log, 0).status).toBe('passed');
-    expect(judgeGate({ ...request, upstreamVersion: '2.0.1' }, log, 0).status).toBe('failed');
+    const log = '### smoke 01\n2.0.2\n### smoke 01 passed\n### gate passed\n';
+    const request = { upstreamVersion: '2.0.2', expect: '^{version}$', smoke: [['pkg-config', '--modversion', 'cmocka']] };
+    const versions = { installed: { cmocka: '2.0.2-0.deb12.freshet1' }, upgradedFrom: {} };
+    expect(judgeGate(request, log, 0, versions).status).toBe('passed');
+    expect(judgeGate({ ...request, upstreamVersion: '2.0.1' }, log, 0, versions).status).toBe('failed');
   });
 });

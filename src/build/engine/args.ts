@@ -11,6 +11,7 @@ const containerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const labelKey = /^[a-z0-9][a-z0-9._-]*$/;
 const envKey = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const memory = /^\d+[kmg]$/;
+const capabilityName = /^[A-Z][A-Z_]*$/;
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new UserError(message);
@@ -94,8 +95,15 @@ export function runArguments(spec: RunSpec, engine: EngineName): string[] {
     args.push(`--memory=${spec.memory}`, `--memory-swap=${spec.memory}`);
   }
   if (spec.pids !== undefined) args.push(`--pids-limit=${Math.trunc(spec.pids)}`);
-  if (spec.cpus !== undefined) args.push(`--cpus=${Number(spec.cpus)}`);
-  if (spec.capabilities === 'none') args.push('--cap-drop=ALL', '--security-opt=no-new-privileges');
+  if (spec.cpus !== undefined) {
+    check(Number.isFinite(spec.cpus) && spec.cpus > 0, `not a CPU count: ${JSON.stringify(spec.cpus)}`);
+    args.push(`--cpus=${spec.cpus}`);
+  }
+  if (spec.capabilities !== 'default') {
+    const keep = spec.capabilities === 'none' ? [] : spec.capabilities.keep;
+    for (const capability of keep) check(capabilityName.test(capability), `not a capability name: ${JSON.stringify(capability)}`);
+    args.push('--cap-drop=ALL', ...keep.map((capability) => `--cap-add=${capability}`), '--security-opt=no-new-privileges');
+  }
   for (const [key, value] of Object.entries(spec.env ?? {})) {
     check(envKey.test(key), `not an environment variable name: ${JSON.stringify(key)}`);
     args.push(`--env=${key}=${noNewline(value, `environment variable ${key}`)}`);

@@ -45,8 +45,11 @@ export interface RunSpec {
   pids?: number;
   cpus?: number;
   timeoutMs?: number;
-  /** Builds drop every capability; installing packages as root needs the default set. */
-  capabilities: 'none' | 'default';
+  /**
+   * Builds drop every capability; a gate keeps only the few a package manager needs as root
+   * (`keep`); `default` is the engine's set, for image work from the distribution's mirror.
+   */
+  capabilities: 'none' | 'default' | { keep: readonly string[] };
   /** Keep the container after it exits (to commit it); otherwise it is removed. */
   keep?: boolean;
 }

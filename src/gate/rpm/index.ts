@@ -1,7 +1,8 @@
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { imageRef } from '../../build/images.js';
+import { rpmFieldsOf } from '../../build/rpm.js';
 import { errorMessage } from '../../core/errors.js';
 import { rpmCheckSignatures } from '../../publish/yum/sign.js';
 import { createStaticHandler, listen } from '../../serve/static.js';
@@ -10,7 +11,7 @@ import { baseImageFor, judgeGate } from '../apt/index.js';
 import { gateContainer, gateControl } from '../container.js';
 import type { GateContext, GateRequest, GateResult } from '../types.js';
 import { dnfClient, repoFile } from './dnf.js';
-import { RPM_GATE_SCRIPT } from './script.js';
+import { RPM_DOWNLOAD_SCRIPT, RPM_INSTALL_SCRIPT } from './script.js';
 
 /**
  * The RPM gate, against the staging archive served on loopback:
@@ -18,9 +19,12 @@ import { RPM_GATE_SCRIPT } from './script.js';
  *     every package at the built version in the served repository;
  *  2. on the host, `rpmkeys --checksig` with the archive key in a throwaway rpm database must pass
  *     on every served package file;
- *  3. in a clean container the packages are installed and the smoke commands run: through dnf on
- *     Fedora images; with `rpm -i --nodeps` (signatures enforced) on rpm-on-Debian targets, whose
- *     builder image carries rpm and the Debian libraries the binaries link against.
+ *  3. on the host, the versions are read from the package files (`rpm -qp`), never from an rpm
+ *     database the package's scriptlets could rewrite;
+ *  4. in a clean container with no network, the packages are installed and the smoke commands
+ *     run: on Fedora images through dnf from what a first container (network on, only dnf runs,
+ *     `--downloadonly`) downloaded; on rpm-on-Debian targets with `rpm -i --nodeps` (signatures
+ *     enforced), whose builder image carries rpm and the Debian libraries the binaries link against.
  * The log names which checks ran.
  */
 export interface RpmGateRequest extends GateRequest {
@@ -38,6 +42,7 @@ function smokeImage(request: GateRequest): string {
 }
 
 export async function runRpmGate(request: RpmGateRequest, context: GateContext): Promise<GateResult> {
+  const started = Date.now();
   mkdirSync(request.logDir, { recursive: true });
   const logFile = path.join(request.logDir, 'gate.log');
   writeFileSync(logFile, '');
@@ -67,37 +72,71 @@ export async function runRpmGate(request: RpmGateRequest, context: GateContext):
     note(logFile, signatures.output);
     if (!signatures.ok) return failed('rpm -K: a package signature does not verify against the archive key');
 
-    note(logFile, `### container: install and smoke in ${smokeImage(request)}`);
+    note(logFile, '### host: versions from the package files');
+    const binaries = files.filter((candidate) => !candidate.endsWith('.src.rpm'));
+    const installed: Record<string, string> = {};
+    for (const fields of await rpmFieldsOf(binaries)) {
+      installed[fields.NAME!] = `${fields.EPOCHNUM && fields.EPOCHNUM !== '0' ? `${fields.EPOCHNUM}:` : ''}${fields.VERSION}-${fields.RELEASE}`;
+    }
+    note(logFile, Object.entries(installed).map(([name, version]) => `${name} ${version}`).join('\n'));
+    for (const name of request.packages) {
+      if (installed[name] !== wanted) return failed(`the built ${name} is at ${installed[name] ?? 'nothing'}, expected ${wanted}`);
+    }
+    const ours = Object.fromEntries(request.packages.map((name) => [name, installed[name]!]));
+
     const mount = path.join(work, 'freshet');
+    const shared = path.join(work, 'gate');
     mkdirSync(path.join(mount, 'rpms'), { recursive: true });
     mkdirSync(path.join(mount, 'smoke'));
+    mkdirSync(shared);
     copyFileSync(keyFile, path.join(mount, 'key.asc'));
-    writeFileSync(path.join(mount, 'freshet.repo'), repoFile(repoUrl));
-    for (const file of files.filter((candidate) => !candidate.endsWith('.src.rpm'))) copyFileSync(file, path.join(mount, 'rpms', path.basename(file)));
+    // Inside the containers the staging archive is a read-only folder, not the loopback server.
+    writeFileSync(path.join(mount, 'freshet.repo'), repoFile({ id: 'freshet', baseurl: `file:///staging/rpm/${repo}/`, gpgkey: `file:///staging/${KEYRING_ASC}` }));
+    for (const file of binaries) copyFileSync(file, path.join(mount, 'rpms', path.basename(file)));
     for (const [index, argv] of request.smoke.entries()) {
       writeFileSync(path.join(mount, 'smoke', String(index + 1).padStart(2, '0')), argv.map((arg) => `${arg}\0`).join(''));
     }
     const fedora = request.target.distro === 'fedora';
+    const inputs = { source: mount, target: '/freshet', readonly: true };
+    const staging = { source: request.stagingDir, target: '/staging', readonly: true };
+    const env = { FRESHET_PACKAGES: request.packages.join(' '), FRESHET_REQUIRES: request.requires.join(' ') };
+    if (fedora) {
+      note(logFile, `### container: download with dnf in ${smokeImage(request)} (network on, no package code runs)`);
+      const download = await context.engine.run(
+        {
+          image: smokeImage(request),
+          command: ['bash', '-c', RPM_DOWNLOAD_SCRIPT],
+          user: 'root',
+          mounts: [inputs, staging, { source: shared, target: '/gate', readonly: false }],
+          env,
+          ...gateContainer(request.buildId, context, { kind: 'download', started }),
+        },
+        gateControl(logFile, context),
+      );
+      if (download.exitCode !== 0) return failed(`the gate failed while dnf downloaded what the install needs (download, network on, exit ${download.exitCode})`);
+    }
+
+    note(logFile, `### container: install and smoke in ${smokeImage(request)} (no network)`);
+    const offset = statSync(logFile).size;
     const result = await context.engine.run(
       {
         image: smokeImage(request),
-        command: ['bash', '-c', RPM_GATE_SCRIPT],
-        // dnf reaches the loopback server through the host network; rpm -i needs no network.
-        network: fedora ? 'host' : 'none',
+        command: ['bash', '-c', RPM_INSTALL_SCRIPT],
         user: 'root',
-        mounts: [{ source: mount, target: '/freshet', readonly: true }],
+        mounts: [inputs, staging, { source: shared, target: '/gate', readonly: true }],
         env: {
-          FRESHET_PACKAGES: request.packages.join(' '),
-          FRESHET_REQUIRES: request.requires.join(' '),
+          ...env,
           FRESHET_MODE: fedora ? 'dnf' : 'rpm',
+          FRESHET_INSTALL: Object.entries(ours).map(([name, version]) => `${name}-${version}`).join(' '),
           // rpm-on-Debian installs Fedora's layout (/usr/lib64), which Debian's loader and pkg-config do not search.
           ...(fedora ? {} : { LD_LIBRARY_PATH: '/usr/lib64', PKG_CONFIG_PATH: '/usr/lib64/pkgconfig:/usr/share/pkgconfig' }),
         },
-        ...gateContainer(request.buildId, context),
+        ...gateContainer(request.buildId, context, { kind: 'install', started }),
       },
       gateControl(logFile, context),
     );
-    return { ...judgeGate(request, readFileSync(logFile, 'utf8'), result.exitCode), logFile };
+    const log = readFileSync(logFile).subarray(offset).toString('utf8');
+    return { ...judgeGate(request, log, result.exitCode, { installed: ours, upgradedFrom: {} }), logFile };
   } catch (error) {
     return failed(errorMessage(error));
   } finally {

@@ -41,6 +41,13 @@ describe('runArguments', () => {
     expect(args).not.toContain('--rm');
   });
 
+  it('case 33: drops every capability but those listed, and passes a CPU limit', () => {
+    const args = runArguments({ ...spec, capabilities: { keep: ['CHOWN', 'SETUID'] }, cpus: 1.5 }, 'podman');
+    expect(args).toEqual(expect.arrayContaining(['--cap-drop=ALL', '--cap-add=CHOWN', '--cap-add=SETUID', '--security-opt=no-new-privileges', '--cpus=1.5']));
+    expect(() => runArguments({ ...spec, capabilities: { keep: ['ALL --privileged'] } }, 'podman')).toThrow(/not a capability name/);
+    expect(() => runArguments({ ...spec, cpus: Number.NaN }, 'podman')).toThrow(/not a CPU count/);
+  });
+
   it.each([
     ['an image that looks like an option', { image: '--privileged' }, 'not an image reference: "--privileged"'],
     ['a container name with a space', { name: 'a b' }, 'not a container name: "a b"'],
