@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { UserError } from '../../core/errors.js';
 
 /**
  * The few facts freshet reads back from YUM metadata (repomd.xml and primary.xml), for the
@@ -60,9 +61,19 @@ export function parsePrimary(xml: string): PrimaryPackage[] {
   return packages;
 }
 
+/** primary.xml is parsed as one string: some 100,000 packages fit, a gzip bomb does not. */
+export const MAX_PRIMARY_BYTES = 256 * 1024 * 1024;
+
 /** primary.xml(.gz) from a file: createrepo_c compresses it with gzip by default. */
 export async function readPrimary(file: string): Promise<PrimaryPackage[]> {
   const data = await readFile(file);
-  const xml = file.endsWith('.gz') ? (await gunzipAsync(data)).toString('utf8') : data.toString('utf8');
-  return parsePrimary(xml);
+  const tooLarge = () => new UserError(`${file}: primary.xml is over the ${MAX_PRIMARY_BYTES}-byte limit`);
+  if (!file.endsWith('.gz')) {
+    if (data.length > MAX_PRIMARY_BYTES) throw tooLarge();
+    return parsePrimary(data.toString('utf8'));
+  }
+  const xml = await gunzipAsync(data, { maxOutputLength: MAX_PRIMARY_BYTES }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge() : new UserError(`${file}: does not decompress (${error.message})`);
+  });
+  return parsePrimary(xml.toString('utf8'));
 }

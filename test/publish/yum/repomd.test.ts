@@ -1,5 +1,11 @@
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parsePrimary, parseRepomd } from '../../../src/publish/yum/repomd.js';
+import { MAX_PRIMARY_BYTES, parsePrimary, parseRepomd, readPrimary } from '../../../src/publish/yum/repomd.js';
 
 const repomd = `<?xml version="1.0" encoding="UTF-8"?>
 <repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">
@@ -40,5 +46,15 @@ describe('YUM metadata readers', () => {
 
   it('reads package locations, checksums and sizes from primary.xml, unescaping XML', () => {
     expect(parsePrimary(primary)).toEqual([{ name: 'a&b', arch: 'x86_64', href: 'packages/a-1.0-1.x86_64.rpm', sha256: 'd'.repeat(64), size: 4242 }]);
+  });
+
+  it('case 37: refuses a primary.xml.gz that decompresses past the limit, naming the file and the limit', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'freshet-primary-')), 'primary.xml.gz');
+    const zeros = Buffer.alloc(1024 * 1024);
+    const chunks = (function* () {
+      for (let mib = 0; mib <= MAX_PRIMARY_BYTES / zeros.length; mib++) yield zeros;
+    })();
+    await pipeline(Readable.from(chunks), createGzip({ level: 1 }), createWriteStream(file));
+    await expect(readPrimary(file)).rejects.toThrow(`${file}: primary.xml is over the ${MAX_PRIMARY_BYTES}-byte limit`);
   });
 });
