@@ -3,7 +3,7 @@ import { checkBinaryFields, classifyArtifact, parseControlFields, upstreamOf } f
 
 const hello = { source: 'hello', version: '2.10-3', upstreamVersion: '2.10' };
 
-describe('classifyArtifact', () => {
+describe('case 21: classifyArtifact', () => {
   it.each([
     ['hello_2.10-3_amd64.deb', 'deb'],
     ['hello-dbgsym_2.10-3_amd64.deb', 'deb'],

@@ -100,7 +100,7 @@ describe('runDebBuild on debian-12', () => {
     expect(result.error).toContain('freshet test: deliberately broken build');
   });
 
-  it('rejects files a build leaves that are not packages of this source', async () => {
+  it('case 21: rejects files a build leaves that are not packages of this source', async () => {
     const sourceDir = await helloSourceDir();
     appendFileSync(path.join(sourceDir, 'hello-2.10/debian/rules'), '\noverride_dh_auto_install:\n\tdh_auto_install\n\ttouch ../evil.sh\n\tln -s /etc/shadow ../hello_2.10-3.dsc.asc\n');
     const buildJob = job(sourceDir, 'hello-smuggle');

@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 describe('hostile builds under limits', () => {
-  it('kills a memory hog, stops an endless loop, fails a disk fill; removes their containers; a normal build beside them succeeds', async () => {
+  it('case 19: kills a memory hog, stops an endless loop, fails a disk fill; removes their containers; a normal build beside them succeeds', async () => {
     // A 2 GiB string against a 256 MiB limit.
     const hog = job(await sourceWith(override(['perl -e \'$$x = "a" x (2 * 1024 ** 3); print length $$x\'', 'echo "hog survived"'])), 'rel-hog');
     const loop = job(await sourceWith(override(['while :; do :; done'])), 'rel-loop');
@@ -97,7 +97,7 @@ describe('hostile builds under limits', () => {
     mkdirSync(smallDisk, { recursive: true });
   });
 
-  it('fails builds that fill /tmp, /var/tmp or HOME with "No space left on device" at the tmpfs size, removes their containers; a normal build beside them succeeds', async () => {
+  it('case 19: fails builds that fill /tmp, /var/tmp or HOME with "No space left on device" at the tmpfs size, removes their containers; a normal build beside them succeeds', async () => {
     const places = { tmp: '/tmp', vartmp: '/var/tmp', home: '$$HOME' };
     const fills = await Promise.all(
       Object.entries(places).map(async ([name, dir]) => {
@@ -140,7 +140,7 @@ describe('hostile builds under limits', () => {
     for (const id of [...fills.map((item) => item.id), 'rel-normal-scratch']) expect(await containersOf(id), id).toEqual([]);
   });
 
-  it('stops a build whose build folder disk runs below the reserve before it is full, and removes its container; a normal build beside it succeeds', async () => {
+  it('case 19: stops a build whose build folder disk runs below the reserve before it is full, and removes its container; a normal build beside it succeeds', async () => {
     // About 50 MiB/s into the build folder, on a 256 MiB file system with a 160 MiB reserve.
     const writer = 'for i in $$(seq 1 400); do dd if=/dev/zero of=../fill-$$i bs=1M count=1 status=none; sleep 0.02; done';
     const fill = job(await sourceWith(override([writer, 'echo "fill survived"'])), 'rel-guard', guardedDisk);

@@ -167,7 +167,7 @@ describe('fetchRelease', () => {
     expect(again.signature).toBeUndefined();
   });
 
-  it('refuses a bad signature', async () => {
+  it('case 8: refuses a bad signature', async () => {
     files.set('/bad/hello-2.12.3.tar.gz', { body: tarball });
     files.set('/bad/hello-2.12.3.tar.gz.sig', { body: await sign(good.home, Buffer.from('other bytes')) });
     await expect(fetchRelease(release('bad'), signed, { http: client, cacheDir: cacheDir('bad'), recipeFilesDir: recipeDir })).rejects.toThrow(
@@ -176,7 +176,7 @@ describe('fetchRelease', () => {
     expectEmptyCache(cacheDir('bad'));
   });
 
-  it('refuses a signature from a key that is not the recipe key', async () => {
+  it('case 8: refuses a signature from a key that is not the recipe key', async () => {
     files.set('/other/hello-2.12.3.tar.gz', { body: tarball });
     files.set('/other/hello-2.12.3.tar.gz.sig', { body: await sign(other.home, tarball) });
     await expect(
@@ -185,7 +185,7 @@ describe('fetchRelease', () => {
     expectEmptyCache(cacheDir('other'));
   });
 
-  it('refuses a signature from an expired key', async () => {
+  it('case 8: refuses a signature from an expired key', async () => {
     files.set('/expired/hello-2.12.3.tar.gz', { body: tarball });
     files.set('/expired/hello-2.12.3.tar.gz.sig', { body: await sign(expired.home, tarball, true) });
     const upstream = { signature: { url: '{url}.sig', key: 'keys/expired.asc' } };
@@ -195,7 +195,7 @@ describe('fetchRelease', () => {
     expectEmptyCache(cacheDir('expired'));
   });
 
-  it('refuses a release whose declared signature is missing', async () => {
+  it('case 8: refuses a release whose declared signature is missing', async () => {
     files.set('/missing/hello-2.12.3.tar.gz', { body: tarball });
     await expect(
       fetchRelease(release('missing'), signed, { http: client, cacheDir: cacheDir('missing'), recipeFilesDir: recipeDir }),
@@ -203,7 +203,7 @@ describe('fetchRelease', () => {
     expectEmptyCache(cacheDir('missing'));
   });
 
-  it('refuses a version re-served with different bytes, naming both hashes', async () => {
+  it('case 9: refuses a version re-served with different bytes, naming both hashes', async () => {
     const reserved = Buffer.concat([tarball, Buffer.from('backdoor\n')]);
     files.set('/reserved/hello-2.12.3.tar.gz', { body: reserved });
     const error = await fetchRelease(release('reserved'), {}, {
@@ -257,7 +257,7 @@ describe('fetchRelease', () => {
     expectEmptyCache(cacheDir('pin'));
   });
 
-  it('never uses a truncated download', async () => {
+  it('case 10: never uses a truncated download', async () => {
     files.set('/cut/hello-2.12.3.tar.gz', { body: tarball, cutAt: 1000 });
     await expect(
       fetchRelease(release('cut'), {}, { http: client, cacheDir: cacheDir('cut'), recipeFilesDir: recipeDir }),

@@ -4,7 +4,7 @@ import { parseGpgStatus } from '../../src/fetch/openpgp.js';
 const fpr = '2371185508D1317BD578E5CC8CE6491AE30D7D75';
 const validsig = `[GNUPG:] VALIDSIG ${fpr} 2026-03-18 1773804684 0 4 0 1 10 00 ${fpr}`;
 
-describe('gpgv status lines', () => {
+describe('case 8: gpgv status lines', () => {
   it('accepts GOODSIG with VALIDSIG and returns the primary fingerprint', () => {
     expect(parseGpgStatus(`[GNUPG:] NEWSIG\n[GNUPG:] GOODSIG 8CE6491AE30D7D75 Collin Funk\n${validsig}\n`)).toEqual({
       good: true,

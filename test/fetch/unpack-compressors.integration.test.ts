@@ -37,13 +37,13 @@ describe('unpacking through the system decompressors', () => {
     expect(readFileSync(path.join(work, 'out/p-1.0/README'), 'utf8')).toBe('hi\n');
   });
 
-  it.each(compressors)('stops a %s bomb at the size limit and writes nothing', async (format, tool) => {
+  it.each(compressors)('case 12: stops a %s bomb at the size limit and writes nothing', async (format, tool) => {
     const archive = await compressed(`bomb.${format}`, tool, tarBuffer([{ path: 'b/zeros', zeros: 64 * 1024 * 1024 }]));
     await expect(unpackArchive(archive, path.join(work, 'out'), { maxBytes: 8 * 1024 * 1024 })).rejects.toThrow(/over the 8388608-byte limit/);
     expect(readdirSync(work).sort()).toEqual([path.basename(archive)]);
   });
 
-  it('unpacks a zip and refuses one whose symlink leaves the tree', async () => {
+  it('case 11: unpacks a zip and refuses one whose symlink leaves the tree', async () => {
     const src = path.join(work, 'src');
     mkdirSync(path.join(src, 'z-1.0'), { recursive: true });
     writeFileSync(path.join(src, 'z-1.0', 'README'), 'zip\n');

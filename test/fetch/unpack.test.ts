@@ -64,7 +64,7 @@ describe('unpackArchive', () => {
     expect(readdirSync(sandbox)).toEqual(['out']);
   });
 
-  it('strips setuid, setgid and sticky bits', async () => {
+  it('case 11: strips setuid, setgid and sticky bits', async () => {
     const tarball = archive([file('p/suid', 'x', 0o4755), file('p/sgid', 'x', 0o2755), { path: 'p/tmp', type: '5', mode: 0o1777 }]);
     await unpackArchive(tarball, path.join(sandbox, 'out'));
     expect(statSync(path.join(sandbox, 'out/p/suid')).mode & 0o7777).toBe(0o755);
@@ -72,17 +72,17 @@ describe('unpackArchive', () => {
     expect(statSync(path.join(sandbox, 'out/p/tmp')).mode & 0o7777).toBe(0o777);
   });
 
-  it('refuses path traversal', async () => {
+  it('case 11: refuses path traversal', async () => {
     await expectRefused(archive([file('p/ok'), file('p/../../evil')]), /"\.\." component/);
     expect(existsSync(path.join(sandbox, 'evil'))).toBe(false);
   });
 
-  it('refuses absolute paths', async () => {
+  it('case 11: refuses absolute paths', async () => {
     await expectRefused(archive([file(path.join(work, 'evil-absolute'))]), /absolute path/);
     expect(existsSync(path.join(work, 'evil-absolute'))).toBe(false);
   });
 
-  it('never creates a name with a NUL in it', async () => {
+  it('case 11: never creates a name with a NUL in it', async () => {
     const beforeNul = 'p/x'.padEnd(120, 'y');
     // node-tar ends the pax path at the NUL, as a ustar name field ends at one: the entry keeps the part before it.
     const result = await unpackArchive(archive([file(`${beforeNul}\0z`)]), path.join(sandbox, 'out'));
@@ -91,7 +91,7 @@ describe('unpackArchive', () => {
     expect(readFileSync(path.join(sandbox, 'out', beforeNul), 'utf8')).toBe('hi\n');
   });
 
-  it('refuses symlinks that leave the tree, directly or through another link', async () => {
+  it('case 11: refuses symlinks that leave the tree, directly or through another link', async () => {
     await expectRefused(archive([dir('p/'), { path: 'p/up', type: '2', link: '../../outside' }]), /leads outside/);
     await expectRefused(archive([{ path: 'p/abs', type: '2', link: '/etc' }]), /absolute path/);
     await expectRefused(
@@ -105,23 +105,23 @@ describe('unpackArchive', () => {
     );
   });
 
-  it('refuses writing through a symlink', async () => {
+  it('case 11: refuses writing through a symlink', async () => {
     await expectRefused(archive([dir('p/sub/'), { path: 'p/l', type: '2', link: 'sub' }, file('p/l/x')]), /below the symlink/);
   });
 
-  it('refuses hardlinks that leave the tree or point at nothing', async () => {
+  it('case 11: refuses hardlinks that leave the tree or point at nothing', async () => {
     await expectRefused(archive([file('p/a'), { path: 'p/h', type: '1', link: '../../../etc/passwd' }]), /hardlink/);
     await expectRefused(archive([{ path: 'p/h', type: '1', link: '/etc/passwd' }]), /hardlink/);
     await expectRefused(archive([{ path: 'p/h', type: '1', link: 'p/missing' }]), /does not point to a file/);
   });
 
-  it('refuses device nodes and FIFOs', async () => {
+  it('case 11: refuses device nodes and FIFOs', async () => {
     await expectRefused(archive([{ path: 'p/null', type: '3' }]), /CharacterDevice/);
     await expectRefused(archive([{ path: 'p/disk', type: '4' }]), /BlockDevice/);
     await expectRefused(archive([{ path: 'p/fifo', type: '6' }]), /FIFO/);
   });
 
-  it('refuses duplicate entries instead of letting the last one win', async () => {
+  it('case 11: refuses duplicate entries instead of letting the last one win', async () => {
     await expectRefused(archive([file('p/a', 'first'), file('p/a', 'second')]), /appears twice/);
     await expectRefused(archive([file('p/a'), dir('p/a/')]), /appears twice/);
   });
@@ -131,7 +131,7 @@ describe('unpackArchive', () => {
     expect(readdirSync(path.join(sandbox, 'out/p'))).toEqual(['a']);
   });
 
-  it('stops a gzip bomb at the size limit without writing it', async () => {
+  it('case 12: stops a gzip bomb at the size limit without writing it', async () => {
     const bomb = path.join(work, 'bomb.tar.gz');
     // 1 GiB of zeros, compressed on the fly: a few MB on disk.
     await pipeline(tarStream([{ path: 'p/zeros', zeros: 1024 ** 3 }]), zlib.createGzip({ level: 1 }), createWriteStream(bomb));
@@ -139,7 +139,7 @@ describe('unpackArchive', () => {
     await expectRefused(bomb, /over the 104857600-byte limit/, { maxBytes: 100 * 1024 * 1024 });
   });
 
-  it('stops at the entry limit (10^6 tiny entries)', async () => {
+  it('case 12: stops at the entry limit (10^6 tiny entries)', async () => {
     const many = path.join(work, 'many.tar.gz');
     function* entries(): Generator<TarSpec> {
       for (let index = 0; index < 1_000_000; index++) yield { path: `p/${index}` };
@@ -148,7 +148,7 @@ describe('unpackArchive', () => {
     await expectRefused(many, /more than 200000 entries/);
   }, 300_000);
 
-  it('refuses a very deep tree', async () => {
+  it('case 12: refuses a very deep tree', async () => {
     const deep = `${Array.from({ length: 100 }, () => 'd').join('/')}/f`;
     await expectRefused(archive([file(deep)]), /levels deep/);
   });

@@ -67,7 +67,7 @@ describe.each(CASES)('$recipe for $target.id', (testCase) => {
     expect(listDebianFiles(extracted).filter((name) => !name.startsWith('debian/patches/.'))).toEqual(listDebianFiles(generated.sourceDir));
   });
 
-  it('writes the same debian/ bytes in another folder, time zone and locale', async () => {
+  it('case 16: writes the same debian/ bytes in another folder, time zone and locale', async () => {
     const saved = { TZ: process.env.TZ, LANG: process.env.LANG, LC_ALL: process.env.LC_ALL };
     try {
       Object.assign(process.env, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });

@@ -19,19 +19,19 @@ describe('createTemplateEngine', () => {
     expect(engine.render('t', { dep: 'a (>= 1) & <b>' })).toBe('Depends: a (>= 1) & <b>\n');
   });
 
-  it('names the template and field when a field is missing, never rendering it empty', () => {
+  it('case 14: names the template and field when a field is missing, never rendering it empty', () => {
     const engine = engineWith({ 'debian/control': 'Source: {{deb822Value source}}\nMaintainer: {{maintainer}}\n' });
     expect(() => engine.render('debian/control', { source: 'hello' })).toThrow(
       /template debian\/control: field "maintainer" is missing \(line 2/,
     );
   });
 
-  it('names the template and field when a helper gets nothing', () => {
+  it('case 14: names the template and field when a helper gets nothing', () => {
     const engine = engineWith({ 'debian/control': 'Source: {{deb822Value source}}\n' });
     expect(() => engine.render('debian/control', {})).toThrow(/template debian\/control: deb822Value: field "source": expected text, got nothing/);
   });
 
-  it('refuses a template naming an unknown helper when it loads', () => {
+  it('case 14: refuses a template naming an unknown helper when it loads', () => {
     expect(() => engineWith({ bad: '{{shout name}}\n' })).toThrow(TemplateError);
     expect(() => engineWith({ bad: '{{shout name}}\n' })).toThrow(/template bad: .*unknown helper shout/);
   });

@@ -6,7 +6,7 @@ const options = (name: string, ids: unknown[] = [], hash: Record<string, unknown
 const call = (name: keyof typeof helpers, ...values: unknown[]) =>
   (helpers[name] as (...args: unknown[]) => unknown)(...values, options(name, values.map((_, i) => `arg${i}`)));
 
-describe('deb822Value', () => {
+describe('case 15: deb822Value', () => {
   it('passes one line through', () => expect(call('deb822Value', 'hello world')).toBe('hello world'));
   it.each(['a\nDepends: evil', 'a\rb', 'tab\u0001', ''])('refuses %j', (value) => {
     expect(() => call('deb822Value', value)).toThrow(HelperError);
@@ -46,7 +46,7 @@ describe('deb822List', () => {
   });
 });
 
-describe('shell and make quoting', () => {
+describe('case 15: shell and make quoting', () => {
   it('leaves plain words alone and single-quotes the rest', () => {
     expect(call('shellArg', '--prefix=/usr')).toBe('--prefix=/usr');
     expect(call('shellArg', "it's $HOME `id`")).toBe(`'it'\\''s $HOME \`id\`'`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostKey, isAllowedHost, isPrivateAddress } from '../../src/net/address.js';
 
-describe('isPrivateAddress', () => {
+describe('case 4: isPrivateAddress', () => {
   it.each([
     ['127.0.0.1', true],
     ['127.1.2.3', true],
@@ -51,7 +51,7 @@ describe('isPrivateAddress', () => {
   });
 });
 
-describe('allowHosts', () => {
+describe('case 4: allowHosts', () => {
   it('matches host:port with default ports, or a bare host for every port', () => {
     expect(hostKey(new URL('https://example.org/x'))).toBe('example.org:443');
     expect(isAllowedHost(new URL('http://127.0.0.1:8781/'), ['127.0.0.1:8781'])).toBe(true);

@@ -53,19 +53,19 @@ describe('HttpClient.get', () => {
     expect(response.notModified).toBe(false);
   });
 
-  it('refuses a redirect loop', async () => {
+  it('case 7: refuses a redirect loop', async () => {
     const upstream = await server((req, res) => res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end());
     const error = await failure(client([upstream]).get({ url: `${upstream.url}/a`, upstream: 'loopy' }));
     expect(error.message).toMatch(/^loopy: .*redirect loop/);
   });
 
-  it('refuses more than five redirects', async () => {
+  it('case 7: refuses more than five redirects', async () => {
     const upstream = await server((req, res) => res.writeHead(302, { location: `/${Number(req.url!.slice(1)) + 1}` }).end());
     const error = await failure(client([upstream]).get({ url: `${upstream.url}/0`, upstream: 'far' }));
     expect(error.message).toMatch(/more than 5 redirects/);
   });
 
-  it('refuses a redirect to a loopback host:port that is not allowed', async () => {
+  it('case 4: refuses a redirect to a loopback host:port that is not allowed', async () => {
     const inner = await server((_req, res) => res.end('secret'));
     const upstream = await server((_req, res) => res.writeHead(302, { location: `${inner.url}/admin` }).end());
     const error = await failure(client([upstream]).get({ url: upstream.url, upstream: 'sneaky' }));
@@ -73,7 +73,7 @@ describe('HttpClient.get', () => {
     expect(inner.requests).toHaveLength(0);
   });
 
-  it('refuses a name that resolves to loopback (checks the resolved address)', async () => {
+  it('case 4: refuses a name that resolves to loopback (checks the resolved address)', async () => {
     const inner = await server((_req, res) => res.end('secret'));
     const port = new URL(inner.url).port;
     const upstream = await server((_req, res) => res.writeHead(302, { location: `http://localhost:${port}/` }).end());
@@ -102,7 +102,7 @@ describe('HttpClient.get', () => {
     );
   });
 
-  it('refuses redirects to other schemes and from https to http', async () => {
+  it('case 7: refuses redirects to other schemes and from https to http', async () => {
     expect(checkRedirect(new URL('https://a.example/'), new URL('http://a.example/x'))).toMatch(/https to http/);
     expect(checkRedirect(new URL('http://a.example/'), new URL('file:///etc/passwd'))).toMatch(/file:/);
     expect(checkRedirect(new URL('http://a.example/'), new URL('https://b.example/'))).toBeUndefined();
@@ -126,7 +126,7 @@ describe('HttpClient.get', () => {
     expect(response.url).toBe('https://ftp.gnu.org/gnu/hello/');
   });
 
-  it('sends credentials only to the origin they were given for', async () => {
+  it('case 7: sends credentials only to the origin they were given for', async () => {
     const other = await server((req, res) => res.end(String(req.headers.authorization)));
     const upstream = await server((req, res) => {
       if (req.url === '/same') return res.writeHead(302, { location: '/landed' }).end();
@@ -170,7 +170,7 @@ describe('HttpClient.get', () => {
     expect(tokenAllowed(new URL(url), origin, allowHosts)).toBe(expected);
   });
 
-  it('waits for Retry-After on 429, then succeeds', async () => {
+  it('case 5: waits for Retry-After on 429, then succeeds', async () => {
     let calls = 0;
     const upstream = await server((_req, res) => {
       calls++;
@@ -182,7 +182,7 @@ describe('HttpClient.get', () => {
     expect(calls).toBe(2);
   });
 
-  it('reports a Retry-After beyond the cap as an error at once instead of hanging', async () => {
+  it('case 5: reports a Retry-After beyond the cap as an error at once instead of hanging', async () => {
     const upstream = await server((_req, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
     const error = await failure(client([upstream]).get({ url: upstream.url, upstream: 'busy' }));
     expect(error.status).toBe(429);
@@ -190,7 +190,7 @@ describe('HttpClient.get', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
-  it('honours an exhausted GitHub rate limit reset time', async () => {
+  it('case 5: honours an exhausted GitHub rate limit reset time', async () => {
     let calls = 0;
     const upstream = await server((_req, res) => {
       calls++;
@@ -204,7 +204,7 @@ describe('HttpClient.get', () => {
     expect(calls).toBe(2);
   });
 
-  it('retries a 500 and then fails with the status and the upstream named', async () => {
+  it('case 5: retries a 500 and then fails with the status and the upstream named', async () => {
     const upstream = await server((_req, res) => res.writeHead(500).end('oops'));
     const error = await failure(client([upstream]).get({ url: upstream.url, upstream: 'broken' }));
     expect(error.status).toBe(500);
@@ -231,7 +231,7 @@ describe('HttpClient.get', () => {
     expect(response.body.toString()).toBe('second time lucky');
   });
 
-  it('cuts off an endless body at the deadline and frees the slot', async () => {
+  it('case 6: cuts off an endless body at the deadline and frees the slot', async () => {
     const upstream = await server((req, res) => {
       if (req.url === '/after') return res.end('free');
       res.writeHead(200);
@@ -245,13 +245,13 @@ describe('HttpClient.get', () => {
     expect(after.body.toString()).toBe('free');
   });
 
-  it('cuts off a server that never answers', async () => {
+  it('case 6: cuts off a server that never answers', async () => {
     const upstream = await server(() => undefined);
     const error = await failure(client([upstream], { timeoutMs: 200 }).get({ url: upstream.url, upstream: 'mute' }));
     expect(error.message).toMatch(/no complete answer/);
   });
 
-  it('refuses a body over the size cap, declared or streamed', async () => {
+  it('case 6: refuses a body over the size cap, declared or streamed', async () => {
     const upstream = await server((req, res) => {
       if (req.url === '/declared') return res.writeHead(200, { 'content-length': String(10 * 1024 ** 3) }).end();
       res.writeHead(200);
@@ -302,7 +302,7 @@ describe('HttpClient.download', () => {
     return mkdtempSync(path.join(tmpdir(), 'freshet-http-'));
   }
 
-  it('retries a truncated download and keeps only the complete file', async () => {
+  it('case 10: retries a truncated download and keeps only the complete file', async () => {
     let calls = 0;
     const upstream = await server((req, res) => {
       calls++;
@@ -325,7 +325,7 @@ describe('HttpClient.download', () => {
     expect(readdirSync(dir)).toEqual(['hello-1.0.tar.gz']);
   });
 
-  it('never leaves a partial file when every try is truncated', async () => {
+  it('case 10: never leaves a partial file when every try is truncated', async () => {
     const upstream = await server((req, res) => {
       res.writeHead(200, { 'content-length': String(payload.length) });
       res.write(payload.subarray(0, 500));

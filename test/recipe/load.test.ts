@@ -46,17 +46,17 @@ describe('recipe validation', () => {
     ['an unknown upstream kind', hello.replace('kind: html-index', 'kind: sourceforge'), /upstream\.kind/],
     ['a name that does not match the file', hello.replace('name: hello', 'name: other'), /name: "other" must match the file name/],
     ['an install path escaping the tree', hello.replace('- name: hello', '- name: hello\n    files: [../etc/passwd]'), /packages\[0\]\.files\[0\]: must not contain \.\./],
-  ])('refuses %s, naming the file and field', (_, text, message) => {
+  ])('case 2, case 13: refuses %s, naming the file and field', (_, text, message) => {
     expect(loadError(text)).toMatch(message);
   });
 
-  it('refuses __proto__ and constructor keys anywhere', () => {
+  it('case 13: refuses __proto__ and constructor keys anywhere', () => {
     expect(loadError(`${hello}__proto__:\n  polluted: true\n`)).toMatch(/key "__proto__" is not allowed.*line \d+/);
     expect(loadError(hello.replace('build:\n', 'build:\n  constructor: {}\n'))).toMatch(/key "constructor" is not allowed/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('refuses duplicate keys and alias bombs', () => {
+  it('case 13: refuses duplicate keys and alias bombs', () => {
     expect(loadError(`${hello}license: MIT\n`)).toMatch(/hello\.yaml: .*(unique|duplicate)/i);
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((key, index) => `${key}: &${key} [${Array(10).fill(`*${'abcdefgh'[index]}`).join(', ')}]`)];
     expect(loadError(`${bomb.join('\n')}\n`)).toMatch(/hello\.yaml: .*alias/i);

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * docs/reliability.md promises a test for every case of the reliability list (31 cases). This keeps
- * the table honest: every case has one row, and every test file a row names exists.
+ * the table honest: every case has one row, every test file a row names exists, and at least one
+ * of them has a test whose vitest name carries the case number (`case 11: …`).
  */
 const repo = path.resolve(import.meta.dirname, '../..');
 const table = readFileSync(path.join(repo, 'docs/reliability.md'), 'utf8');
@@ -25,5 +26,12 @@ describe('docs/reliability.md', () => {
     const files = [...tests.matchAll(/`([\w./-]+\.test\.ts)`/g)].map((match) => match[1]!);
     expect(files.length).toBeGreaterThan(0);
     expect(files.filter((file) => !existsSync(path.join(repo, 'test', file)))).toEqual([]);
+  });
+
+  it.each(rows.map((row) => [row.number, row.tests] as const))('case %i is named in a test name of a file it names', (number, tests) => {
+    const files = [...tests.matchAll(/`([\w./-]+\.test\.ts)`/g)].map((match) => path.join(repo, 'test', match[1]!));
+    // A quoted title that starts with the case number ('case 11: …', or 'case 2, case 13: …'), not a comment.
+    const carrying = new RegExp(`['"\`](?:case \\d+, )*case ${number}:`);
+    expect(files.filter((file) => existsSync(file) && carrying.test(readFileSync(file, 'utf8'))).length, `no named file has a test called "case ${number}: …"`).toBeGreaterThan(0);
   });
 });

@@ -18,7 +18,7 @@ describe('badges', () => {
     expect(svg).toContain('<title>hello: 2.12.3 | newest</title>');
   });
 
-  it('escapes text', () => {
+  it('case 30: escapes text', () => {
     const svg = badge('<x>&"', 'a\'b', stateColours.failed);
     expect(svg).toContain('&#60;x&#62;&#38;&#34;');
     expect(svg).not.toContain('<x>');

@@ -49,7 +49,7 @@ describe('metrics', () => {
     }
   });
 
-  it('escapes label values', () => {
+  it('case 30: escapes label values', () => {
     expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
   });
 });

@@ -30,17 +30,17 @@ describe('writeStatus', () => {
     }
   });
 
-  it.each(outputs)('%s never shows the token', (file) => {
+  it.each(outputs)('case 30: %s never shows the token', (file) => {
     expect(read(file)).not.toContain(TOKEN);
   });
 
-  it.each(['status/index.html', 'status/frob.html', 'badges/frob.svg'])('%s has no markup from recipes or upstreams', (file) => {
+  it.each(['status/index.html', 'status/frob.html', 'badges/frob.svg'])('case 30: %s has no markup from recipes or upstreams', (file) => {
     const text = read(file);
     expect(text).not.toContain('<script>');
     expect(text).not.toContain('"double"');
   });
 
-  it('HTML shows hostile text escaped, not dropped', () => {
+  it('case 30: HTML shows hostile text escaped, not dropped', () => {
     const page = read('status/frob.html');
     expect(page).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;quoted&#39; &#34;double&#34;');
     expect(page).toContain('[REDACTED]');
@@ -71,13 +71,13 @@ describe('writeStatus', () => {
     expect(page.match(/<tr><td>2025-/g)?.length).toBeGreaterThanOrEqual(4);
   });
 
-  it('log copies are redacted but otherwise verbatim', () => {
+  it('case 30: log copies are redacted but otherwise verbatim', () => {
     const log = read('status/logs/frob_debian-12_1.4_r1/build.log');
     expect(log).toContain('configure: error: libfoo not found <b>bold</b>');
     expect(log).toContain('Authorization: Bearer [REDACTED]');
   });
 
-  it('CSV has one row per recipe and target, hostile cells quoted', () => {
+  it('case 30: CSV has one row per recipe and target, hostile cells quoted', () => {
     const rows = read('status.csv').trimEnd().split('\r\n');
     expect(rows[0]).toBe('recipe,target,state,upstream_newest,distro_ships,freshet_publishes,published_at,build_status,gate_status,lint_errors,lint_warnings,lag_seconds,lag_ongoing,note,error');
     expect(rows).toHaveLength(5);

@@ -65,14 +65,14 @@ afterAll(async () => {
 });
 
 describe('a repodata switch between repomd.xml and its signature', () => {
-  it('fails a refresh through a plain static server', async () => {
+  it('case 29: fails a refresh through a plain static server', async () => {
     const result = await makecacheAcrossSwitch(createStaticHandler({ root: served.archive.root }));
     expect(result.switched).toBe(1);
     expect(result.exitCode).not.toBe(0);
     expect(result.tail).toMatch(/GPG signature verification error|Bad GPG signature/);
   });
 
-  it('never fails a refresh through freshet serve', async () => {
+  it('case 29: never fails a refresh through freshet serve', async () => {
     const { handler } = createServeHandler({ config: served.config, state, runPipeline: async () => undefined, writeStatus: async () => undefined });
     for (let round = 0; round < 3; round += 1) {
       const result = await makecacheAcrossSwitch(handler);

@@ -48,7 +48,7 @@ const post = (path: string, headers: Record<string, string>, payload: string = b
   fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
 
 describe('webhooks', () => {
-  it('401 without a signature, with a bad one, for an unknown recipe, or with no secret set; nothing runs', async () => {
+  it('case 31: 401 without a signature, with a bad one, for an unknown recipe, or with no secret set; nothing runs', async () => {
     const responses = await Promise.all([
       post('hooks/hello', {}),
       post('hooks/hello', { 'x-hub-signature-256': sign('wrong-secret-wrong-secret', body) }),
@@ -96,7 +96,7 @@ describe('webhooks', () => {
     expect(calls).toHaveLength(2);
   });
 
-  it('413 for a body over the cap, and nothing runs', async () => {
+  it('case 31: 413 for a body over the cap, and nothing runs', async () => {
     const big = 'x'.repeat(4096);
     const response = await post('hooks/hello', { 'x-hub-signature-256': sign(SECRET, big) }, big);
     expect(response.status).toBe(413);

@@ -31,7 +31,7 @@ describe('static server', () => {
     expect(since.status).toBe(304);
   });
 
-  it('lists folders with escaped names', async () => {
+  it('case 30: lists folders with escaped names', async () => {
     const page = await (await fetch(`${server.url}gnu/hello/`)).text();
     expect(page).toContain('<a href="hello-2.12.3.tar.gz">hello-2.12.3.tar.gz</a>');
     expect(page).toContain('&#60;script&#62;.txt');

@@ -5,7 +5,7 @@ import { hookSecret, sign, signatureMatches, verifyHook } from '../../src/serve/
 const secret = 'webhook-secret-0123456789';
 const body = Buffer.from('{"ref":"refs/tags/v1.0"}');
 
-describe('webhook signatures', () => {
+describe('case 31: webhook signatures', () => {
   it('matches GitHub’s documented example', () => {
     // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
     expect(sign("It's a Secret to Everybody", 'Hello, World!')).toBe('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');

@@ -40,7 +40,7 @@ function antisymmetric(results: readonly number[]): boolean {
  */
 const hasLongNumber = ({ a, b }: Pair) => /\d{16}/.test(a + b);
 
-describe('Debian comparison agrees with dpkg', () => {
+describe('case 2: Debian comparison agrees with dpkg', () => {
   const real = debCases.map(([a, , b]) => ({ a, b }));
   const pairs = [...real, ...generatedDebPairs(600)].filter((pair) => !hasLongNumber(pair));
   const longNumbers = real.filter(hasLongNumber);
@@ -75,7 +75,7 @@ describe('Debian comparison agrees with dpkg', () => {
   });
 });
 
-describe('RPM comparison agrees with rpm.labelCompare', () => {
+describe('case 2: RPM comparison agrees with rpm.labelCompare', () => {
   const real = [...fieldCases, ...evrCases].map(([a, , b]) => ({ a, b }));
   const pairs = [...real, ...generatedRpmPairs(600)];
   const ordered = inBothOrders(pairs);

@@ -34,13 +34,13 @@ const hostile = [
 ];
 
 describe('isSafeVersionString', () => {
-  it.each(hostile)('refuses %j', (version) => {
+  it.each(hostile)('case 1: refuses %j', (version) => {
     expect(isSafeVersionString(version)).toBe(false);
     expect(() => normalizeUpstream(version)).toThrow(UserError);
     expect(() => normalizeUpstream(version)).toThrow(`upstream: refusing version ${JSON.stringify(version.slice(0, 120))}`);
   });
 
-  it('refuses values that are not strings (an unquoted YAML 1.10 is the number 1.1)', () => {
+  it('case 2: refuses values that are not strings (an unquoted YAML 1.10 is the number 1.1)', () => {
     expect(isSafeVersionString(1.1)).toBe(false);
     expect(() => assertSafeVersionString(1.1, 'github:owner/repo')).toThrow(/github:owner\/repo: refusing version 1.1/);
   });
@@ -49,7 +49,7 @@ describe('isSafeVersionString', () => {
     expect(isSafeVersionString(version)).toBe(true);
   });
 
-  it('cuts an overlong hostile string in its error message', () => {
+  it('case 1: cuts an overlong hostile string in its error message', () => {
     const error = (() => {
       try {
         assertSafeVersionString(`$(x)${'a'.repeat(1000)}`);
@@ -129,7 +129,7 @@ const ordering: Case[] = [
   ['0.9.8a', '>', '0.9.8'],
 ];
 
-describe('upstreamCompare', () => {
+describe('case 2: upstreamCompare', () => {
   it.each(bothOrders(ordering))('$a $op $b', ({ a, b, result }) => {
     expect(upstreamCompare(a, b)).toBe(result);
   });

@@ -73,7 +73,7 @@ describe('github', () => {
     expect(await github.getReleases({ kind: 'github', repo: 'no/such', api: server!.url }, testContext([server!]))).toBeNull();
   });
 
-  it('throws on an HTML page with status 200, on truncated JSON and on an exhausted rate limit', async () => {
+  it('case 5: throws on an HTML page with status 200, on truncated JSON and on an exhausted rate limit', async () => {
     await api((req, res) => {
       if (req.url!.startsWith('/repos/html/')) return res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Unicorn!</body></html>');
       if (req.url!.startsWith('/repos/cut/')) return res.writeHead(200, { 'content-type': 'application/json' }).end(page1.subarray(0, 200));

@@ -69,7 +69,7 @@ describe('gitlab', () => {
     expect(await gitlab.getReleases({ kind: 'gitlab', project: 'no/such', host: server.url }, ctx)).toBeNull();
   });
 
-  it('throws on HTML with status 200 and on a 5xx', async () => {
+  it('case 5: throws on HTML with status 200 and on a 5xx', async () => {
     server = await serve((req, res) =>
       req.url!.includes('html') ? res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><p>Sign in') : res.writeHead(502).end(),
     );

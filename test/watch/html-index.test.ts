@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('html-index', () => {
-  it('finds versions in an autoindex page, resolving relative links and ignoring unsafe ones', async () => {
+  it('case 4: finds versions in an autoindex page, resolving relative links and ignoring unsafe ones', async () => {
     server = await serve((req, res) => {
       if (req.url === '/gnu/hello') return res.writeHead(301, { location: '/gnu/hello/' }).end();
       return res.writeHead(200, { 'content-type': 'text/html', etag: '"idx"' }).end(page);

@@ -33,7 +33,7 @@ describe('npm', () => {
     expect(await npm.getReleases({ kind: 'npm', package: 'no-such', registry: server.url }, ctx)).toBeNull();
   });
 
-  it('throws on truncated JSON and on HTML with status 200', async () => {
+  it('case 5: throws on truncated JSON and on HTML with status 200', async () => {
     server = await serve((req, res) =>
       req.url === '/cut' ? res.end(packument.subarray(0, packument.length - 30)) : res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
     );

@@ -36,7 +36,7 @@ describe('pypi', () => {
     expect(await pypi.getReleases({ kind: 'pypi', project: 'nope', index: `${server.url}/pypi` }, ctx)).toBeNull();
   });
 
-  it('throws on truncated JSON and on a body of the wrong shape', async () => {
+  it('case 5: throws on truncated JSON and on a body of the wrong shape', async () => {
     server = await serve((req, res) => (req.url!.startsWith('/pypi/cut') ? res.end(project.subarray(0, 500)) : res.end('{"releases": []}')));
     const ctx = testContext([server], 'python-attrs');
     await expect(pypi.getReleases({ kind: 'pypi', project: 'cut', index: `${server.url}/pypi` }, ctx)).rejects.toThrow(/expected JSON/);

@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 describe('freshet watch against a misbehaving upstream', () => {
-  it('never downgrades when the newest version goes backwards or disappears: it warns and keeps the state (case 3)', async () => {
+  it('case 3: never downgrades when the newest version goes backwards or disappears: it warns and keeps the state', async () => {
     appFiles = ['app-1.9.tar.gz', 'app-2.0.tar.gz'];
     const first = await runCli(['--config', config, 'watch']);
     expect(first.code, first.stderr).toBe(0);
@@ -102,7 +102,7 @@ describe('freshet watch against a misbehaving upstream', () => {
     expect(report.recipes).toEqual([expect.objectContaining({ recipe: 'app', newest: '2.0', warnings: ['upstream lists no wanted version any more; keeping 2.0'] })]);
   });
 
-  it('gives 403 and 429 with reset headers, HTML with status 200 and truncated JSON an error each, exits 1 and still checks the others (case 5)', async () => {
+  it('case 5: gives 403 and 429 with reset headers, HTML with status 200 and truncated JSON an error each, exits 1 and still checks the others', async () => {
     appFiles = ['app-2.0.tar.gz', 'app-2.1.tar.gz'];
     writeRecipe('ratelimited', ['kind: github', 'repo: owner/project', `api: ${server.url}/gh`]);
     writeRecipe('limited', ['kind: html-index', `url: ${server.url}/limited/`, 'pattern: x-(\\d+)\\.tar\\.gz']);

@@ -63,7 +63,7 @@ async function upstreams(): Promise<Loopback> {
 const tarball = (name: string) => `${name}-(\\d[\\w.]*)\\.tar\\.gz`;
 
 describe('watchAll', () => {
-  it('gives each failing upstream an error naming its recipe while the others succeed', async () => {
+  it('case 6: gives each failing upstream an error naming its recipe while the others succeed', async () => {
     files = { '/ok/': ['good-1.9.tar.gz', 'good-1.10.tar.gz', 'good-1.10rc1.tar.gz', 'good-2.0~beta1.tar.gz'] };
     const url = (await upstreams()).url;
     const state = StateStore.openFile(':memory:');
@@ -105,7 +105,7 @@ describe('watchAll', () => {
     expect(state.lastCheck('good')).toMatchObject({ ok: true, newest: '1.10' });
   });
 
-  it('never steps back when upstream goes backwards or its releases disappear', async () => {
+  it('case 3: never steps back when upstream goes backwards or its releases disappear', async () => {
     files = { '/app/': ['app-2.0.tar.gz', 'app-1.9.tar.gz'] };
     const url = (await upstreams()).url;
     const state = StateStore.openFile(':memory:');
@@ -127,7 +127,7 @@ describe('watchAll', () => {
     expect(state.lastCheck('app')?.newest).toBe('2.0');
   });
 
-  it('rejects hostile version strings before any state change and applies mangle, versions and prerelease rules', async () => {
+  it('case 1: rejects hostile version strings before any state change and applies mangle, versions and prerelease rules', async () => {
     files = {
       '/evil/': ['evil-$(reboot).tar.gz', 'evil-`id`.tar.gz', `evil-${'9'.repeat(300)}.tar.gz`, 'evil--rf.tar.gz', 'evil-1.0.tar.gz'],
       '/rules/': ['tool-3_1.tar.gz', 'tool-2_9.tar.gz', 'tool-4_0rc1.tar.gz'],

@@ -16,7 +16,7 @@ const spec: RunSpec = {
   mounts: [{ source: '/srv/out/.work', target: '/build', readonly: false }],
 };
 
-describe('runArguments', () => {
+describe('case 20: runArguments', () => {
   it('puts the container command after the image, where the engine stops reading options', () => {
     const args = runArguments(spec, 'podman');
     const imageAt = args.indexOf(spec.image);
@@ -68,7 +68,7 @@ describe('runArguments', () => {
   });
 });
 
-describe('runArguments: read-only root and size-capped tmpfs', () => {
+describe('case 19: runArguments: read-only root and size-capped tmpfs', () => {
   const capped: RunSpec = {
     ...spec,
     readOnlyRoot: true,

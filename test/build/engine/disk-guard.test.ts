@@ -6,7 +6,7 @@ import { diskGuard, findShortage, shortageMessage, watchDisk, type DiskShortage 
 const EVERYTHING = 1024 * 1024 * 1024; // MiB: more than any disk has free
 const INTERVAL_MS = 10;
 
-describe('disk guard', () => {
+describe('case 19: disk guard', () => {
   it('finds the first file system below the reserve, and none when there is room', async () => {
     const missing = path.join(os.tmpdir(), 'freshet-no-such-folder');
     expect(await findShortage({ paths: [missing, os.tmpdir()], reserveMegabytes: 1 })).toBeUndefined();

@@ -21,7 +21,7 @@ async function spec(name: string, command: string[], extra: Partial<RunSpec> = {
 }
 
 describe('podman engine', () => {
-  it('keeps a build off the network, by name and by address', async () => {
+  it('case 17: keeps a build off the network, by name and by address', async () => {
     const { address } = await lookup('deb.debian.org', { family: 4 });
     const probe = `(exec 3<>/dev/tcp/${address}/80) && echo connected`;
     const offline = await podman.run(await spec('offline', ['bash', '-c', `${probe}; getent hosts deb.debian.org || echo no-dns`]), {
@@ -34,14 +34,14 @@ describe('podman engine', () => {
     expect(online.stdout).toContain('connected');
   });
 
-  it('passes option-like values to the command, not to the engine', async () => {
+  it('case 20: passes option-like values to the command, not to the engine', async () => {
     const result = await podman.run(
       await spec('args', ['sh', '-c', 'printf "%s\\n" "$@"; grep CapEff /proc/self/status; test -e /host && echo host-mounted || true', 'sh', '--privileged', '--volume=/:/host', '-v', '/:/host']),
     );
     expect(result.stdout).toBe('--privileged\n--volume=/:/host\n-v\n/:/host\nCapEff:\t0000000000000000\n');
   });
 
-  it('gives the container none of freshet\'s environment and no engine socket', async () => {
+  it('case 18: gives the container none of freshet\'s environment and no engine socket', async () => {
     process.env.FRESHET_TEST_TOKEN = 'secret-token-value';
     try {
       const result = await podman.run(
@@ -55,7 +55,7 @@ describe('podman engine', () => {
     }
   });
 
-  it('holds a fork bomb to the process limit', async () => {
+  it('case 19: holds a fork bomb to the process limit', async () => {
     const result = await podman.run(
       await spec('pids', ['sh', '-c', 'i=0; while [ $i -lt 300 ]; do sleep 30 & i=$((i+1)); done; echo "started $i"'], { pids: 64, timeoutMs: 60_000 }),
       { allowFailure: true },
@@ -79,7 +79,7 @@ describe('podman engine', () => {
     expect((await podman.listContainers('freshet.test')).map((c) => c.name)).not.toContain(running.name);
   });
 
-  it('stops and removes the container when the run times out', async () => {
+  it('case 19: stops and removes the container when the run times out', async () => {
     const running = await spec('timeout', ['sleep', '600'], { timeoutMs: 3_000 });
     await expect(podman.run(running)).rejects.toMatchObject({ timedOut: true });
     expect((await podman.listContainers(RUN_LABEL)).map((c) => c.name)).not.toContain(running.name);
@@ -118,7 +118,7 @@ describe('podman engine', () => {
     }
   });
 
-  it('removes containers left by a killed freshet and keeps its own', async () => {
+  it('case 22: removes containers left by a killed freshet and keeps its own', async () => {
     const stale = await spec('stale', ['true'], { keep: true, labels: { [RUN_LABEL]: 'killed-run', [OWNER_LABEL]: '999999:gone' } });
     const own = await spec('own', ['true'], { keep: true });
     await podman.run(stale);

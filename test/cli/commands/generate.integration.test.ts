@@ -98,7 +98,7 @@ describe('freshet generate', () => {
     expect(later.stdout).not.toContain('+++ b/debian/control');
   });
 
-  it('gives the same bytes under another time zone and locale', async () => {
+  it('case 16: gives the same bytes under another time zone and locale', async () => {
     const saved = { TZ: process.env.TZ, LANG: process.env.LANG, LC_ALL: process.env.LC_ALL };
     try {
       Object.assign(process.env, { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });

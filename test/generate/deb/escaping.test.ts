@@ -23,7 +23,7 @@ async function file(input: RenderDebianInput, name: string): Promise<string> {
 
 const hello = () => renderInput(CASES[0]!);
 
-describe('deb822 field injection', () => {
+describe('case 15: deb822 field injection', () => {
   it('keeps a description line that tries to start a field inside the Description', async () => {
     const input = hello();
     input.recipe.description = 'A greeting.\nDepends: evil\n\nPackage: evil\nArchitecture: all';
@@ -54,7 +54,7 @@ describe('deb822 field injection', () => {
   });
 });
 
-describe('make and shell injection in debian/rules', () => {
+describe('case 15: make and shell injection in debian/rules', () => {
   it('quotes $ and backticks from configure arguments so make and the shell pass them literally', async () => {
     const input = hello();
     input.recipe.build.configure = ['--with-x=$(shell id)', '`id`', "it's"];
@@ -100,7 +100,7 @@ describe('names that become file names', () => {
   });
 });
 
-describe('prototype keys in recipe data', () => {
+describe('case 13: prototype keys in recipe data', () => {
   it('refuses __proto__ smuggled in through parsed JSON, and Object.prototype stays clean', async () => {
     const input = hello();
     input.recipe.build.env = JSON.parse('{"__proto__": {"polluted": "yes"}, "CFLAGS": "-O2"}') as Record<string, string>;

@@ -48,7 +48,7 @@ describe('renderDebianFiles determinism', () => {
     }
   });
 
-  it.each(CASES)('$recipe renders the same bytes under another time zone and locale', async (testCase) => {
+  it.each(CASES)('case 16: $recipe renders the same bytes under another time zone and locale', async (testCase) => {
     process.env.TZ = 'UTC';
     process.env.LANG = 'C';
     process.env.LC_ALL = 'C';

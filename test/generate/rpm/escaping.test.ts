@@ -12,7 +12,7 @@ function directives(spec: string): string[] {
 }
 
 describe('rpm macro escaping', () => {
-  it('renders a %(id) in the description as %%(id), which rpm prints literally', () => {
+  it('case 15: renders a %(id) in the description as %%(id), which rpm prints literally', () => {
     const input = hello();
     input.recipe.description = 'Runs %(id) at parse time? No.\nNor %{lua: os.execute("id")}';
     const spec = renderSpec(input);
@@ -48,7 +48,7 @@ describe('rpm macro escaping', () => {
     expect(renderSpec({ ...hello(), topDir: 'hello-2.12.3+dfsg~rc1_x' })).toContain("%autosetup -p1 -n 'hello-2.12.3+dfsg~rc1_x'\n");
   });
 
-  it('escapes % in one-line tags and refuses a newline there', () => {
+  it('case 15: escapes % in one-line tags and refuses a newline there', () => {
     const input = hello();
     input.recipe.summary = '100% greeting';
     expect(renderSpec(input)).toContain('Summary:        100%% greeting\n');
@@ -56,7 +56,7 @@ describe('rpm macro escaping', () => {
     expect(() => renderSpec(input)).toThrow(/must be one line/);
   });
 
-  it('quotes and escapes build arguments for the shell and rpm', () => {
+  it('case 15: quotes and escapes build arguments for the shell and rpm', () => {
     const input = hello();
     input.recipe.build = { ...input.recipe.build, configure: ['--with-x=a b', '--pct=%{_bindir}'] };
     expect(renderSpec(input)).toContain("%configure '--with-x=a b' '--pct=%%{_bindir}'\n");
@@ -83,7 +83,7 @@ describe('versions and dates', () => {
     expect(changelogDate('2026-01-01T12:00:00Z')).toBe('Thu Jan 01 2026');
   });
 
-  it('renders the same bytes twice, in any time zone', () => {
+  it('case 16: renders the same bytes twice, in any time zone', () => {
     const first = renderSpec(hello());
     const zone = process.env.TZ;
     process.env.TZ = 'Pacific/Kiritimati';

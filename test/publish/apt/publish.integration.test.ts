@@ -81,7 +81,7 @@ describe('publishing an APT suite', () => {
     expect(await verifyArchive(archive.root, undefined, later())).toEqual([]);
   });
 
-  it('never moves Date back when the clock goes back, and re-signing renews Valid-Until', async () => {
+  it('case 28: never moves Date back when the clock goes back, and re-signing renews Valid-Until', async () => {
     const dateOf = () => readFileSync(path.join(archive.root, 'dists/bookworm/Release'), 'utf8').match(/^Date: (.*)$/m)![1]!;
     const before = Date.parse(dateOf().replace(' UTC', ' GMT'));
     const past = () => new Date(Date.now() - 86_400_000);
@@ -94,7 +94,7 @@ describe('publishing an APT suite', () => {
     expect(readFileSync(path.join(archive.root, 'dists/bookworm/Release'), 'utf8')).toContain(`Valid-Until: ${resigned.validUntil}`);
   });
 
-  it('publishes twice within one second: a client takes the second Release (same Date) without an error', async () => {
+  it('case 28: publishes twice within one second: a client takes the second Release (same Date) without an error', async () => {
     const server = await serveStatic(archive.root);
     try {
       // A suite of its own: the earlier tests left bookworm's Date in the future on purpose.

@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('publish reliability', () => {
-  it.each(PUBLISH_STEPS)('SIGKILL at step %s leaves a valid archive and the next publish completes', async (step) => {
+  it.each(PUBLISH_STEPS)('case 23: SIGKILL at step %s leaves a valid archive and the next publish completes', async (step) => {
     const deb = await newDeb();
     const result = writeBuildResult(dir, `kill-${step}`, 'debian-12', [deb]);
     const before = liveFile('InRelease');
@@ -69,7 +69,7 @@ describe('publish reliability', () => {
     await expectArchiveValid(archive.root);
   });
 
-  it('serialises two publishers and both packages go live', async () => {
+  it('case 26: serialises two publishers and both packages go live', async () => {
     const [first, second] = [await newDeb(), await newDeb()];
     const paused = await pausedPublish(config.file, 'recorded', writeBuildResult(dir, 'first', 'debian-12', [first]), path.join(dir, 'first.log'));
     const waiting = cli(config.file, ['publish', writeBuildResult(dir, 'second', 'debian-12', [second])]);
@@ -86,13 +86,13 @@ describe('publish reliability', () => {
     await expectArchiveValid(archive.root);
   });
 
-  it('takes over a stale lock left by a dead process, with a warning', async () => {
+  it('case 26: takes over a stale lock left by a dead process, with a warning', async () => {
     const log = await publishOverStaleLock(archive, async () => publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [await newDeb()] }] }));
     expect(log).toMatch(/warn: took over a stale publish lock/);
     expect(existsSync(path.join(archive.stateDir, 'publish.lock'))).toBe(false);
   });
 
-  it('refuses the same pool file name with different bytes and leaves the archive unchanged', async () => {
+  it('case 27: refuses the same pool file name with different bytes and leaves the archive unchanged', async () => {
     const original = await newDeb({ name: 'immutable' });
     await publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [original] }] });
     const before = liveFile('InRelease');
@@ -108,7 +108,7 @@ describe('publish reliability', () => {
     await expect(publishApt({ config: changed, archive, suite: 'bookworm', add: [] })).rejects.toThrow(/would change Origin .* from "freshet-test" to "someone-else"/);
   });
 
-  it('publishes nothing with a missing or an expired key', async () => {
+  it('case 25: publishes nothing with a missing or an expired key', async () => {
     const before = liveFile('InRelease');
     const deb = await newDeb();
     const missing = { ...config, signingKey: '0'.repeat(40) };
@@ -136,7 +136,7 @@ describe('disk full', () => {
     await run('umount', [mount], { allowFailure: true });
   });
 
-  it('keeps the previous InRelease current and no file truncated when the disk fills mid-publish', async () => {
+  it('case 24: keeps the previous InRelease current and no file truncated when the disk fills mid-publish', async () => {
     const fullArchive = mainArchive(full);
     await publishApt({ config: full, archive: fullArchive, suite: 'bookworm', add: [{ artifacts: [await newDeb()] }] });
     const inRelease = () => readFileSync(path.join(full.archiveDir, 'dists/bookworm/InRelease'), 'utf8');

@@ -50,7 +50,7 @@ afterAll(() => served?.close());
 const publish = (artifacts: BuildArtifact[]) => publisherFor('rpm').publish({ config, archive, suite: REPO, add: [{ artifacts, recipe: 'loop', targetId: REPO }] });
 
 describe('dnf during YUM publishes', () => {
-  it('sees no 404 and no signature error while publishes and re-signs run back to back', async () => {
+  it('case 29: sees no 404 and no signature error while publishes and re-signs run back to back', async () => {
     const builds: BuildArtifact[][] = [];
     for (let version = 1; version <= VERSIONS; version += 1) builds.push(await makeRpms(path.join(dir, 'rpms'), { prefix: 'loop', count: 2, version: `1.${version}` }));
     await publish(builds[0]!);

@@ -74,7 +74,7 @@ describe('publishing a YUM repository', () => {
     expect(readFileSync(path.join(dnf.root, 'usr/share/demo0/README'), 'utf8')).toBe('demo0\n');
   });
 
-  it('refuses to replace a published file with other bytes, and republishing the same build is a no-op', async () => {
+  it('case 27: refuses to replace a published file with other bytes, and republishing the same build is a no-op', async () => {
     const before = treeContents(archive.root);
     // The snapshot sees the packages, the metadata and the live symlink.
     expect(before).toEqual(
@@ -146,7 +146,7 @@ describe('publishing a YUM repository', () => {
     }
   });
 
-  it('re-signs a repository into a new generation and lists it as a suite', async () => {
+  it('case 28: re-signs a repository into a new generation and lists it as a suite', async () => {
     const outcome = await publisherFor('rpm').resign({ config, archive, suite: REPO });
     expect(Number(outcome.generation)).toBeGreaterThan(3);
     expect(await publisherFor('rpm').suites(archive.root)).toEqual([REPO]);

@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(() => served?.close());
 
 describe('YUM publish killed at every step', () => {
-  it.each(PUBLISH_STEPS)('SIGKILL at step %s leaves a repository dnf accepts, and the next publish completes', async (step) => {
+  it.each(PUBLISH_STEPS)('case 23: SIGKILL at step %s leaves a repository dnf accepts, and the next publish completes', async (step) => {
     const name = `kill${step}`;
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version: '1.0' });
     const result = writeBuildResult(dir, name, REPO, rpms);
@@ -74,7 +74,7 @@ describe('YUM publish killed at every step', () => {
 });
 
 describe('YUM publishers at once, and the signing key', () => {
-  it('serialises two publishers and both packages go live', async () => {
+  it('case 26: serialises two publishers and both packages go live', async () => {
     const first = await makeRpms(path.join(dir, 'rpms'), { prefix: 'first', count: 1, version: '1.0' });
     const second = await makeRpms(path.join(dir, 'rpms'), { prefix: 'second', count: 1, version: '1.0' });
     const paused = await pausedPublish(config.file, 'recorded', writeBuildResult(dir, 'first', REPO, first), path.join(dir, 'first.log'));
@@ -92,7 +92,7 @@ describe('YUM publishers at once, and the signing key', () => {
     expect(await verifyArchive(archive.root)).toEqual([]);
   });
 
-  it('takes over a stale lock left by a dead process, with a warning', async () => {
+  it('case 26: takes over a stale lock left by a dead process, with a warning', async () => {
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'stale', count: 1, version: '1.0' });
     const log = await publishOverStaleLock(archive, () => publishYum({ config, archive, suite: REPO, add: [{ artifacts: rpms, recipe: 'stale', targetId: REPO }] }));
     expect(log).toMatch(/warn: took over a stale publish lock/);
@@ -101,7 +101,7 @@ describe('YUM publishers at once, and the signing key', () => {
     expect(await verifyArchive(archive.root)).toEqual([]);
   });
 
-  it('publishes nothing with a missing or an expired key', async () => {
+  it('case 25: publishes nothing with a missing or an expired key', async () => {
     const before = liveRepomd(archive.root);
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: 'unsigned', count: 1, version: '1.0' });
     const add = [{ artifacts: rpms, recipe: 'unsigned', targetId: REPO }];
@@ -139,7 +139,7 @@ describe('YUM publish on a full disk', () => {
   });
 
   // pool: createrepo_c then finds no room for the metadata; indices: gpg finds none for repomd.xml.asc.
-  it.each(['pool', 'indices'])('filled at step %s: fails with ENOSPC, the live repomd.xml stays, and the publish completes once there is room', async (step) => {
+  it.each(['pool', 'indices'])('case 24: filled at step %s: fails with ENOSPC, the live repomd.xml stays, and the publish completes once there is room', async (step) => {
     const name = `full${step}`;
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version: '1.0' });
     const result = writeBuildResult(dir, name, REPO, rpms);

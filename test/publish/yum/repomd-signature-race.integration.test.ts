@@ -66,7 +66,7 @@ async function makecache(repomd: string, signature: string): Promise<{ exitCode:
   return { exitCode: result.exitCode, output: result.tail };
 }
 
-describe('repomd.xml and its signature fetched across a repodata switch', () => {
+describe('case 29: repomd.xml and its signature fetched across a repodata switch', () => {
   it('is a real failure: generation N repomd.xml with generation N+1 repomd.xml.asc fails the signature check', async () => {
     const matching = await makecache(repomdOf(2), signatureOf(2));
     expect(matching.exitCode, matching.output).toBe(0);
