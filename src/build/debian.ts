@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, lchownSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { capture } from '../core/exec.js';
 import { log } from '../core/log.js';
+import { readDebControl } from '../publish/apt/deb-file.js';
 import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
 import { checkBinaryFields, classifyArtifact, fileVersion, parseControlFields, upstreamOf, type SourceIdentity } from './artifacts.js';
 import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
 import { parseLintian } from './lintian.js';
+import { BuildFolder, fileProblem, takeFiles } from './output-folder.js';
 
 /**
  * Build a Debian source package in a container of its deps image: no network, no capabilities,
@@ -35,7 +35,7 @@ echo "freshet: lintian exited with $status"
 phase lint-end
 `;
 
-interface SourceTree {
+export interface SourceTree {
   dir: string;
   identity: SourceIdentity;
 }
@@ -58,59 +58,57 @@ export function findSourceTree(sourceDir: string): SourceTree {
 }
 
 
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
-}
-
-
 interface Collected {
   artifacts: BuildArtifact[];
   lint: LintReport | undefined;
 }
 
-async function collect(workDir: string, outputDir: string, tree: SourceTree): Promise<Collected> {
-  const problems: string[] = [];
-  const found: Array<{ name: string; kind: BuildArtifact['kind'] }> = [];
-  let lint: LintReport | undefined;
-  for (const name of readdirSync(workDir)) {
-    const stat = lstatSync(path.join(workDir, name));
-    if (name === tree.dir && stat.isDirectory()) continue;
-    if (name === LINT_FILE && stat.isFile() && stat.size <= MAX_LINT_BYTES) {
-      lint = parseLintian(readFileSync(path.join(workDir, name), 'utf8'));
-      continue;
+/** Check what the build left in workDir and move it into outputDir; nothing is moved when anything is wrong. */
+export async function collectDebOutput(workDir: string, outputDir: string, tree: SourceTree): Promise<Collected> {
+  const build = BuildFolder.open(workDir);
+  try {
+    const problems: string[] = [];
+    const found: Array<{ folder: BuildFolder; name: string; kind: BuildArtifact['kind'] }> = [];
+    let lint: LintReport | undefined;
+    for (const name of build.names()) {
+      const stat = build.stat(name);
+      if (name === tree.dir && stat?.isDirectory()) continue;
+      if (name === LINT_FILE && stat?.isFile() && stat.size <= MAX_LINT_BYTES) {
+        const text = build.readSmall(name, MAX_LINT_BYTES);
+        if (text !== undefined) {
+          lint = parseLintian(text);
+          continue;
+        }
+      }
+      const kind = classifyArtifact(name, tree.identity);
+      const problem = kind ? fileProblem(name, stat) : `unexpected file ${JSON.stringify(name)}`;
+      if (problem) problems.push(problem);
+      else found.push({ folder: build, name, kind: kind! });
     }
-    const kind = classifyArtifact(name, tree.identity);
-    if (!kind) problems.push(`unexpected file ${JSON.stringify(name)}`);
-    else if (!stat.isFile()) problems.push(`${name} is not a regular file`);
-    else found.push({ name, kind });
+    if (!found.some((file) => file.kind === 'deb')) problems.push('no binary package was built');
+    if (!found.some((file) => file.kind === 'changes')) problems.push('no .changes file was written');
+    if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
+    const kinds = new Map(found.map((file) => [file.name, file.kind]));
+    const artifacts = await takeFiles(outputDir, found, async (taken) => {
+      const checked: BuildArtifact[] = [];
+      for (const copy of taken) {
+        const kind = kinds.get(copy.name)!;
+        const artifact: BuildArtifact = { file: path.join(outputDir, copy.name), kind, size: copy.size, sha256: copy.sha256 };
+        if (kind === 'deb' || kind === 'udeb') {
+          // Read in-process with capped decompression: `dpkg-deb --field` unpacks the control archive to the host's temp folder.
+          artifact.fields = parseControlFields(await readDebControl(copy.file));
+          problems.push(...checkBinaryFields(copy.name, artifact.fields));
+        }
+        if (kind === 'dsc') artifact.fields = parseControlFields(readFileSync(copy.file, 'utf8'));
+        checked.push(artifact);
+      }
+      if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
+      return checked;
+    });
+    return { artifacts: artifacts.sort((a, b) => a.file.localeCompare(b.file)), lint };
+  } finally {
+    build.close();
   }
-  if (!found.some((file) => file.kind === 'deb')) problems.push('no binary package was built');
-  if (!found.some((file) => file.kind === 'changes')) problems.push('no .changes file was written');
-  const artifacts: BuildArtifact[] = [];
-  for (const { name, kind } of found) {
-    const file = path.join(workDir, name);
-    const artifact: BuildArtifact = { file: path.join(outputDir, name), kind, size: lstatSync(file).size, sha256: await sha256File(file) };
-    if (kind === 'deb' || kind === 'udeb') {
-      artifact.fields = parseControlFields(await capture('dpkg-deb', ['--field', file]));
-      problems.push(...checkBinaryFields(name, artifact.fields));
-    }
-    if (kind === 'dsc') artifact.fields = parseControlFields(readFileSync(file, 'utf8'));
-    artifacts.push(artifact);
-  }
-  if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
-  const uid = process.getuid?.() ?? 0;
-  for (const { name } of found) {
-    const file = path.join(workDir, name);
-    lchownSync(file, uid, process.getgid?.() ?? uid);
-    renameSync(file, path.join(outputDir, name));
-  }
-  return { artifacts: artifacts.sort((a, b) => a.file.localeCompare(b.file)), lint };
 }
 
 
@@ -122,7 +120,7 @@ export async function runDebBuild(job: BuildJob, options: DebBuildOptions): Prom
   const prepared = prepareBuild(job, options);
   try {
     await runBuildContainer(job, prepared, options, ['sh', '-c', BUILD_SCRIPT, 'sh', tree.dir], { DEB_BUILD_OPTIONS: `parallel=${prepared.cpus}` });
-    const collected = await collect(prepared.workDir, job.outputDir, tree);
+    const collected = await collectDebOutput(prepared.workDir, job.outputDir, tree);
     rmSync(prepared.workDir, { recursive: true, force: true });
     log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(prepared.logFile), lint: collected.lint });
     return prepared.result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });

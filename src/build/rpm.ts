@@ -1,14 +1,14 @@
-import { existsSync, lchownSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { capture } from '../core/exec.js';
 import { log } from '../core/log.js';
 import { MANIFEST_FILE, type RpmManifest } from '../generate/rpm/index.js';
-import { digestFile } from '../publish/hash.js';
 import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
 import { RPM_LIST_TAGS } from './artifact-policy.js';
 import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
+import { BuildFolder, fileProblem, takeFiles } from './output-folder.js';
 import { parseRpmlint } from './rpmlint.js';
 
 /**
@@ -110,64 +110,66 @@ export function checkRpm(name: string, kind: 'rpm' | 'srpm', fields: Record<stri
 
 
 interface Found {
-  file: string;
+  folder: BuildFolder;
   name: string;
   kind: 'rpm' | 'srpm';
 }
 
-/** Every file under RPMS/<arch>/ and SRPMS/, refusing links, folders and unexpected names. */
-function listOutput(workDir: string, problems: string[]): Found[] {
+/** Every file under RPMS/<arch>/ and SRPMS/, refusing links (RPMS and SRPMS too), folders and unexpected names. */
+function listOutput(build: BuildFolder, problems: string[]): Found[] {
   const found: Found[] = [];
-  const srpms = path.join(workDir, 'SRPMS');
-  for (const name of existsSync(srpms) ? readdirSync(srpms) : []) {
-    const file = path.join(srpms, name);
-    if (!lstatSync(file).isFile() || !name.endsWith('.src.rpm') || !binaryName.test(name)) problems.push(`unexpected SRPMS/${name}`);
-    else found.push({ file, name, kind: 'srpm' });
-  }
-  const rpms = path.join(workDir, 'RPMS');
-  for (const arch of existsSync(rpms) ? readdirSync(rpms) : []) {
-    const dir = path.join(rpms, arch);
-    if (!/^[a-z0-9_]+$/.test(arch) || arch === 'src' || !lstatSync(dir).isDirectory()) {
+  const take = (folder: BuildFolder, name: string, kind: Found['kind'], expected: boolean) => {
+    const problem = expected ? fileProblem(folder.labelOf(name), folder.stat(name)) : `unexpected ${folder.labelOf(name)}`;
+    if (problem) problems.push(problem);
+    else found.push({ folder, name, kind });
+  };
+  const srpms = build.childFolder('SRPMS', problems);
+  for (const name of srpms?.names() ?? []) take(srpms!, name, 'srpm', name.endsWith('.src.rpm') && binaryName.test(name));
+  const rpms = build.childFolder('RPMS', problems);
+  for (const arch of rpms?.names() ?? []) {
+    if (!/^[a-z0-9_]+$/.test(arch) || arch === 'src') {
       problems.push(`unexpected RPMS/${arch}`);
       continue;
     }
-    for (const name of readdirSync(dir)) {
-      const file = path.join(dir, name);
-      const match = binaryName.exec(name);
-      if (!lstatSync(file).isFile() || !match || match[4] !== arch) problems.push(`unexpected RPMS/${arch}/${name}`);
-      else found.push({ file, name, kind: 'rpm' });
-    }
+    const dir = rpms!.childFolder(arch, problems);
+    for (const name of dir?.names() ?? []) take(dir!, name, 'rpm', binaryName.exec(name)?.[4] === arch);
   }
   return found;
 }
 
-async function collect(workDir: string, outputDir: string, manifest: RpmManifest): Promise<{ artifacts: BuildArtifact[]; lint: LintReport | undefined }> {
-  const problems: string[] = [];
-  const found = listOutput(workDir, problems);
-  if (!found.some((item) => item.kind === 'rpm')) problems.push('no binary RPM was built');
-  if (found.filter((item) => item.kind === 'srpm').length !== 1) problems.push('expected exactly one source RPM');
-  const names = new Set<string>();
-  const artifacts: BuildArtifact[] = [];
-  for (const item of found) {
-    if (names.has(item.name)) problems.push(`${item.name} was built twice`);
-    names.add(item.name);
-    const fields = await rpmFields(item.file, RPM_LIST_TAGS);
-    problems.push(...checkRpm(item.name, item.kind, fields, manifest));
-    const digest = await digestFile(item.file);
-    artifacts.push({ file: path.join(outputDir, item.name), kind: item.kind, size: digest.size, sha256: digest.sha256, fields });
+/** Check what the build left in workDir and move it into outputDir; nothing is moved when anything is wrong. */
+export async function collectRpmOutput(workDir: string, outputDir: string, manifest: RpmManifest): Promise<{ artifacts: BuildArtifact[]; lint: LintReport | undefined }> {
+  const build = BuildFolder.open(workDir);
+  try {
+    const problems: string[] = [];
+    const found = listOutput(build, problems);
+    if (!found.some((item) => item.kind === 'rpm')) problems.push('no binary RPM was built');
+    if (found.filter((item) => item.kind === 'srpm').length !== 1) problems.push('expected exactly one source RPM');
+    const names = new Set<string>();
+    for (const item of found) {
+      if (names.has(item.name)) problems.push(`${item.name} was built twice`);
+      names.add(item.name);
+    }
+    if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
+    const kinds = new Map(found.map((item) => [item.name, item.kind]));
+    const artifacts = await takeFiles(outputDir, found, async (taken) => {
+      const checked: BuildArtifact[] = [];
+      for (const copy of taken) {
+        const kind = kinds.get(copy.name)!;
+        const fields = await rpmFields(copy.file, RPM_LIST_TAGS);
+        problems.push(...checkRpm(copy.name, kind, fields, manifest));
+        checked.push({ file: path.join(outputDir, copy.name), kind, size: copy.size, sha256: copy.sha256, fields });
+      }
+      if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
+      return checked;
+    });
+    const lintText = build.readSmall(LINT_FILE, MAX_LINT_BYTES);
+    if (lintText !== undefined) writeFileSync(path.join(outputDir, 'rpmlint.txt'), lintText);
+    const lint = lintText === undefined ? undefined : parseRpmlint(lintText);
+    return { artifacts: artifacts.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), lint };
+  } finally {
+    build.close();
   }
-  if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
-  const lintFile = path.join(workDir, LINT_FILE);
-  const lint = existsSync(lintFile) && lstatSync(lintFile).isFile() && lstatSync(lintFile).size <= MAX_LINT_BYTES
-    ? parseRpmlint(readFileSync(lintFile, 'utf8'))
-    : undefined;
-  if (lint) writeFileSync(path.join(outputDir, 'rpmlint.txt'), readFileSync(lintFile));
-  const uid = process.getuid?.() ?? 0;
-  for (const item of found) {
-    lchownSync(item.file, uid, process.getgid?.() ?? uid);
-    renameSync(item.file, path.join(outputDir, item.name));
-  }
-  return { artifacts: artifacts.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), lint };
 }
 
 
@@ -179,7 +181,7 @@ export async function runRpmBuild(job: BuildJob, options: RpmBuildOptions): Prom
   try {
     const command = ['sh', '-c', BUILD_SCRIPT, 'sh', manifest.spec, options.nodeps ? 'nodeps' : 'deps'];
     await runBuildContainer(job, prepared, options, command, { RPM_BUILD_NCPUS: String(prepared.cpus) });
-    const collected = await collect(prepared.workDir, job.outputDir, manifest);
+    const collected = await collectRpmOutput(prepared.workDir, job.outputDir, manifest);
     rmSync(prepared.workDir, { recursive: true, force: true });
     log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(prepared.logFile), lint: collected.lint });
     return prepared.result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
