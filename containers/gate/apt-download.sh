@@ -23,6 +23,8 @@ download() {
   apt-get install -y -q --no-install-recommends --download-only -o "Dir::Cache::Archives=$into/" "$@"
   rm -rf "$into/partial" "$into/lock"
 }
+# The gate reads no package descriptions: skipping Translation files saves their download and copies.
+echo 'Acquire::Languages "none";' >/etc/apt/apt.conf.d/90freshet-gate
 save_lists() {
   mkdir -p "$1"
   find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -exec cp -p {} "$1/" \;
