@@ -164,6 +164,31 @@ export async function succeeds(file: string, args: readonly string[], options: R
   return exitCode === 0;
 }
 
+/** A process that outlives freshet's own end; it reads what freshet writes to `input`. */
+export interface DetachedProcess {
+  input: NodeJS.WritableStream;
+}
+
+/**
+ * Start a process in its own session (a Ctrl-C for freshet does not reach it) and do not wait for
+ * it. Its stdin is a pipe from freshet, which the kernel closes however freshet ends.
+ */
+export function startDetached(file: string, args: readonly string[]): DetachedProcess {
+  assertArguments(file, args);
+  const subprocess = execa(file, [...args], {
+    detached: true,
+    cleanup: false,
+    stdin: 'pipe',
+    stdout: 'ignore',
+    stderr: 'ignore',
+    reject: false,
+  });
+  subprocess.unref();
+  // A process that could not start, or ended early, leaves a closed pipe: that is not freshet's error.
+  subprocess.stdin!.on('error', () => undefined);
+  return { input: subprocess.stdin! };
+}
+
 /** A process whose stdout is read as a stream (decompressors feeding the unpacker). */
 export interface StreamedProcess {
   stdout: NodeJS.ReadableStream;

@@ -10,6 +10,8 @@ export function stateLayout(config: Pick<ResolvedConfig, 'stateDir'>) {
     builds: path.join(config.stateDir, 'builds'),
     /** Staging copies of the archive for the gate. */
     staging: path.join(config.stateDir, 'staging'),
+    /** Held by the `freshet run` that writes this state and its archive. */
+    runLock: path.join(config.stateDir, 'run.lock'),
   };
 }
 

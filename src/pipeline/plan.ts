@@ -19,8 +19,8 @@ export interface RecipeSnapshot {
 export interface TargetSnapshot {
   /** Version the distribution itself ships (from its own index), null when it ships none. */
   shipped: string | null | undefined;
-  /** Live publication of this recipe on this target. */
-  published: { upstreamVersion: string; packageVersion: string } | undefined;
+  /** Live publication of this recipe on this target, with the inputs hash of the build it came from. */
+  published: { upstreamVersion: string; packageVersion: string; inputsHash: string | null } | undefined;
   /** The latest build of this recipe on this target. */
   lastBuild: { upstreamVersion: string; rebuild: number; status: 'running' | 'ok' | 'failed' | 'interrupted'; inputsHash: string | null; gate?: 'passed' | 'failed' } | undefined;
   /** Highest rebuild number so far of the newest upstream version on this target. */
@@ -48,6 +48,15 @@ export interface PlanOptions {
   retryFailed?: boolean;
 }
 
+/** Why the last build of the same inputs is not done, or undefined when it ended (and failed). */
+function unfinished(last: NonNullable<TargetSnapshot['lastBuild']>): string | undefined {
+  if (last.status === 'running') return 'the previous build has not finished (a freshet is still running it)';
+  if (last.status === 'interrupted') return 'the previous build was interrupted';
+  if (last.status === 'ok' && last.gate === undefined) return 'the previous build was interrupted before its gate finished';
+  if (last.status === 'ok' && last.gate === 'passed') return 'the previous build passed its gate but was not published';
+  return undefined;
+}
+
 export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: TargetSnapshot, options: PlanOptions = {}): PlannedAction {
   const base = { recipe: recipe.name, targetId: target.id };
   const skip = recipe.skip[target.id];
@@ -59,11 +68,12 @@ export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: Tar
   const first = planVersion({ upstreamVersion, target, rebuild: 1, shipped });
   if (first.shippedIsNewerOrSame) return { ...base, kind: 'distro-current', upstreamVersion, shipped: shipped! };
 
-  const last = snapshot.lastBuild;
-  const sameInputs = last !== undefined && last.upstreamVersion === upstreamVersion && last.inputsHash === inputsHash;
-  if (snapshot.published?.upstreamVersion === upstreamVersion && (sameInputs || last?.upstreamVersion !== upstreamVersion)) {
+  // Only what is live counts as done: a later build of these inputs may have been interrupted anywhere before the publish.
+  if (snapshot.published?.upstreamVersion === upstreamVersion && snapshot.published.inputsHash === inputsHash) {
     return { ...base, kind: 'up-to-date', upstreamVersion, packageVersion: snapshot.published.packageVersion };
   }
+  const last = snapshot.lastBuild;
+  const sameInputs = last !== undefined && last.upstreamVersion === upstreamVersion && last.inputsHash === inputsHash;
   if (sameInputs && !options.retryFailed && (last.status === 'failed' || last.gate === 'failed')) {
     return { ...base, kind: 'failed-before', upstreamVersion, why: 'the same inputs failed before; change the recipe or pass --retry-failed' };
   }
@@ -72,11 +82,9 @@ export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: Tar
     ? snapshot.published
       ? `new upstream release (published: ${snapshot.published.upstreamVersion})`
       : 'not published yet'
-    : last.status === 'interrupted' || last.status === 'running'
-      ? 'the previous build was interrupted'
-      : sameInputs
-        ? 'retrying a failed build'
-        : 'the recipe or templates changed';
+    : sameInputs
+      ? (unfinished(last) ?? 'retrying a failed build')
+      : 'the recipe or templates changed';
   const { full } = planVersion({ upstreamVersion, target, rebuild, shipped });
   return { ...base, kind: 'build', upstreamVersion, packageVersion: full, rebuild, inputsHash, why };
 }

@@ -4,7 +4,6 @@ import PQueue from 'p-queue';
 import { artifactPolicy, checkArtifacts, describeProblems, type ArtifactPolicy } from '../build/artifact-policy.js';
 import { getEngine } from '../build/engine/api.js';
 import type { ContainerEngine } from '../build/engine/types.js';
-import { cleanupStaleContainers } from '../build/labels.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { asUserError } from '../core/errors.js';
 import { run } from '../core/exec.js';
@@ -14,6 +13,7 @@ import type { GateResult } from '../gate/types.js';
 import { HttpClient } from '../net/http.js';
 import { httpPolicy } from '../net/policy.js';
 import { mainArchive, publisherFor, stagingArchive } from '../publish/api.js';
+import { jobCheckpoint, type JobStep } from '../publish/checkpoint.js';
 import type { PublishItem, PublishOutcome } from '../publish/types.js';
 import { loadRecipes, resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../recipe/load.js';
 import { KEYRING_GPG } from '../sign/key.js';
@@ -26,6 +26,7 @@ import { explicitRpmNames, familySteps } from './families.js';
 import { inputsHash } from './inputs.js';
 import { buildId, stateLayout } from './layout.js';
 import { planAction, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
+import { clearKilledRuns, guardRun } from './run-guard.js';
 
 /**
  * `freshet run`: watch → fetch → generate → build → gate → publish, for every recipe and enabled
@@ -79,7 +80,11 @@ function snapshotOf(state: StateStore, recipe: string, target: ResolvedTarget, s
   const published = state.publications({ recipe, targetId: target.id, live: true })[0];
   return {
     shipped: state.shipped(target.id, sourcePackage)?.version,
-    published: published && { upstreamVersion: published.upstreamVersion, packageVersion: published.packageVersion },
+    published: published && {
+      upstreamVersion: published.upstreamVersion,
+      packageVersion: published.packageVersion,
+      inputsHash: state.build(published.buildId)?.inputsHash ?? null,
+    },
     lastBuild: last && {
       upstreamVersion: last.upstreamVersion,
       rebuild: last.rebuild,
@@ -171,7 +176,7 @@ async function buildAndGate(
   recipe: ResolvedRecipe,
   target: ResolvedTarget,
   action: Extract<PlannedAction, { kind: 'build' }>,
-  report: (step: string) => void,
+  report: (step: JobStep) => Promise<void>,
 ): Promise<{ outcome: JobOutcome; gated?: GatedBuild }> {
   const { config, state, engine } = context;
   const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild);
@@ -200,9 +205,9 @@ async function buildAndGate(
   };
 
   try {
-    report('fetch');
+    await report('fetch');
     const fetched = await fetchOnce(context, loaded, action.upstreamVersion);
-    report('generate');
+    await report('generate');
     const release = state.release(action.recipe, action.upstreamVersion)!;
     // The cache names blobs by hash; dpkg-source names the orig tarball by upstream's extension.
     const tarball = path.join(dir, 'upstream', path.basename(new URL(fetched.url).pathname));
@@ -222,9 +227,9 @@ async function buildAndGate(
       date: new Date(release.seenAt),
       outDir: path.join(dir, 'source'),
     });
-    report('images');
+    await report('images');
     const deps = await family.depsImage(target, generated.buildDepends, { engine, stateDir: config.stateDir });
-    report('build');
+    await report('build');
     const job: BuildJob = {
       id,
       recipe: action.recipe,
@@ -259,7 +264,7 @@ async function buildAndGate(
     }
     state.finishBuild(result);
 
-    report('gate');
+    await report('gate');
     const gate = await gateBuild(context, recipe, target, action, id, result, policy);
     state.recordGate(id, { status: gate.status, reason: gate.reason, logFile: gate.logFile, at: new Date().toISOString() });
     if (gate.status !== 'passed') {
@@ -268,7 +273,7 @@ async function buildAndGate(
     return { outcome: { action, buildId: id, status: 'published', logFile: result.logFile, lint: result.lint }, gated: { action, target, buildId: id, result, policy } };
   } catch (error) {
     if (context.signal?.aborted) {
-      state.markInterruptedBuilds(new Date().toISOString());
+      state.interruptBuild(id, new Date().toISOString());
       return { outcome: { action, buildId: id, status: 'cancelled', error: 'cancelled' } };
     }
     const userError = asUserError(error);
@@ -380,9 +385,12 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
   const recipes = loadRecipes(config.recipesDir, options.recipes ?? []);
   const targets = config.targets.filter((target) => target.enabled && (!options.targets?.length || options.targets.includes(target.id)));
   const engine = getEngine(config.engine);
+  // --dry-run only reads, so it runs beside a run; anything else waits for the run in progress.
+  const guard = options.dryRun ? undefined : await guardRun(config, engine);
   const http = new HttpClient(httpPolicy(config));
   const context: RunContext = { config, state, engine, http, signal: options.signal, fetches: new Map() };
   try {
+    await clearKilledRuns(state, engine);
     let watched: WatchOutcome[] = [];
     if (!options.noWatch) {
       const memo = new Map<string, Promise<unknown>>();
@@ -401,10 +409,6 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
       return { watch, plan, jobs: [], published: [], resigned: [], failed: watch.some((entry) => entry.error) };
     }
 
-    if (builds.length > 0) {
-      await cleanupStaleContainers(engine);
-      state.markInterruptedBuilds(new Date().toISOString());
-    }
     const queue = new PQueue({ concurrency: config.concurrency.builds });
     const gated: GatedBuild[] = [];
     const jobs = await Promise.all(
@@ -417,7 +421,12 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
         return queue.add(async (): Promise<JobOutcome> => {
           if (options.signal?.aborted) return { action, buildId: id, status: 'cancelled', error: 'cancelled' };
           const resolved = resolveRecipe(loaded, target.family, target.id, config.dependencies);
-          const { outcome, gated: passed } = await buildAndGate(context, loaded, resolved, target, action, (step) => options.onJob?.(id, label, 'running', step));
+          const { outcome, gated: passed } = await buildAndGate(context, loaded, resolved, target, action, async (step) => {
+            options.onJob?.(id, label, 'running', step);
+            await jobCheckpoint(step);
+            // A stop ends each job at its next step; the plan builds it again next time.
+            options.signal?.throwIfAborted();
+          });
           if (passed) gated.push(passed);
           options.onJob?.(id, label, outcome.status === 'published' ? 'ok' : 'failed', outcome.status === 'published' ? 'gate passed' : outcome.status);
           if (outcome.error) log.error('job failed', { recipe: action.recipe, target: action.targetId, error: outcome.error, log: outcome.logFile });
@@ -425,13 +434,19 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
         }) as Promise<JobOutcome>;
       }),
     );
+    if (gated.length > 0) await jobCheckpoint('publish');
     const published = options.signal?.aborted ? [] : await publishGated(context, gated);
     const resigned = options.signal?.aborted ? [] : await resignQuiet(context, targets, published);
     // The report stage: status page, JSON, badges and setup files, also when nothing was published.
     await writeStatus(config, state);
-    const failed = watch.some((entry) => entry.error) || jobs.some((job) => job.status !== 'published');
-    return { watch, plan, jobs, published, resigned, failed };
+    // Builds that passed their gate are not live when a stop came before the publish.
+    const outcomes = options.signal?.aborted
+      ? jobs.map((job): JobOutcome => (job.status === 'published' ? { ...job, status: 'cancelled', error: 'stopped before the publish' } : job))
+      : jobs;
+    const failed = watch.some((entry) => entry.error) || outcomes.some((job) => job.status !== 'published');
+    return { watch, plan, jobs: outcomes, published, resigned, failed };
   } finally {
     http.close();
+    await guard?.release();
   }
 }

@@ -6,7 +6,7 @@ import { UserError } from '../core/errors.js';
 import { log } from '../core/log.js';
 
 /**
- * One publisher at a time per archive: a lock file holding pid, host and start time, created with
+ * One publisher at a time per archive, and one `freshet run` per state folder: a lock file holding pid, host and start time, created with
  * O_EXCL. A lock whose process is gone (same host, dead pid) is stale and taken over with a
  * warning; a live one is waited for.
  */
@@ -47,7 +47,7 @@ export function isStale(owner: LockOwner | undefined): boolean {
  * Move the stale lock aside under a private name (only one contender wins the rename), and put it
  * back if what was moved turns out to be a live lock another contender just made.
  */
-async function takeOver(file: string, seen: LockOwner | undefined): Promise<void> {
+async function takeOver(file: string, seen: LockOwner | undefined, kind: string): Promise<void> {
   const aside = `${file}.stale-${process.pid}`;
   try {
     await rename(file, aside);
@@ -58,15 +58,24 @@ async function takeOver(file: string, seen: LockOwner | undefined): Promise<void
   if (moved && !isStale(moved)) {
     await link(aside, file).catch(() => undefined);
   } else {
-    log.warn('took over a stale publish lock', { lock: file, pid: seen?.pid, host: seen?.host, since: seen?.startedAt });
+    log.warn(`took over a stale ${kind} lock`, { lock: file, pid: seen?.pid, host: seen?.host, since: seen?.startedAt });
   }
   await unlink(aside).catch(() => undefined);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function acquireLock(file: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<Lock> {
+export interface LockOptions {
+  timeoutMs?: number;
+  pollMs?: number;
+  /** For messages: the kind of lock and who holds one (default `publish`, `publisher`). */
+  kind?: string;
+  holder?: string;
+}
+
+export async function acquireLock(file: string, options: LockOptions = {}): Promise<Lock> {
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  const { kind = 'publish', holder = 'publisher' } = options;
   const deadline = Date.now() + timeoutMs;
   const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
   await mkdir(path.dirname(file), { recursive: true });
@@ -86,17 +95,17 @@ export async function acquireLock(file: string, options: { timeoutMs?: number; p
       // A half-written lock has no owner yet; give its writer a moment before calling it stale.
       if (!owner) await sleep(200);
       if (isStale(readOwner(file))) {
-        await takeOver(file, owner);
+        await takeOver(file, owner, kind);
         continue;
       }
     }
     if (Date.now() > deadline) {
-      throw new UserError(`${file}: another publisher holds the lock (pid ${owner?.pid} on ${owner?.host} since ${owner?.startedAt})`, {
+      throw new UserError(`${file}: another ${holder} holds the lock (pid ${owner?.pid} on ${owner?.host} since ${owner?.startedAt})`, {
         hint: 'wait for it to finish; remove the lock file only if that process is really gone',
       });
     }
     if (!announced) {
-      log.info('waiting for another publisher', { lock: file, pid: owner?.pid, host: owner?.host });
+      log.info(`waiting for another ${holder}`, { lock: file, pid: owner?.pid, host: owner?.host, since: owner?.startedAt });
       announced = true;
     }
     await sleep(options.pollMs ?? 250);

@@ -69,4 +69,6 @@ export const migrations: readonly string[] = [
    ) STRICT;`,
   // The hash of everything a build was made from (recipe, templates, tarball): a change rebuilds.
   `ALTER TABLE builds ADD COLUMN inputs_hash TEXT;`,
+  // The freshet process running a build (pid:token): a build whose process is gone was interrupted.
+  `ALTER TABLE builds ADD COLUMN owner TEXT;`,
 ];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BuildResult } from '../types.js';
+import { isOwnerGone, processOwner } from '../core/process-owner.js';
 import { openDatabase, StatementCache } from '../core/sqlite.js';
 import { migrations } from './migrations.js';
 
@@ -49,6 +50,8 @@ export interface BuildRow {
   startedAt: string;
   finishedAt: string | null;
   inputsHash: string | null;
+  /** The freshet process that ran it (pid:token). */
+  owner: string | null;
 }
 
 export interface PublicationRow {
@@ -77,6 +80,7 @@ interface RawBuild {
   started_at: string;
   finished_at: string | null;
   inputs_hash: string | null;
+  owner: string | null;
 }
 
 function toBuild(row: RawBuild): BuildRow {
@@ -94,6 +98,7 @@ function toBuild(row: RawBuild): BuildRow {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     inputsHash: row.inputs_hash,
+    owner: row.owner,
   };
 }
 
@@ -109,9 +114,12 @@ export class StateStore {
     this.statements = new StatementCache(db);
   }
 
+  /** Every command opens the state here, so builds of a killed freshet are marked interrupted by whichever comes next. */
   static open(stateDir: string): StateStore {
     mkdirSync(stateDir, { recursive: true });
-    return StateStore.openFile(path.join(stateDir, STATE_DB));
+    const store = StateStore.openFile(path.join(stateDir, STATE_DB));
+    store.markInterruptedBuilds(new Date().toISOString());
+    return store;
   }
 
   /** `:memory:` for tests. */
@@ -241,8 +249,8 @@ export class StateStore {
     inputsHash?: string;
   }): void {
     this.statement(
-        `INSERT INTO builds (id, recipe, target_id, upstream_version, package_version, rebuild, status, log_file, started_at, inputs_hash)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+        `INSERT INTO builds (id, recipe, target_id, upstream_version, package_version, rebuild, status, log_file, started_at, inputs_hash, owner)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
       )
       .run(
         build.id,
@@ -254,6 +262,7 @@ export class StateStore {
         build.logFile,
         build.startedAt,
         build.inputsHash ?? null,
+        processOwner,
       );
   }
 
@@ -262,10 +271,17 @@ export class StateStore {
       .run(result.status, result.error ?? null, JSON.stringify(result), result.finishedAt, result.jobId);
   }
 
-  /** Builds left `running` by a killed freshet: marked interrupted so the job runs again. */
+  /** Builds left `running` by a freshet process that is gone (killed, or crashed): marked interrupted. */
   markInterruptedBuilds(finishedAt: string): number {
-    return this.statement(`UPDATE builds SET status = 'interrupted', error = 'freshet stopped during the build', finished_at = ? WHERE status = 'running'`)
-      .run(finishedAt).changes;
+    const running = this.statement(`SELECT id, owner FROM builds WHERE status = 'running'`).all() as Array<{ id: string; owner: string | null }>;
+    const orphaned = running.filter((build) => isOwnerGone(build.owner));
+    for (const build of orphaned) this.interruptBuild(build.id, finishedAt, 'freshet was killed during the build');
+    return orphaned.length;
+  }
+
+  /** A build this process stopped (SIGINT, SIGTERM): the plan builds its inputs again. */
+  interruptBuild(id: string, finishedAt: string, error = 'freshet stopped during the build'): void {
+    this.statement(`UPDATE builds SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ? AND status = 'running'`).run(error, finishedAt, id);
   }
 
   build(id: string): BuildRow | undefined {

@@ -24,7 +24,7 @@ describe('planAction', () => {
   it('does nothing when the same release and inputs are published', () => {
     const snapshot: TargetSnapshot = {
       ...empty,
-      published: { upstreamVersion: '2.12.3', packageVersion: '2.12.3-0~deb12+freshet1' },
+      published: { upstreamVersion: '2.12.3', packageVersion: '2.12.3-0~deb12+freshet1', inputsHash: 'h1' },
       lastBuild: { upstreamVersion: '2.12.3', rebuild: 1, status: 'ok', inputsHash: 'h1', gate: 'passed' },
       highestRebuild: 1,
     };
@@ -34,7 +34,7 @@ describe('planAction', () => {
   it('rebuilds with the next rebuild number when the recipe changed', () => {
     const snapshot: TargetSnapshot = {
       ...empty,
-      published: { upstreamVersion: '2.12.3', packageVersion: '2.12.3-0~deb12+freshet1' },
+      published: { upstreamVersion: '2.12.3', packageVersion: '2.12.3-0~deb12+freshet1', inputsHash: 'old' },
       lastBuild: { upstreamVersion: '2.12.3', rebuild: 1, status: 'ok', inputsHash: 'old', gate: 'passed' },
       highestRebuild: 1,
     };
@@ -44,6 +44,35 @@ describe('planAction', () => {
   it('resumes an interrupted build', () => {
     const snapshot: TargetSnapshot = { ...empty, lastBuild: { upstreamVersion: '2.12.3', rebuild: 1, status: 'interrupted', inputsHash: 'h1' }, highestRebuild: 1 };
     expect(planAction(hello, debian12, snapshot)).toMatchObject({ kind: 'build', rebuild: 2, why: 'the previous build was interrupted' });
+  });
+
+  it('case 42: builds a recipe change again when its build did not finish, at whatever step it stopped', () => {
+    // rebuild 1 is live with the old recipe; rebuild 2 of the changed recipe stopped somewhere.
+    const published = { upstreamVersion: '2.12.3', packageVersion: '2.12.3-0~deb12+freshet1', inputsHash: 'old' };
+    const stopped = { upstreamVersion: '2.12.3', rebuild: 2, inputsHash: 'h1' };
+    const cases: Array<[NonNullable<TargetSnapshot['lastBuild']>, string]> = [
+      [{ ...stopped, status: 'running' }, 'the previous build has not finished (a freshet is still running it)'],
+      [{ ...stopped, status: 'interrupted' }, 'the previous build was interrupted'],
+      [{ ...stopped, status: 'ok' }, 'the previous build was interrupted before its gate finished'],
+      [{ ...stopped, status: 'ok', gate: 'passed' }, 'the previous build passed its gate but was not published'],
+    ];
+    for (const [lastBuild, why] of cases) {
+      expect(planAction(hello, debian12, { ...empty, published, lastBuild, highestRebuild: 2 })).toEqual({
+        kind: 'build',
+        recipe: 'hello',
+        targetId: 'debian-12',
+        upstreamVersion: '2.12.3',
+        packageVersion: '2.12.3-0~deb12+freshet3',
+        rebuild: 3,
+        inputsHash: 'h1',
+        why,
+      });
+    }
+    // Changing the recipe back to what is live needs nothing built.
+    expect(planAction({ ...hello, inputsHash: { 'debian-12': 'old' } }, debian12, { ...empty, published, lastBuild: { ...stopped, status: 'interrupted' }, highestRebuild: 2 })).toMatchObject({
+      kind: 'up-to-date',
+      packageVersion: '2.12.3-0~deb12+freshet1',
+    });
   });
 
   it('does not retry the same failed inputs unless asked', () => {

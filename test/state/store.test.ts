@@ -64,9 +64,34 @@ describe('StateStore', () => {
       finishedAt: '2026-01-01T00:01:00Z',
     };
     store.finishBuild(result);
+    store.db.prepare(`UPDATE builds SET owner = '999999999:gone' WHERE id = 'b2'`).run();
     expect(store.markInterruptedBuilds('2026-01-01T00:02:00Z')).toBe(1);
     expect(store.build('b1')).toMatchObject({ status: 'ok', result });
     expect(store.build('b2')).toMatchObject({ status: 'interrupted' });
+  });
+
+  it('case 43: marks builds interrupted only when their freshet process is gone, on every open of the state', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'freshet-state-'));
+    const store = StateStore.open(dir);
+    const base = { recipe: 'hello', targetId: 'debian-12', upstreamVersion: '2.12.3', logFile: 'x.log', startedAt: '2026-01-01T00:00:00Z' };
+    store.startBuild({ ...base, id: 'mine', packageVersion: '2.12.3-0~deb12+freshet1', rebuild: 1 });
+    store.startBuild({ ...base, id: 'live', packageVersion: '2.12.3-0~deb12+freshet2', rebuild: 2 });
+    store.startBuild({ ...base, id: 'killed', packageVersion: '2.12.3-0~deb12+freshet3', rebuild: 3 });
+    store.startBuild({ ...base, id: 'untraced', packageVersion: '2.12.3-0~deb12+freshet4', rebuild: 4 });
+    // Another live process (vitest's parent), a pid that no process has, and a row from before owners were kept.
+    store.db.prepare(`UPDATE builds SET owner = ? WHERE id = 'live'`).run(`${process.ppid}:other`);
+    store.db.prepare(`UPDATE builds SET owner = '999999999:gone' WHERE id = 'killed'`).run();
+    store.db.prepare(`UPDATE builds SET owner = NULL WHERE id = 'untraced'`).run();
+    store.close();
+
+    const next = StateStore.open(dir);
+    expect(next.build('mine')).toMatchObject({ status: 'running' });
+    expect(next.build('live')).toMatchObject({ status: 'running' });
+    expect(next.build('killed')).toMatchObject({ status: 'interrupted', error: 'freshet was killed during the build' });
+    expect(next.build('untraced')).toMatchObject({ status: 'interrupted' });
+    next.interruptBuild('mine', '2026-01-01T00:03:00Z');
+    expect(next.build('mine')).toMatchObject({ status: 'interrupted', error: 'freshet stopped during the build', finishedAt: '2026-01-01T00:03:00Z' });
+    next.close();
   });
 
   it('reports the newest live publication and forgets removed ones', () => {

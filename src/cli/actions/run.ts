@@ -46,7 +46,7 @@ export async function run(recipes: string[], options: RunCommandOptions, command
   warnIfExpiringSoon(await keyStatus(config.stateDir, config.signingKey).catch(() => ({ state: 'missing' as const, home: '', message: '' })));
   const controller = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
-    log.warn('stopping: removing running containers, nothing half-published', { signal });
+    log.warn('stopping: removing running containers, nothing half-published; the next run builds the stopped jobs again', { signal });
     controller.abort();
   };
   process.once('SIGINT', stop);
