@@ -36,5 +36,5 @@ export function mainArchive(config: ResolvedConfig): ArchiveLocation {
 
 /** A staging copy for the gate: same layout and key, its own root and state. */
 export function stagingArchive(dir: string): ArchiveLocation {
-  return { root: path.join(dir, 'archive'), stateDir: path.join(dir, 'state') };
+  return { root: path.join(dir, 'archive'), stateDir: path.join(dir, 'state'), staging: true };
 }

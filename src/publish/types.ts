@@ -12,6 +12,8 @@ export interface ArchiveLocation {
   root: string;
   /** Private state of this archive (index metadata, publish lock); never served. */
   stateDir: string;
+  /** A staging copy for the gate: nothing written there is published (the log says so). */
+  staging?: boolean;
 }
 
 /** Artifacts of one build, with where they came from. */

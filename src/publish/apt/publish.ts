@@ -357,7 +357,7 @@ export async function publishApt(request: PublishRequest): Promise<PublishOutcom
 
     const generation = await buildGeneration(request, db, key, keyring, previous, indicesFromDb(db, request.suite));
     await goLive(request, db, previous, generation, expired);
-    log.info('published', { suite: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(generation.genDir) });
+    log.info(request.archive.staging ? 'staged for the gate' : 'published', { suite: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(generation.genDir) });
     return outcome(request, generation, added, removed, expired);
   });
 }

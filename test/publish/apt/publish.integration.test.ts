@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
-import { mainArchive } from '../../../src/publish/api.js';
+import { setLogSink } from '../../../src/core/log.js';
+import { mainArchive, stagingArchive } from '../../../src/publish/api.js';
 import { publishApt, resignApt } from '../../../src/publish/apt/publish.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { stopAgent, gnupgHome } from '../../../src/sign/gpg.js';
@@ -60,6 +61,19 @@ describe('publishing an APT suite', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('logs a publish into the gate\'s staging copy as staged, never as published (the gate has not passed yet)', async () => {
+    const deb = await makeDeb(path.join(dir, 'staged'), { name: 'staged-data', version: '1.0-1' });
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    try {
+      await publishApt({ config, archive: stagingArchive(path.join(dir, 'staging')), suite: 'bookworm', add: [{ artifacts: [deb] }] });
+    } finally {
+      setLogSink(previous);
+    }
+    expect(lines.some((line) => line.startsWith('staged for the gate'))).toBe(true);
+    expect(lines.filter((line) => /published/.test(line))).toEqual([]);
   });
 
   it('keeps the newest `keep` versions in the index and the superseded pool files for the grace period', async () => {
