@@ -346,7 +346,7 @@ export async function publishYum(request: PublishRequest): Promise<PublishOutcom
     }
     const genDir = await buildGeneration(context);
     const deleted = await goLive(context, genDir);
-    log.info('published', { repo: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(genDir) });
+    log.info(request.archive.staging ? 'staged for the gate' : 'published', { repo: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(genDir) });
     return outcome(context, genDir, added, removed, deleted);
   });
 }
