@@ -31,6 +31,26 @@ describe('freshet lint', () => {
     expect(stdout).toMatch(/recipes\/bad-key\.yaml: build\.colour: unknown key/);
   });
 
+  it('issue 14: refuses what explain and generate would refuse, naming the file and field', async () => {
+    const { dir, config } = project();
+    const hello = readFileSync(path.join(dir, 'recipes/hello.yaml'), 'utf8').replace(/  signature:\n.*\n.*\n/, '');
+    // A pkg-config module name is no Debian package: explain refused it without naming a file.
+    writeFileSync(path.join(dir, 'recipes/bad-dep.yaml'), hello.replace('name: hello', 'name: bad-dep').replace('build:\n', 'depends:\n  build: [pkg-config, libevent_core]\nbuild:\n'));
+    // GitHub's tag tarballs have no file extension: generate refused them.
+    const github = hello.replace('name: hello', 'name: bad-tags').replace(/upstream:\n[\s\S]*?\nbuild:/, 'upstream:\n  kind: github\n  repo: o/tool\n  use: tags\nbuild:');
+    writeFileSync(path.join(dir, 'recipes/bad-tags.yaml'), github);
+    writeFileSync(path.join(dir, 'recipes/bad-source.yaml'), github.replace('name: bad-tags', 'name: bad-source').replace('  use: tags\n', ''));
+    writeFileSync(path.join(dir, 'recipes/twice.yaml'), hello.replace('name: hello', 'name: twice').replace('packages:\n  - name: hello\n', 'packages:\n  - name: twice\n  - name: twice\n'));
+    const { code, stdout } = await runCli(['--config', config, 'lint']);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/recipes\/bad-dep\.yaml: depends\.build\[1\]: "libevent_core" is not in the dependency map and not a Debian package name/);
+    expect(stdout).not.toMatch(/depends\.build\[0\]/);
+    expect(stdout).toMatch(/recipes\/bad-tags\.yaml: upstream\.use: tags: GitHub's tag tarballs \(tarball_url\) have no file extension/);
+    expect(stdout).toMatch(/recipes\/bad-source\.yaml: upstream\.asset: missing/);
+    expect(stdout).toMatch(/recipes\/twice\.yaml: packages\[1\]\.name: deb package twice is also packages\[0\]/);
+    expect(stdout).toMatch(/recipes valid/);
+  });
+
   it('prints JSON for scripts', async () => {
     const { code, stdout } = await runCli(['--config', path.join(repo, 'freshet.config.yaml'), '--json', 'lint', 'hello']);
     expect(code).toBe(0);
