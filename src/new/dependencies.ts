@@ -33,6 +33,12 @@ const ALIASES: Record<string, string | null> = {
   libedit: 'libedit',
   libffi: 'libffi',
   libevent: 'libevent',
+  // libevent's parts each have a .pc file; the -dev package has them all.
+  libevent_core: 'libevent',
+  libevent_extra: 'libevent',
+  libevent_pthreads: 'libevent',
+  libevent_openssl: 'libevent',
+  tinfo: 'ncurses',
   libuv: 'libuv',
   libarchive: 'libarchive',
   libseccomp: 'libseccomp',
@@ -142,27 +148,44 @@ function moduleNames(list: string): string[] {
 
 const stripM4Comments = (text: string) => text.replace(/^\s*dnl\b.*$/gm, '').replace(/^\s*#.*$/gm, '');
 
+/**
+ * Is this offset of configure.ac inside a shell `if` that tests an --enable/--with option
+ * (`if test "x$enable_systemd" = xyes`) or an earlier check's failure (`if test x$found_libevent = xno`,
+ * a fallback)? Such a check is optional, or an alternative of one already listed.
+ */
+function guarded(source: string, offset: number): boolean {
+  const conditions: string[] = [];
+  for (const line of source.slice(0, offset).split('\n')) {
+    const opened = /^\s*(if|elif)\s+(.*)$/.exec(line);
+    if (opened?.[1] === 'if') conditions.push(opened[2]!);
+    else if (opened) conditions[conditions.length - 1] = opened[2]!;
+    else if (/^\s*fi\b/.test(line)) conditions.pop();
+  }
+  return conditions.some((condition) => /\$\{?(enable|with)_/.test(condition) || /\$\{?\w+\}?"?\s*=\s*"?x?no\b/.test(condition));
+}
+
 export function fromConfigureAc(text: string, file = 'configure.ac'): DetectedDependency[] {
   const found: DetectedDependency[] = [];
   const source = stripM4Comments(text);
   for (const match of source.matchAll(/PKG_CHECK_MODULES(?:_STATIC)?\(\s*\[?\w+\]?\s*,\s*(\[[^\]]*\]|[^,)]*)\s*(,?)/g)) {
-    found.push({ name: 'pkg-config', from: `${file}: PKG_CHECK_MODULES`, known: true });
+    const optional = guarded(source, match.index);
+    found.push({ name: 'pkg-config', from: `${file}: PKG_CHECK_MODULES`, known: true, optional });
     for (const module of moduleNames(match[1]!)) {
       const mapped = mapDeclared(module);
-      if (mapped) found.push({ ...mapped, from: `${file}: PKG_CHECK_MODULES(${module})` });
+      if (mapped) found.push({ ...mapped, from: `${file}: PKG_CHECK_MODULES(${module})`, optional });
     }
   }
   for (const match of source.matchAll(/AC_(?:CHECK|SEARCH)_LIBS?\(\s*\[?([\w+.-]+(?:\s+[\w+.-]+)*)\]?/g)) {
     for (const library of match[1]!.split(/\s+/)) {
       if (!(library in LIBRARIES)) continue;
       const name = LIBRARIES[library];
-      if (name) found.push({ name, from: `${file}: AC_CHECK_LIB(${library})`, known: true });
+      if (name) found.push({ name, from: `${file}: AC_CHECK_LIB(${library})`, known: true, optional: guarded(source, match.index) });
     }
   }
   for (const match of source.matchAll(/AC_CHECK_HEADERS?(?:_ONCE)?\(\s*\[?([^\],)]+)\]?/g)) {
     for (const header of match[1]!.split(/\s+/)) {
       const name = HEADERS[header];
-      if (name) found.push({ name, from: `${file}: AC_CHECK_HEADER(${header})`, known: true });
+      if (name) found.push({ name, from: `${file}: AC_CHECK_HEADER(${header})`, known: true, optional: guarded(source, match.index) });
     }
   }
   const tools: Array<[RegExp, string]> = [

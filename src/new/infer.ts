@@ -146,7 +146,9 @@ export function inferRecipe(input: InferInput): Inference {
   else note(['build', 'system'], `from ${build.file}${build.alternatives.length ? `; the tarball also has ${build.alternatives.join(', ')}` : ''}`);
   if (build?.system === 'make') note(['build', 'system'], 'plain make: freshet passes PREFIX=/usr to make and make install; add make: [VAR=value] for other variables');
 
-  const required = dependencies.filter((dependency) => !dependency.optional);
+  // Only names the dependency map knows become entries: any other would fail explain and the build.
+  const required = dependencies.filter((dependency) => !dependency.optional && dependency.known);
+  const unknown = dependencies.filter((dependency) => !dependency.optional && !dependency.known);
   const optional = dependencies.filter((dependency) => dependency.optional);
   const depends: Dependency[] = required.map((dependency) => dependency.name);
   const recipe: Recipe = {
@@ -165,13 +167,16 @@ export function inferRecipe(input: InferInput): Inference {
       return gate ? { gate } : {};
     })(),
   };
-  if (depends.length) {
-    const unknown = required.filter((dependency) => !dependency.known).map((dependency) => dependency.name);
-    note(['depends', 'build'], `from ${required.map((dependency) => dependency.from).join(', ')}`);
-    if (unknown.length) note(['depends', 'build'], `NOT IN THE DEPENDENCY MAP (kept as written, check the package names): ${unknown.join(', ')}`);
+  if (depends.length) note(['depends', 'build'], `from ${required.map((dependency) => dependency.from).join(', ')}`);
+  if (unknown.length) {
+    note(
+      ['build'],
+      `NOT ADDED, not in the dependency map: ${unknown.map((dependency) => `${dependency.name} (${dependency.from})`).join(', ')}.\n` +
+        'Add each under depends.build as {deb: libfoo-dev, rpm: foo-devel}, or name it in the config\'s dependencies:',
+    );
   }
   if (optional.length) {
-    note(['build'], `optional upstream dependencies not added: ${optional.map((dependency) => `${dependency.name} (${dependency.from})`).join(', ')}`);
+    note(['build'], `optional upstream dependencies (behind --enable/--with, required: false, or a fallback) not added: ${optional.map((dependency) => `${dependency.name} (${dependency.from})`).join(', ')}`);
   }
   if (library) {
     note(['packages'], `a shared library (${library.from}${library.soversion ? `, soname version ${library.soversion}` : ', soname version unknown'}): split into runtime and -dev`);

@@ -24,6 +24,42 @@ AC_PROG_YACC
   });
 });
 
+describe('configure.ac, as tmux 3.3a writes it', () => {
+  const configureAc = `PKG_CHECK_MODULES(
+	LIBEVENT_CORE,
+	[libevent_core >= 2],
+	found_libevent=yes,
+	found_libevent=no
+)
+if test x$found_libevent = xno; then
+	PKG_CHECK_MODULES(LIBEVENT, libevent >= 2, found_libevent=yes, found_libevent=no)
+fi
+PKG_CHECK_MODULES(LIBTINFO, tinfo, found_ncurses=yes, found_ncurses=no)
+if test "x$found_ncurses" = xno; then
+	PKG_CHECK_MODULES(LIBNCURSESW, ncursesw, found_ncurses=yes, found_ncurses=no)
+fi
+AC_ARG_ENABLE(systemd, AS_HELP_STRING(--enable-systemd, enable systemd integration))
+if test x"$enable_systemd" = xyes; then
+	PKG_CHECK_MODULES(SYSTEMD, libsystemd, found_systemd=yes, found_systemd=no)
+	if test "x$found_systemd" = xyes; then
+		LIBS="$SYSTEMD_LIBS $LIBS"
+	fi
+fi
+AC_ARG_ENABLE(utf8proc, AS_HELP_STRING(--enable-utf8proc, use utf8proc if it is installed))
+if test "x$enable_utf8proc" = xyes; then
+	AC_CHECK_HEADER(utf8proc.h, enable_utf8proc=yes, enable_utf8proc=no)
+	PKG_CHECK_MODULES(UTF8PROC, libutf8proc)
+fi
+`;
+
+  it('issue 14: maps libevent_core and tinfo to map names, and tells guarded and fallback checks from required ones', () => {
+    const found = uniqueDependencies(fromConfigureAc(configureAc));
+    expect(found.filter((dependency) => !dependency.optional).map((dependency) => dependency.name)).toEqual(['pkg-config', 'libevent', 'ncurses']);
+    expect(found.filter((dependency) => dependency.optional).map((dependency) => dependency.name)).toEqual(['ncursesw', 'libsystemd', 'utf8proc']);
+    expect(found.every((dependency) => dependency.known || dependency.name === 'libsystemd')).toBe(true);
+  });
+});
+
 describe('CMake', () => {
   it('reads find_package and pkg_check_modules, optional unless REQUIRED', () => {
     const found = fromCmake(`cmake_minimum_required(VERSION 3.10)

@@ -74,6 +74,21 @@ describe('inferRecipe', () => {
   });
 });
 
+describe('inferRecipe dependencies', () => {
+  it('issue 14: writes only dependency-map names; an unknown one is a comment with a hint, never an entry', () => {
+    const tree = memoryTree({
+      'configure.ac': 'AC_INIT([widget], [1.2])\nPKG_CHECK_MODULES([DEPS], [libcurl libfrobnicate-2])\n',
+      'Makefile.am': 'bin_PROGRAMS = widget\n',
+      README: 'Widget is a tool that turns plain text into widgets for the terminal.\n',
+    });
+    const inference = inferRecipe({ tree, upstream: guessUpstream('https://example.org/widget/widget-1.2.tar.gz')! });
+    expect(inference.recipe.depends).toEqual({ build: ['pkg-config', 'curl'] });
+    const text = renderRecipe(inference, 'https://example.org/widget/widget-1.2.tar.gz');
+    expect(text).toMatch(/# NOT ADDED, not in the dependency map: libfrobnicate-2 \(configure\.ac: PKG_CHECK_MODULES\(libfrobnicate-2\)\)/);
+    expect(text).toContain('{deb: libfoo-dev, rpm: foo-devel}');
+  });
+});
+
 describe('renderRecipe', () => {
   it('writes a recipe that loads and validates, with comments where freshet guessed', () => {
     const inference = inferRecipe({ tree: cmakeLibrary, upstream: guessUpstream('https://github.com/jane/frob/archive/refs/tags/v2.4.1.tar.gz')!, sha256: 'a'.repeat(64) });
