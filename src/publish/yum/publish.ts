@@ -6,7 +6,7 @@ import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
 import { log } from '../../core/log.js';
 import { rpmFieldsOf } from '../../build/rpm.js';
-import { exportPublicKey, requireSigningKey } from '../../sign/key.js';
+import { exportPublicKey, KEYRING_ASC, requireSigningKey } from '../../sign/key.js';
 import { detachSign } from '../../sign/sign.js';
 import type { BuildArtifact } from '../../types.js';
 import { compare } from '../../versioning/rpm.js';
@@ -17,13 +17,14 @@ import { checkpoint, startSteps } from '../checkpoint.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
-import { rpmsignFiles } from './sign.js';
+import { signRpmFiles } from './sign.js';
 import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from './state.js';
 
 /**
  * Publishing a YUM repository (docs/rpm.md), in this order:
  *  1. lock the archive; export the archive key beside it;
- *  2. copy new packages into packages/, signing each copy (rpmsign) before it takes its final name;
+ *  2. copy new packages into packages/, signing each copy in-process and checking it with rpmkeys
+ *     before it takes its final name;
  *     a name already published must come from the same build artifact (immutable);
  *  3. retention and removals take packages out of the package list (files stay for the grace period);
  *  4. createrepo_c --update (with its checksum cache) writes generation n+1's repodata from that list;
@@ -127,7 +128,7 @@ async function placePackages(context: Context, items: PublishRequest['add']): Pr
         if (entry) staged.push(entry);
       }
     }
-    await rpmsignFiles(context.request.config.stateDir, context.fingerprint, staged.map((entry) => entry.tmp));
+    await signRpmFiles(context.request.config.stateDir, context.fingerprint, path.join(context.request.archive.root, KEYRING_ASC), staged.map((entry) => entry.tmp));
     for (const entry of staged) {
       await fsyncPath(entry.tmp);
       await rename(entry.tmp, entry.final);

@@ -1,39 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import PQueue from 'p-queue';
+import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
 import { gnupgHome } from '../../sign/gpg.js';
+import { exportedKey } from '../../sign/key-cache.js';
+import { createSigner } from '../../sign/openpgp-signer.js';
+import { signRpmHeader } from './rpm-header-signature.js';
+
+/** Files per rpmkeys call: far below the kernel's argument limit. */
+const CHECK_BATCH = 1000;
 
 /**
- * Sign RPM files' headers in place with the archive key from freshet's GnuPG home, a batch per
- * rpmsign call. rpmsign reads packages, never a spec, so it runs on the host. The key has no
- * passphrase; batch mode and loopback pinentry keep gpg from ever prompting. rpmsign starts gpg
- * once per package, so batches run side by side, one per core (gpg-agent serves them all).
+ * Sign RPM files' headers in place with the archive key, in-process (rpm-header-signature.ts with
+ * openpgp.js): no rpmsign, and no gpg per package as rpmsign starts. The secret key comes from
+ * freshet's GnuPG home through the key cache. Then every signed file is checked by the real
+ * `rpmkeys --checksig` against the archive's public key alone (header and payload digests and the
+ * signature), a batch of files per call, so a signer bug never reaches the pool.
  */
-const BATCH = 200;
-
-export async function rpmsignFiles(stateDir: string, fingerprint: string, files: readonly string[]): Promise<void> {
-  const workers = Math.max(1, Math.min(os.availableParallelism(), 4));
-  const size = Math.min(BATCH, Math.ceil(files.length / workers));
-  const batches: string[][] = [];
-  for (let start = 0; start < files.length; start += size) batches.push(files.slice(start, start + size));
-  const queue = new PQueue({ concurrency: workers });
-  await queue.addAll(batches.map((batch) => () => rpmsignBatch(stateDir, fingerprint, batch)));
+export async function signRpmFiles(stateDir: string, fingerprint: string, publicKeyFile: string, files: readonly string[]): Promise<void> {
+  if (files.length === 0) return;
+  const signer = await createSigner(fingerprint, (await exportedKey(gnupgHome(stateDir), fingerprint)).secretArmored);
+  for (const file of files) await signRpmHeader(file, (header) => signer.detachSignBinary(header));
+  await checkSignedRpms(publicKeyFile, files);
 }
 
-async function rpmsignBatch(stateDir: string, fingerprint: string, files: readonly string[]): Promise<void> {
-  await run(
-    'rpmsign',
-    [
-      '--define', `_gpg_name ${fingerprint}`,
-      '--define', `_gpg_path ${gnupgHome(stateDir)}`,
-      '--define', '__gpg /usr/bin/gpg',
-      '--define', '_gpg_digest_algo sha256',
-      '--define', '_gpg_sign_cmd_extra_args --batch --pinentry-mode loopback',
-      '--addsign',
-      ...files,
-    ],
-    { env: { LC_ALL: 'C.UTF-8' }, timeoutMs: 30 * 60_000 },
-  );
+/** Every file must verify as `digests signatures OK` against the one key: unsigned (`digests OK`) fails too. */
+async function checkSignedRpms(publicKeyFile: string, files: readonly string[]): Promise<void> {
+  const dbPath = await mkdtemp(path.join(os.tmpdir(), 'freshet-rpmdb-'));
+  try {
+    await run('rpmkeys', ['--dbpath', dbPath, '--import', publicKeyFile], { timeoutMs: 60_000 });
+    const batches: string[][] = [];
+    for (let start = 0; start < files.length; start += CHECK_BATCH) batches.push(files.slice(start, start + CHECK_BATCH));
+    const queue = new PQueue({ concurrency: Math.max(1, Math.min(os.availableParallelism(), 4)) });
+    const failed: string[] = [];
+    await queue.addAll(
+      batches.map((batch) => async () => {
+        const result = await run('rpmkeys', ['--dbpath', dbPath, '--checksig', ...batch], { allowFailure: true, timeoutMs: 30 * 60_000, env: { LC_ALL: 'C.UTF-8' } });
+        const verified = new Set(result.stdout.split('\n').filter((line) => line.endsWith(': digests signatures OK')).map((line) => line.slice(0, -': digests signatures OK'.length)));
+        for (const file of batch) {
+          if (!verified.has(file)) failed.push(`${file}: ${result.stdout.split('\n').find((line) => line.startsWith(`${file}:`)) ?? result.tail}`);
+        }
+      }),
+    );
+    if (failed.length > 0) {
+      throw new UserError(`${failed.length} signed package(s) do not verify with rpmkeys --checksig against ${publicKeyFile}; nothing was published:\n${failed.slice(0, 10).join('\n')}`);
+    }
+  } finally {
+    await rm(dbPath, { recursive: true, force: true });
+  }
 }
 
 /** Check package signatures against one public key, in a throwaway rpm database (never the host's). */
