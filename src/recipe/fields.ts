@@ -32,6 +32,18 @@ export const buildFlag = z
     'may only contain letters, digits, spaces and _@+=:,./- (no $, `, quotes, ;, |, &, <, >, %, #, newlines)',
   );
 
+/**
+ * One argument of a smoke command. The gate hands it to the program as one argv entry (a
+ * NUL-separated file read with `mapfile -d ''`), never through a shell, so quotes, backslashes,
+ * `^` and `$` arrive literally. Control characters are refused: NUL cannot be in an argument, and
+ * debian/tests/control writes each command on one line.
+ */
+export const smokeArg = z
+  .string()
+  .min(1)
+  .max(1000)
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain NUL, newlines or other control characters');
+
 /** An environment variable name. */
 export const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case environment variable name');
 

@@ -17,6 +17,7 @@ import {
   recipeFile,
   singleLine,
   spdxExpression,
+  smokeArg,
 } from './fields.js';
 
 export const Upstream = z.discriminatedUnion('kind', [
@@ -91,8 +92,8 @@ export const BinaryPackage = z.strictObject({
 export type BinaryPackage = z.infer<typeof BinaryPackage>;
 
 export const Gate = z.strictObject({
-  /** Commands run after installing, each an argument array; all must exit 0. */
-  smoke: z.array(commandArgs).optional(),
+  /** Commands run after installing, each an argument array (no shell parses it); all must exit 0. */
+  smoke: z.array(z.array(smokeArg).min(1)).optional(),
   /** Packages the smoke commands need besides the recipe's own (pkg-config to query a -dev package). */
   requires: z.array(Dependency).optional(),
   /** A regular expression the first smoke command's output must match ({version} is the upstream version). */
