@@ -125,6 +125,13 @@ describe('runAptGate on debian-12', () => {
     expect(log).toContain('postinst CapEff:\t00000000000000db');
   });
 
+  it('passes smoke arguments literally: quotes, backslashes, ^ and $ reach the program as argv entries, no shell parses them', async () => {
+    const literal = ['a\\b', `"q'`, '^c$', '$(id)', '*'];
+    const { result, log } = await gate('literal-args', { smoke: [['hello'], ['/bin/sh', '-c', 'printf "[%s]" "$@"; echo', 'sh', ...literal]] });
+    expect(result.reason).toBeUndefined();
+    expect(log).toContain(`[a\\b]["q'][^c$][$(id)][*]`);
+  });
+
   it('case 33: fails with the step named when a dependency cannot be satisfied', async () => {
     const { result, log } = await gate('unsatisfiable', { depends: 'freshet-no-such-package' });
     expect(result.status).toBe('failed');

@@ -50,6 +50,13 @@ describe('recipe validation', () => {
     expect(loadError(text)).toMatch(message);
   });
 
+  it('accepts quotes, backslashes, ^ and $ in smoke arguments (argv entries, no shell parses them); refuses control characters', () => {
+    const smoke = `gate:\n  smoke:\n    - [sh, -c, 'printf "%s\\n" "$1" | grep -q "^a\\\\b"', sh, 'a\\b']\n`;
+    const { recipe } = loadRecipeFile(writeRecipe(hello.replace(/gate:\n  smoke:\n/, smoke)));
+    expect(recipe.gate?.smoke?.[0]).toEqual(['sh', '-c', 'printf "%s\\n" "$1" | grep -q "^a\\\\b"', 'sh', 'a\\b']);
+    expect(loadError(hello.replace('- [hello, --version]', '- [hello, "a\\nb"]'))).toMatch(/hello\.yaml: gate\.smoke\[0\]\[1\]: must not contain NUL, newlines/);
+  });
+
   it('case 13: refuses __proto__ and constructor keys anywhere', () => {
     expect(loadError(`${hello}__proto__:\n  polluted: true\n`)).toMatch(/key "__proto__" is not allowed.*line \d+/);
     expect(loadError(hello.replace('build:\n', 'build:\n  constructor: {}\n'))).toMatch(/key "constructor" is not allowed/);
