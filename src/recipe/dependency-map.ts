@@ -55,4 +55,6 @@ export const builtinDependencies: Record<string, DependencyNames> = {
   libarchive: { deb: 'libarchive-dev', rpm: 'libarchive-devel' },
   'libmagic': { deb: 'libmagic-dev', rpm: 'file-devel' },
   'libonig': { deb: 'libonig-dev', rpm: 'oniguruma-devel' },
+  'libgpg-error': { deb: 'libgpg-error-dev', rpm: 'libgpg-error-devel' },
+  libgcrypt: { deb: 'libgcrypt20-dev', rpm: 'libgcrypt-devel' },
 };

@@ -70,6 +70,18 @@ export const packageName = z
 /** A dependency name from the shared map, or a package name. */
 export const dependencyName = z.string().regex(/^[a-z0-9][a-z0-9+._-]*(:[a-z0-9-]+)?$/, 'must be a dependency name such as ncurses or pkg-config');
 
+/**
+ * A dependency as a recipe writes it: a name, optionally with one version constraint written once
+ * for both families (`libgpg-error >= 1.56`); the map turns it into `libgpg-error-dev (>= 1.56)`
+ * and `libgpg-error-devel >= 1.56`.
+ */
+export const dependencyRelation = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9+._-]*(:[a-z0-9-]+)?( (>=|<=|=|<<|>>) [0-9][A-Za-z0-9.+~]*)?$/,
+    'must be a dependency name such as ncurses or pkg-config, optionally with one version constraint such as "libgpg-error >= 1.56"',
+  );
+
 export const httpUrl = z
   .string()
   .max(2000)

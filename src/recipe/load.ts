@@ -106,13 +106,19 @@ export function mapDependency(
     if (!name) throw new ConfigError(`${where}: no ${family} name given for this dependency`);
     return name;
   }
-  const [bare, qualifier] = dependency.split(':') as [string, string | undefined];
+  const [spec, operator, version] = dependency.split(' ') as [string, string | undefined, string | undefined];
+  const [bare, qualifier] = spec.split(':') as [string, string | undefined];
   const entry = table[bare];
-  if (entry === undefined) return dependency; // Not in the map: taken as the package name itself.
-  const mapped = typeof entry === 'string' ? entry : entry[family];
+  // Not in the map: taken as the package name itself.
+  const mapped = entry === undefined ? bare : typeof entry === 'string' ? entry : entry[family];
   if (!mapped) throw new ConfigError(`${where}: dependency "${bare}" has no ${family} name in the dependency map`);
-  return qualifier ? `${mapped}:${qualifier}` : mapped;
+  const name = qualifier ? `${mapped}:${qualifier}` : mapped;
+  if (!operator || !version) return name;
+  return family === 'deb' ? `${name} (${operator} ${version})` : `${name} ${rpmOperators[operator] ?? operator} ${version}`;
 }
+
+/** Debian's strict `<<`/`>>` are rpm's `<`/`>`; the others are spelt alike. */
+const rpmOperators: Record<string, string> = { '<<': '<', '>>': '>' };
 
 export function resolveRecipe(
   loaded: LoadedRecipe,

@@ -8,6 +8,7 @@ import { PypiUpstream } from '../watch/pypi/schema.js';
 import {
   buildFlag,
   dependencyName,
+  dependencyRelation,
   emailContact,
   envName,
   httpUrl,
@@ -16,8 +17,8 @@ import {
   paragraphText,
   recipeFile,
   singleLine,
-  spdxExpression,
   smokeArg,
+  spdxExpression,
 } from './fields.js';
 
 export const Upstream = z.discriminatedUnion('kind', [
@@ -62,7 +63,7 @@ export type Build = z.infer<typeof Build>;
 
 /** A dependency: a name from the shared map, or an explicit mapping. */
 export const Dependency = z.union([
-  dependencyName,
+  dependencyRelation,
   z.strictObject({ deb: dependencyName.optional(), rpm: dependencyName.optional() }),
 ]);
 export type Dependency = z.infer<typeof Dependency>;
