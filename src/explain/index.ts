@@ -112,7 +112,7 @@ export async function explainRecipe(
     { role: 'gate', ref: baseImageFor(target), cached: await cached(engine, baseImageFor(target)) },
   ];
 
-  const id = upstreamVersion ? buildId(recipe.name, target.id, upstreamVersion, rebuild) : undefined;
+  const id = upstreamVersion ? buildId(recipe.name, target.id, upstreamVersion, rebuild, action?.kind === 'build' && !options.version ? action.attempt : 1) : undefined;
   const buildDir = id ? path.join(stateLayout(config).builds, id) : undefined;
   const tree = plan ? `${recipe.name}-${plan.version}` : '<source tree>';
   const packages = view.packages.map((pkg) => pkg.name);

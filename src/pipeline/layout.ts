@@ -15,7 +15,10 @@ export function stateLayout(config: Pick<ResolvedConfig, 'stateDir'>) {
   };
 }
 
-/** A build id usable as a folder and container name: recipe, target, version, rebuild. */
-export function buildId(recipe: string, targetId: string, upstreamVersion: string, rebuild: number): string {
-  return `${recipe}_${targetId}_${upstreamVersion}_r${rebuild}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+/**
+ * A build id usable as a folder and container name: recipe, target, version, rebuild, and the
+ * attempt when a failed build's rebuild number is built again (`_r1`, `_r1.2`).
+ */
+export function buildId(recipe: string, targetId: string, upstreamVersion: string, rebuild: number, attempt = 1): string {
+  return `${recipe}_${targetId}_${upstreamVersion}_r${rebuild}${attempt > 1 ? `.${attempt}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '-');
 }

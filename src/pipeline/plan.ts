@@ -23,8 +23,10 @@ export interface TargetSnapshot {
   published: { upstreamVersion: string; packageVersion: string; inputsHash: string | null } | undefined;
   /** The latest build of this recipe on this target. */
   lastBuild: { upstreamVersion: string; rebuild: number; status: 'running' | 'ok' | 'failed' | 'interrupted'; inputsHash: string | null; gate?: 'passed' | 'failed' } | undefined;
-  /** Highest rebuild number so far of the newest upstream version on this target. */
+  /** Highest rebuild number consumed so far (by a build that may have reached the live pool) of the newest upstream version on this target. */
   highestRebuild: number;
+  /** Failed builds that already used the next rebuild number (default 0): this build is one more attempt at it. */
+  failedAttempts?: number;
 }
 
 export type PlannedAction =
@@ -35,6 +37,8 @@ export type PlannedAction =
       upstreamVersion: string;
       packageVersion: string;
       rebuild: number;
+      /** 1, or more when failed builds used this rebuild number before (their bytes never went live). */
+      attempt?: number;
       inputsHash: string;
       why: string;
     }
@@ -86,5 +90,5 @@ export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: Tar
       ? (unfinished(last) ?? 'retrying a failed build')
       : 'the recipe or templates changed';
   const { full } = planVersion({ upstreamVersion, target, rebuild, shipped });
-  return { ...base, kind: 'build', upstreamVersion, packageVersion: full, rebuild, inputsHash, why };
+  return { ...base, kind: 'build', upstreamVersion, packageVersion: full, rebuild, attempt: (snapshot.failedAttempts ?? 0) + 1, inputsHash, why };
 }

@@ -77,6 +77,7 @@ interface RunContext {
 
 function snapshotOf(state: StateStore, recipe: string, target: ResolvedTarget, sourcePackage: string, upstreamVersion: string | undefined): TargetSnapshot {
   const [last] = state.builds({ recipe, targetId: target.id, limit: 1 });
+  const next = upstreamVersion ? state.nextRebuild(recipe, target.id, upstreamVersion) : { rebuild: 1, attempts: 0 };
   const published = state.publications({ recipe, targetId: target.id, live: true })[0];
   return {
     shipped: state.shipped(target.id, sourcePackage)?.version,
@@ -92,7 +93,8 @@ function snapshotOf(state: StateStore, recipe: string, target: ResolvedTarget, s
       inputsHash: last.inputsHash,
       gate: state.lastGate(last.id)?.status,
     },
-    highestRebuild: upstreamVersion ? state.nextRebuild(recipe, target.id, upstreamVersion) - 1 : 0,
+    highestRebuild: next.rebuild - 1,
+    failedAttempts: next.attempts,
   };
 }
 
@@ -179,7 +181,7 @@ async function buildAndGate(
   report: (step: JobStep) => Promise<void>,
 ): Promise<{ outcome: JobOutcome; gated?: GatedBuild }> {
   const { config, state, engine } = context;
-  const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild);
+  const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
   const dir = path.join(stateLayout(config).builds, id);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -416,7 +418,7 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
         const loaded = recipes.find((candidate) => candidate.recipe.name === action.recipe)!;
         const target = targets.find((candidate) => candidate.id === action.targetId)!;
         const label = `${action.recipe} ${action.targetId} ${action.packageVersion}`;
-        const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild);
+        const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
         options.onJob?.(id, label, 'queued');
         return queue.add(async (): Promise<JobOutcome> => {
           if (options.signal?.aborted) return { action, buildId: id, status: 'cancelled', error: 'cancelled' };

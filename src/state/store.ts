@@ -298,11 +298,21 @@ export class StateStore {
     return rows.map(toBuild);
   }
 
-  /** The next rebuild number of an upstream version on a target: 1, then one more than the highest so far. */
-  nextRebuild(recipe: string, targetId: string, upstreamVersion: string): number {
-    const row = this.statement(`SELECT MAX(rebuild) AS highest FROM builds WHERE recipe = ? AND target_id = ? AND upstream_version = ?`)
-      .get(recipe, targetId, upstreamVersion) as { highest: number | null };
-    return (row.highest ?? 0) + 1;
+  /**
+   * The next rebuild number of an upstream version on a target, and how many builds already used it.
+   * A number is consumed by a build that may have reached the live pool (published, or stopped
+   * anywhere on the way: running, interrupted, ok before or after a passed gate); a build that
+   * failed, or whose gate failed, only ever reached its staging copy, so its number is used again.
+   */
+  nextRebuild(recipe: string, targetId: string, upstreamVersion: string): { rebuild: number; attempts: number } {
+    const rows = this.statement(
+        `SELECT b.rebuild, b.status, (SELECT g.status FROM gates g WHERE g.build_id = b.id ORDER BY g.rowid DESC LIMIT 1) AS gate
+         FROM builds b WHERE b.recipe = ? AND b.target_id = ? AND b.upstream_version = ?`,
+      )
+      .all(recipe, targetId, upstreamVersion) as Array<{ rebuild: number; status: BuildRow['status']; gate: 'passed' | 'failed' | null }>;
+    const failed = (row: (typeof rows)[number]) => row.status === 'failed' || (row.status === 'ok' && row.gate === 'failed');
+    const rebuild = Math.max(0, ...rows.filter((row) => !failed(row)).map((row) => row.rebuild)) + 1;
+    return { rebuild, attempts: rows.filter((row) => row.rebuild === rebuild).length };
   }
 
   // Gate results.

@@ -64,6 +64,7 @@ describe('planAction', () => {
         upstreamVersion: '2.12.3',
         packageVersion: '2.12.3-0~deb12+freshet3',
         rebuild: 3,
+        attempt: 1,
         inputsHash: 'h1',
         why,
       });
@@ -76,9 +77,10 @@ describe('planAction', () => {
   });
 
   it('does not retry the same failed inputs unless asked', () => {
-    const snapshot: TargetSnapshot = { ...empty, lastBuild: { upstreamVersion: '2.12.3', rebuild: 1, status: 'failed', inputsHash: 'h1' }, highestRebuild: 1 };
+    // A failed build consumes no rebuild number (StateStore.nextRebuild): the retry is attempt 2 at freshet1.
+    const snapshot: TargetSnapshot = { ...empty, lastBuild: { upstreamVersion: '2.12.3', rebuild: 1, status: 'failed', inputsHash: 'h1' }, highestRebuild: 0, failedAttempts: 1 };
     expect(planAction(hello, debian12, snapshot)).toMatchObject({ kind: 'failed-before' });
-    expect(planAction(hello, debian12, snapshot, { retryFailed: true })).toMatchObject({ kind: 'build', rebuild: 2 });
+    expect(planAction(hello, debian12, snapshot, { retryFailed: true })).toMatchObject({ kind: 'build', rebuild: 1, attempt: 2, packageVersion: '2.12.3-0~deb12+freshet1' });
     const gateFailed: TargetSnapshot = { ...snapshot, lastBuild: { ...snapshot.lastBuild!, status: 'ok', gate: 'failed' } };
     expect(planAction(hello, debian12, gateFailed)).toMatchObject({ kind: 'failed-before' });
   });

@@ -46,12 +46,12 @@ describe('StateStore', () => {
 
   it('numbers rebuilds per recipe, target and upstream version, and marks killed builds interrupted', () => {
     const store = StateStore.openFile(':memory:');
-    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toBe(1);
+    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toEqual({ rebuild: 1, attempts: 0 });
     const base = { recipe: 'hello', targetId: 'debian-12', upstreamVersion: '2.12.3', logFile: 'x.log', startedAt: '2026-01-01T00:00:00Z' };
     store.startBuild({ ...base, id: 'b1', packageVersion: '2.12.3-0~deb12+freshet1', rebuild: 1 });
     store.startBuild({ ...base, id: 'b2', packageVersion: '2.12.3-0~deb12+freshet2', rebuild: 2 });
-    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toBe(3);
-    expect(store.nextRebuild('hello', 'debian-13', '2.12.3')).toBe(1);
+    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toEqual({ rebuild: 3, attempts: 0 });
+    expect(store.nextRebuild('hello', 'debian-13', '2.12.3')).toEqual({ rebuild: 1, attempts: 0 });
     const result: BuildResult = {
       jobId: 'b1',
       recipe: 'hello',
@@ -68,6 +68,28 @@ describe('StateStore', () => {
     expect(store.markInterruptedBuilds('2026-01-01T00:02:00Z')).toBe(1);
     expect(store.build('b1')).toMatchObject({ status: 'ok', result });
     expect(store.build('b2')).toMatchObject({ status: 'interrupted' });
+  });
+
+  it('reuses the rebuild number of builds that failed or failed their gate (never live); anything that may have gone live consumes its number', () => {
+    const store = StateStore.openFile(':memory:');
+    const base = { recipe: 'hello', targetId: 'debian-12', upstreamVersion: '2.12.3', logFile: 'x.log', startedAt: '2026-01-01T00:00:00Z' };
+    const finish = (id: string, status: 'ok' | 'failed') =>
+      store.finishBuild({ jobId: id, recipe: 'hello', targetId: 'debian-12', packageVersion: 'v', status, artifacts: [], logFile: 'x.log', startedAt: base.startedAt, finishedAt: base.startedAt });
+    store.startBuild({ ...base, id: 'r1', packageVersion: '2.12.3-0~deb12+freshet1', rebuild: 1 });
+    finish('r1', 'failed');
+    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toEqual({ rebuild: 1, attempts: 1 });
+    store.startBuild({ ...base, id: 'r1.2', packageVersion: '2.12.3-0~deb12+freshet1', rebuild: 1 });
+    finish('r1.2', 'ok');
+    store.recordGate('r1.2', { status: 'failed', at: base.startedAt });
+    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toEqual({ rebuild: 1, attempts: 2 });
+    // Passed its gate: it may be live (or go live on a publish that was stopped), so 1 is taken for good.
+    store.startBuild({ ...base, id: 'r1.3', packageVersion: '2.12.3-0~deb12+freshet1', rebuild: 1 });
+    finish('r1.3', 'ok');
+    store.recordGate('r1.3', { status: 'passed', at: base.startedAt });
+    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toEqual({ rebuild: 2, attempts: 0 });
+    store.startBuild({ ...base, id: 'r2', packageVersion: '2.12.3-0~deb12+freshet2', rebuild: 2 });
+    store.interruptBuild('r2', base.startedAt);
+    expect(store.nextRebuild('hello', 'debian-12', '2.12.3')).toEqual({ rebuild: 3, attempts: 0 });
   });
 
   it('case 43: marks builds interrupted only when their freshet process is gone, on every open of the state', () => {
