@@ -5,6 +5,7 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
 import { log } from '../../core/log.js';
+import { checkRpmFields, describeProblems, RPM_LIST_TAGS } from '../../build/artifact-policy.js';
 import { rpmFieldsOf } from '../../build/rpm.js';
 import { exportPublicKey, KEYRING_ASC, requireSigningKey } from '../../sign/key.js';
 import { detachSign } from '../../sign/sign.js';
@@ -15,7 +16,7 @@ import { fsyncDir, fsyncPath } from '../fs-atomic.js';
 import { digestFile } from '../hash.js';
 import { checkpoint, startSteps } from '../checkpoint.js';
 import { acquireLock } from '../lock.js';
-import type { PublishedPackage, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
+import type { PublishedPackage, PublishItem, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
 import { signRpmFiles } from './sign.js';
 import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from './state.js';
@@ -88,7 +89,7 @@ async function stagePackage(
     return undefined;
   }
   await checkArtifact(artifact);
-  const fields = artifact.fields?.NAME ? artifact.fields : headers.get(artifact.file)!;
+  const fields = headers.get(artifact.file) ?? artifact.fields!;
   const dir = packagesDir(context.request.archive.root, context.request.suite);
   await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${name}.tmp-${process.pid}.rpm`);
@@ -112,13 +113,23 @@ async function stagePackage(
   };
 }
 
+const rpmArtifacts = (item: PublishItem) => item.artifacts.filter((artifact) => artifact.kind === 'rpm' || artifact.kind === 'srpm');
+
 /** Sign the copies under their temporary names, then give them their final names: the pool never holds an unsigned package. */
 async function placePackages(context: Context, items: PublishRequest['add']): Promise<PackageRow[]> {
   const staged: Staged[] = [];
-  // Artifacts without header fields (not from a freshet build) are read in one batch.
-  const unread = items.flatMap((item) => item.artifacts).filter((artifact) => (artifact.kind === 'rpm' || artifact.kind === 'srpm') && !artifact.fields?.NAME);
-  const read = await rpmFieldsOf(unread.map((artifact) => artifact.file));
+  // One batch reads the headers of artifacts without header fields (not from a freshet build) and,
+  // for an item with a recipe policy, of every artifact: as the APT publisher, this one trusts its own
+  // reading of the files, not the build result's (case 32).
+  const unread = items.flatMap((item) => rpmArtifacts(item).filter((artifact) => item.policy || !artifact.fields?.NAME));
+  const read = await rpmFieldsOf(unread.map((artifact) => artifact.file), RPM_LIST_TAGS);
   const headers = new Map(unread.map((artifact, index) => [artifact.file, read[index]!]));
+  for (const item of items) {
+    const { policy } = item;
+    if (!policy) continue;
+    const problems = rpmArtifacts(item).flatMap((artifact) => checkRpmFields(policy, path.basename(artifact.file), artifact.kind as 'rpm' | 'srpm', headers.get(artifact.file)!));
+    if (problems.length > 0) throw new UserError(describeProblems(policy, problems));
+  }
   try {
     for (const item of items) {
       for (const artifact of item.artifacts) {
