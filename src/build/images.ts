@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedTarget } from '../config/load.js';
 import { ConfigError, UserError } from '../core/errors.js';
@@ -185,9 +186,44 @@ export function checkBuildDepends(buildDepends: readonly string[]): string[] {
   });
 }
 
-export function depsKey(targetId: string, buildDepends: readonly string[], builderId: string): string {
+/**
+ * The deps image's cache key. With freshet's own suite as a source, the versions of the archive's
+ * packages it may pull are part of it: a new provider build makes a new image, the same one is reused.
+ */
+export function depsKey(targetId: string, buildDepends: readonly string[], builderId: string, archiveVersions: readonly string[] = []): string {
   const sorted = [...new Set(buildDepends)].sort();
-  return sha256(JSON.stringify({ target: targetId, deps: sorted, builder: builderId })).slice(0, 16);
+  const key = { target: targetId, deps: sorted, builder: builderId, ...(archiveVersions.length > 0 ? { archive: [...archiveVersions].sort() } : {}) };
+  return sha256(JSON.stringify(key)).slice(0, 16);
+}
+
+/** freshet's own suite as a signed apt source for installing build dependencies. */
+export interface ArchiveSource {
+  /** Root of a staging copy of the archive: what is live plus what this run gated before. */
+  root: string;
+  /** The archive's public key (binary keyring). */
+  keyring: string;
+  suite: string;
+  /** `recipe=packageVersion` of each archive recipe the build may take packages from (the cache key). */
+  versions: string[];
+}
+
+// The archive's source and key are mounted for the install only and removed before the commit.
+const ARCHIVE_INSTALL_SCRIPT =
+  'set -eu; cp /freshet-apt/freshet.sources /etc/apt/sources.list.d/freshet.sources; apt-get update -q; ' +
+  'apt-get satisfy -y -q --no-install-recommends "$1"; rm /etc/apt/sources.list.d/freshet.sources; apt-get clean; rm -rf /var/lib/apt/lists/*';
+
+function archiveSourceFolder(archive: ArchiveSource): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-deps-'));
+  // apt reads file:/ sources and keys as the unprivileged _apt user.
+  chmodSync(dir, 0o755);
+  copyFileSync(archive.keyring, path.join(dir, 'archive-keyring.gpg'));
+  chmodSync(path.join(dir, 'archive-keyring.gpg'), 0o644);
+  writeFileSync(
+    path.join(dir, 'freshet.sources'),
+    `Types: deb\nURIs: file:/freshet-archive\nSuites: ${archive.suite}\nComponents: main\nSigned-By: /freshet-apt/archive-keyring.gpg\n`,
+    { mode: 0o644 },
+  );
+  return dir;
 }
 
 // apt-get satisfy takes Build-Depends syntax as is; the list arrives as "$1", never as shell text.
@@ -217,19 +253,22 @@ export async function ensureDepsImage(
   buildDepends: readonly string[],
   context: ImageContext,
   installer: 'apt' | 'dnf' = 'apt',
+  archive?: ArchiveSource,
 ): Promise<ImageOutcome> {
   const started = Date.now();
   const builder = await ensureBuilderImage(target, context);
   const deps = installer === 'dnf' ? checkRpmBuildRequires(buildDepends) : checkBuildDepends(buildDepends);
   if (deps.length === 0) return { ...builder, durationMs: Date.now() - started };
-  const key = depsKey(target.id, deps, builder.id);
+  const fromArchive = installer === 'apt' && archive && archive.versions.length > 0 ? archive : undefined;
+  const key = depsKey(target.id, deps, builder.id, fromArchive?.versions);
   const ref = imageRef.deps(target.id, key);
   const existing = await context.engine.inspectImage(ref);
   if (existing) return { ref, id: existing.id, how: 'cached', durationMs: Date.now() - started };
   const name = `freshet-deps-${target.id}-${key}-${randomBytes(3).toString('hex')}`;
   const logFile = path.join(imagesDir(context), `deps-${target.id}-${key}.log`);
   rmSync(logFile, { force: true });
-  log.info('installing build dependencies', { target: target.id, image: ref, log: logFile });
+  log.info('installing build dependencies', { target: target.id, image: ref, log: logFile, archive: fromArchive?.versions });
+  const sourceFolder = fromArchive && archiveSourceFolder(fromArchive);
   try {
     await context.engine.run(
       {
@@ -237,7 +276,13 @@ export async function ensureDepsImage(
         command:
           installer === 'dnf'
             ? ['sh', '-c', DNF_INSTALL_SCRIPT, 'sh', ...[...new Set(deps)].sort()]
-            : ['sh', '-c', INSTALL_SCRIPT, 'sh', [...new Set(deps)].sort().join(', ')],
+            : ['sh', '-c', fromArchive ? ARCHIVE_INSTALL_SCRIPT : INSTALL_SCRIPT, 'sh', [...new Set(deps)].sort().join(', ')],
+        ...(fromArchive && sourceFolder && {
+          mounts: [
+            { source: sourceFolder, target: '/freshet-apt', readonly: true },
+            { source: fromArchive.root, target: '/freshet-archive', readonly: true },
+          ],
+        }),
         name,
         network: 'default',
         user: 'root',
@@ -259,6 +304,7 @@ export async function ensureDepsImage(
     ]);
   } finally {
     await context.engine.removeContainers([name]);
+    if (sourceFolder) rmSync(sourceFolder, { recursive: true, force: true });
   }
   return { ref, id: (await requireImage(context.engine, ref)).id, how: 'built', durationMs: Date.now() - started };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runDebBuild, type DebBuildOptions } from '../build/debian.js';
-import { ensureBuilderImage, ensureDepsImage, type ImageContext, type ImageOutcome } from '../build/images.js';
+import { ensureBuilderImage, ensureDepsImage, type ArchiveSource, type ImageContext, type ImageOutcome } from '../build/images.js';
 import { runRpmBuild } from '../build/rpm.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { runAptGate } from '../gate/apt/index.js';
@@ -9,6 +9,7 @@ import { gatedPackages, runRpmGate } from '../gate/rpm/index.js';
 import type { GateContext, GateRequest, GateResult } from '../gate/types.js';
 import { generateDebianSource } from '../generate/deb/index.js';
 import { generateRpmSource } from '../generate/rpm/index.js';
+import { AUTORECONF_REQUIRES, autoreconf } from '../generate/rpm/view.js';
 import { resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../recipe/load.js';
 import type { BuildArtifact, BuildJob, BuildResult, Family } from '../types.js';
 
@@ -33,7 +34,8 @@ export interface GenerateStep {
 export interface FamilySteps {
   /** Writes the source under outDir; returns the build dependencies to install in the deps image. */
   generate(step: GenerateStep): Promise<{ buildDepends: string[] }>;
-  depsImage(target: ResolvedTarget, buildDepends: string[], context: ImageContext): Promise<ImageOutcome>;
+  /** `archive`: freshet's own suite for this target, when the build needs packages from it. */
+  depsImage(target: ResolvedTarget, buildDepends: string[], context: ImageContext, archive?: ArchiveSource): Promise<ImageOutcome>;
   build(job: BuildJob, options: Omit<DebBuildOptions, 'limits'> & { limits: DebBuildOptions['limits'] }): Promise<BuildResult>;
   /** The binary packages of a build the gate installs. */
   gatePackages(artifacts: readonly BuildArtifact[]): string[];
@@ -71,7 +73,7 @@ const deb: FamilySteps = {
     const generated = await generateDebianSource({ ...sourceInput(step), upstreamSignature: step.upstreamSignature });
     return { buildDepends: buildDependsOf(path.join(generated.sourceDir, 'debian', 'control')) };
   },
-  depsImage: (target, buildDepends, context) => ensureDepsImage(target, buildDepends, context),
+  depsImage: (target, buildDepends, context, archive) => ensureDepsImage(target, buildDepends, context, 'apt', archive),
   build: runDebBuild,
   gatePackages: (artifacts) => artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.fields?.Package ?? '').filter(Boolean),
   gate: (request, artifacts, context) => runAptGate({ ...request, files: artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.file) }, context),
@@ -92,7 +94,9 @@ const rpm: FamilySteps = {
   async generate(step) {
     const generated = await generateRpmSource({ ...sourceInput(step), explicitNames: explicitRpmNames(step.loaded, step.target.id) });
     if (step.target.distro === 'fedora') return { buildDepends: generated.manifest.buildRequires };
-    return { buildDepends: resolveRecipe(step.loaded, 'deb', step.target.id, step.config.dependencies).buildDepends };
+    const debian = resolveRecipe(step.loaded, 'deb', step.target.id, step.config.dependencies);
+    // The spec runs autoreconf -fi in %build; its BuildRequires are Fedora names, so name Debian's here.
+    return { buildDepends: [...new Set([...debian.buildDepends, ...(autoreconf(debian) ? AUTORECONF_REQUIRES : [])])] };
   },
   async depsImage(target, buildDepends, context) {
     await ensureBuilderImage(target, context);

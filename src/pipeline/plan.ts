@@ -92,3 +92,56 @@ export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: Tar
   const { full } = planVersion({ upstreamVersion, target, rebuild, shipped });
   return { ...base, kind: 'build', upstreamVersion, packageVersion: full, rebuild, attempt: (snapshot.failedAttempts ?? 0) + 1, inputsHash, why };
 }
+
+/** What a recipe's live build on one target made, from the control fields the build recorded. */
+export interface LiveBinaries {
+  packages: string[];
+  /** Package names its packages' Depends and Pre-Depends name (what they link against, via shlibs). */
+  dependsOn: string[];
+}
+
+export interface FollowInput {
+  target: Target;
+  /** Recipe → the recipes it needs on this target, with the packages it needs from each. */
+  needs: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+  /** Recipe → the binary packages its build on this target makes now (the recipe's declared packages). */
+  declared: ReadonlyMap<string, readonly string[]>;
+  live: ReadonlyMap<string, LiveBinaries>;
+  /** Recipe → its snapshot (highest rebuild, the distribution's version) and current inputs. */
+  snapshots: ReadonlyMap<string, { snapshot: TargetSnapshot; inputsHash: string }>;
+}
+
+/**
+ * Rebuilds that follow a library: when a provider builds a release that no longer makes a package
+ * a live dependent's packages depend on (a new shared-library package name, libtick1 → libtick2),
+ * the dependent is built again against it with the next rebuild number, so both go live together.
+ */
+export function followLibraries(actions: readonly PlannedAction[], input: FollowInput): PlannedAction[] {
+  const building = new Map(actions.filter((action) => action.kind === 'build').map((action) => [action.recipe, action]));
+  return actions.map((action) => {
+    if (action.kind !== 'up-to-date') return action;
+    const dependsOn = new Set(input.live.get(action.recipe)?.dependsOn ?? []);
+    for (const provider of input.needs.get(action.recipe)?.keys() ?? []) {
+      const providerBuild = building.get(provider);
+      if (!providerBuild) continue;
+      const declared = new Set(input.declared.get(provider) ?? []);
+      const gone = (input.live.get(provider)?.packages ?? []).filter((name) => dependsOn.has(name) && !declared.has(name));
+      if (gone.length === 0) continue;
+      const { snapshot, inputsHash } = input.snapshots.get(action.recipe)!;
+      const rebuild = snapshot.highestRebuild + 1;
+      const { full } = planVersion({ upstreamVersion: action.upstreamVersion, target: input.target, rebuild, shipped: snapshot.shipped ?? undefined });
+      const now = [...declared].filter((name) => !(input.live.get(provider)?.packages ?? []).includes(name));
+      return {
+        kind: 'build',
+        recipe: action.recipe,
+        targetId: action.targetId,
+        upstreamVersion: action.upstreamVersion,
+        packageVersion: full,
+        rebuild,
+        inputsHash,
+        why: `rebuilt against ${provider} ${providerBuild.upstreamVersion}: it depends on ${gone.join(', ')}, which ${provider} no longer builds${now.length > 0 ? ` (now ${now.join(', ')})` : ''}`,
+      };
+    }
+    return action;
+  });
+}

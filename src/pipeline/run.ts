@@ -23,9 +23,11 @@ import type { BuildJob, BuildResult, FetchedRelease } from '../types.js';
 import { targetNeeds } from '../watch/targets.js';
 import { watchAll, type WatchOutcome } from '../watch/watch.js';
 import { explicitRpmNames, familySteps } from './families.js';
+import { gateDebianDepends } from '../gate/rpm/debian-depends.js';
 import { inputsHash } from './inputs.js';
 import { buildId, stateLayout } from './layout.js';
-import { planAction, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
+import { assertAcyclic, buildStages, chainsOf, providersOf, recipeGraph, relationNames, type RecipeGraph } from './graph.js';
+import { followLibraries, planAction, type LiveBinaries, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
 import { clearKilledRuns, guardRun } from './run-guard.js';
 
 /**
@@ -50,7 +52,8 @@ export interface RunOptions extends PlanOptions {
 export interface JobOutcome {
   action: Extract<PlannedAction, { kind: 'build' }>;
   buildId: string;
-  status: 'published' | 'build-failed' | 'gate-failed' | 'failed' | 'cancelled';
+  /** `waiting`: a recipe it needs failed, so it was not attempted; `held`: it passed, but another build of its chain did not. */
+  status: 'published' | 'build-failed' | 'gate-failed' | 'failed' | 'cancelled' | 'waiting' | 'held';
   error?: string;
   logFile?: string;
   lint?: BuildResult['lint'];
@@ -59,6 +62,8 @@ export interface JobOutcome {
 export interface RunSummary {
   watch: Array<{ recipe: string; newest?: string; isNew?: boolean; error?: string }>;
   plan: PlannedAction[];
+  /** Per target: the builds of this run in dependency order (a stage's builds are independent) and the chains that go live together. */
+  order: Array<{ targetId: string; stages: string[][]; chains: string[][] }>;
   jobs: JobOutcome[];
   published: PublishOutcome[];
   resigned: string[];
@@ -98,9 +103,30 @@ function snapshotOf(state: StateStore, recipe: string, target: ResolvedTarget, s
   };
 }
 
-/** Every (recipe, target) decision, from the state alone. */
+/** The dependency graph of the recipes on one target (a skipped recipe provides nothing there). */
+export function targetGraph(config: ResolvedConfig, recipes: readonly LoadedRecipe[], target: ResolvedTarget): RecipeGraph {
+  const resolved = recipes.map((loaded) => resolveRecipe(loaded, target.family, target.id, config.dependencies)).filter((recipe) => !recipe.skip);
+  return recipeGraph(target.id, resolved);
+}
+
+/** What each recipe's live build on a target made and depends on, from the control fields its build recorded. */
+function liveBinaries(state: StateStore, targetId: string): Map<string, LiveBinaries> {
+  const live = new Map<string, LiveBinaries>();
+  for (const publication of state.publications({ targetId, live: true })) {
+    const artifacts = state.build(publication.buildId)?.result?.artifacts ?? [];
+    const fields = artifacts.flatMap((artifact) => (artifact.fields && (artifact.kind === 'deb' || artifact.kind === 'rpm') ? [artifact.fields] : []));
+    live.set(publication.recipe, {
+      packages: fields.map((field) => field.Package ?? field.NAME ?? '').filter(Boolean),
+      dependsOn: fields.flatMap((field) => [field.Depends ?? '', field['Pre-Depends'] ?? ''].flatMap((value) => value.split(',')).flatMap(relationNames)),
+    });
+  }
+  return live;
+}
+
+/** Every (recipe, target) decision, from the state alone; dependents of a library that changed its package names are rebuilt. */
 export function planRun(config: ResolvedConfig, state: StateStore, recipes: readonly LoadedRecipe[], targets: readonly ResolvedTarget[], options: PlanOptions = {}): PlannedAction[] {
   const actions: PlannedAction[] = [];
+  const snapshots = new Map(targets.map((target) => [target.id, new Map<string, { snapshot: TargetSnapshot; inputsHash: string }>()]));
   for (const loaded of recipes) {
     const name = loaded.recipe.name;
     const newestRow = state.lastCheck(name)?.newest ?? undefined;
@@ -119,10 +145,21 @@ export function planRun(config: ResolvedConfig, state: StateStore, recipes: read
     };
     for (const target of targets) {
       const sourcePackage = loaded.recipe.distroPackage ?? name;
-      actions.push(planAction(snapshot, target, snapshotOf(state, name, target, sourcePackage, release?.upstreamVersion), options));
+      const targetSnapshot = snapshotOf(state, name, target, sourcePackage, release?.upstreamVersion);
+      snapshots.get(target.id)!.set(name, { snapshot: targetSnapshot, inputsHash: snapshot.inputsHash[target.id]! });
+      actions.push(planAction(snapshot, target, targetSnapshot, options));
     }
   }
-  return actions;
+  let followed = actions;
+  for (const target of targets) {
+    const graph = targetGraph(config, recipes, target);
+    assertAcyclic(graph);
+    const declared = new Map(recipes.map((loaded) => [loaded.recipe.name, resolveRecipe(loaded, target.family, target.id, config.dependencies).packages.map((pkg) => pkg.name)]));
+    const input = { target, needs: graph.needs, declared, live: liveBinaries(state, target.id), snapshots: snapshots.get(target.id)! };
+    const byRecipe = new Map(followLibraries(followed.filter((action) => action.targetId === target.id), input).map((action) => [action.recipe, action]));
+    followed = followed.map((action) => (action.targetId === target.id ? byRecipe.get(action.recipe)! : action));
+  }
+  return followed;
 }
 
 function fetchOnce(context: RunContext, loaded: LoadedRecipe, upstreamVersion: string): Promise<FetchedRelease> {
@@ -151,8 +188,11 @@ function fetchOnce(context: RunContext, loaded: LoadedRecipe, upstreamVersion: s
   return pending;
 }
 
-/** A staging copy of the live archive (hard links: cheap, and the live files stay untouched). */
-async function stageArchive(config: ResolvedConfig, id: string): Promise<ReturnType<typeof stagingArchive>> {
+/**
+ * A staging copy of the live archive (hard links: cheap, and the live files stay untouched), with
+ * the builds this run gated before that this one needs: the source of its build dependencies and its gate.
+ */
+async function stageArchive(config: ResolvedConfig, id: string, earlier: readonly GatedBuild[] = []): Promise<ReturnType<typeof stagingArchive>> {
   const dir = path.join(stateLayout(config).staging, id);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -161,7 +201,19 @@ async function stageArchive(config: ResolvedConfig, id: string): Promise<ReturnT
   if (existsSync(live.root)) await run('cp', ['-al', '--', live.root, staging.root]);
   else mkdirSync(staging.root, { recursive: true });
   if (existsSync(live.stateDir)) await run('cp', ['-a', '--', live.stateDir, staging.stateDir]);
+  if (earlier.length > 0) {
+    const [{ target }] = earlier as [GatedBuild];
+    await publisherFor(target.family).publish({ config, archive: staging, suite: target.codename, add: earlier.map(publishItem) });
+  }
   return staging;
+}
+
+const publishItem = (build: GatedBuild): PublishItem => ({ artifacts: build.result.artifacts, recipe: build.action.recipe, targetId: build.target.id, policy: build.policy });
+
+/** What a build takes from freshet's own suite: its providers gated earlier in this run (one target), and `recipe=version` of each provider there. */
+interface ArchiveInputs {
+  earlier: GatedBuild[];
+  versions: string[];
 }
 
 interface GatedBuild {
@@ -179,6 +231,7 @@ async function buildAndGate(
   target: ResolvedTarget,
   action: Extract<PlannedAction, { kind: 'build' }>,
   report: (step: JobStep) => Promise<void>,
+  from: ArchiveInputs = { earlier: [], versions: [] },
 ): Promise<{ outcome: JobOutcome; gated?: GatedBuild }> {
   const { config, state, engine } = context;
   const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
@@ -206,6 +259,7 @@ async function buildAndGate(
     return { outcome: { action, buildId: id, status, error, logFile: result?.logFile ?? logFile, lint: result?.lint } };
   };
 
+  let staging: ReturnType<typeof stagingArchive> | undefined;
   try {
     await report('fetch');
     const fetched = await fetchOnce(context, loaded, action.upstreamVersion);
@@ -230,7 +284,9 @@ async function buildAndGate(
       outDir: path.join(dir, 'source'),
     });
     await report('images');
-    const deps = await family.depsImage(target, generated.buildDepends, { engine, stateDir: config.stateDir });
+    staging = await stageArchive(config, id, from.earlier);
+    const archive = from.versions.length > 0 ? { root: staging.root, keyring: path.join(staging.root, KEYRING_GPG), suite: target.codename, versions: from.versions } : undefined;
+    const deps = await family.depsImage(target, generated.buildDepends, { engine, stateDir: config.stateDir }, archive);
     await report('build');
     const job: BuildJob = {
       id,
@@ -267,7 +323,7 @@ async function buildAndGate(
     state.finishBuild(result);
 
     await report('gate');
-    const gate = await gateBuild(context, recipe, target, action, id, result, policy);
+    const gate = await gateBuild(context, loaded, recipe, target, action, id, result, policy, staging);
     state.recordGate(id, { status: gate.status, reason: gate.reason, logFile: gate.logFile, at: new Date().toISOString() });
     if (gate.status !== 'passed') {
       return { outcome: { action, buildId: id, status: 'gate-failed', error: gate.reason, logFile: gate.logFile, lint: result.lint } };
@@ -281,20 +337,23 @@ async function buildAndGate(
     const userError = asUserError(error);
     if (!userError) throw error;
     return fail('failed', userError.message);
+  } finally {
+    if (staging) rmSync(path.dirname(staging.root), { recursive: true, force: true });
   }
 }
 
 async function gateBuild(
   context: RunContext,
+  loaded: LoadedRecipe,
   recipe: ResolvedRecipe,
   target: ResolvedTarget,
   action: Extract<PlannedAction, { kind: 'build' }>,
   id: string,
   result: BuildResult,
   policy: ArtifactPolicy,
+  staging: ReturnType<typeof stagingArchive>,
 ): Promise<GateResult> {
   const { config } = context;
-  const staging = await stageArchive(config, id);
   try {
     await publisherFor(target.family).publish({ config, archive: staging, suite: target.codename, add: [{ artifacts: result.artifacts, recipe: action.recipe, targetId: target.id, policy }] });
     const family = familySteps[target.family];
@@ -307,6 +366,7 @@ async function gateBuild(
         packageVersion: action.packageVersion,
         packages: family.gatePackages(result.artifacts),
         requires: recipe.gateRequires,
+        debianDepends: gateDebianDepends(loaded, target, config),
         smoke: recipe.gate?.smoke ?? [],
         expect: recipe.gate?.expect,
         shipped: context.state.shipped(target.id, recipe.distroPackage ?? recipe.name)?.version ?? null,
@@ -323,6 +383,7 @@ async function gateBuild(
         memory: config.limits.gateMemory,
         pids: config.limits.gatePids,
         cpus: config.limits.gateCpus,
+        stateDir: config.stateDir,
       },
     );
   } finally {
@@ -374,6 +435,34 @@ async function resignQuiet(context: RunContext, targets: readonly ResolvedTarget
   return resigned;
 }
 
+/** The providers this build needs, gated earlier in this run, and the `recipe=version` of every provider in freshet's suite. */
+function archiveInputs(state: StateStore, graph: RecipeGraph, action: Extract<PlannedAction, { kind: 'build' }>, gated: readonly GatedBuild[]): ArchiveInputs {
+  const providers = providersOf(graph, action.recipe, new Set(graph.needs.keys()));
+  const earlier = gated.filter((build) => build.target.id === action.targetId && providers.includes(build.action.recipe));
+  const versions = providers.flatMap((provider) => {
+    const version =
+      earlier.find((build) => build.action.recipe === provider)?.action.packageVersion ??
+      state.publications({ recipe: provider, targetId: action.targetId, live: true })[0]?.packageVersion;
+    return version ? [`${provider}=${version}`] : [];
+  });
+  return { earlier, versions };
+}
+
+/** A build that passed is held back when another build of its chain did not: the chain goes live together or not at all. */
+function holdBrokenChains(
+  finished: ReadonlyMap<string, JobOutcome>,
+  order: RunSummary['order'],
+  action: Extract<PlannedAction, { kind: 'build' }>,
+  key: (targetId: string, recipe: string) => string,
+): JobOutcome {
+  const outcome = finished.get(key(action.targetId, action.recipe))!;
+  if (outcome.status !== 'published') return outcome;
+  const chain = order.find((entry) => entry.targetId === action.targetId)?.chains.find((members) => members.includes(action.recipe)) ?? [];
+  const broken = chain.filter((recipe) => finished.get(key(action.targetId, recipe))?.status !== 'published');
+  if (broken.length === 0) return outcome;
+  return { ...outcome, status: 'held', error: `not published: ${broken.join(', ')} of its chain (${chain.join(', ')}) did not pass` };
+}
+
 export async function runPipeline(config: ResolvedConfig, options: RunOptions = {}): Promise<RunSummary> {
   const state = options.state ?? StateStore.open(config.stateDir);
   try {
@@ -407,37 +496,71 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
       error: outcome.error,
     }));
     const builds = plan.filter((action): action is Extract<PlannedAction, { kind: 'build' }> => action.kind === 'build');
+    const graphs = new Map(targets.map((target) => [target.id, targetGraph(config, recipes, target)]));
+    const order = targets.map((target) => {
+      const members = new Set(builds.filter((action) => action.targetId === target.id).map((action) => action.recipe));
+      const graph = graphs.get(target.id)!;
+      return { targetId: target.id, stages: buildStages(graph, members), chains: chainsOf(graph, members).filter((chain) => chain.length > 1) };
+    });
     if (options.dryRun) {
-      return { watch, plan, jobs: [], published: [], resigned: [], failed: watch.some((entry) => entry.error) };
+      return { watch, plan, order, jobs: [], published: [], resigned: [], failed: watch.some((entry) => entry.error) };
     }
 
     const queue = new PQueue({ concurrency: config.concurrency.builds });
     const gated: GatedBuild[] = [];
-    const jobs = await Promise.all(
-      builds.map((action) => {
-        const loaded = recipes.find((candidate) => candidate.recipe.name === action.recipe)!;
-        const target = targets.find((candidate) => candidate.id === action.targetId)!;
-        const label = `${action.recipe} ${action.targetId} ${action.packageVersion}`;
-        const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
-        options.onJob?.(id, label, 'queued');
-        return queue.add(async (): Promise<JobOutcome> => {
-          if (options.signal?.aborted) return { action, buildId: id, status: 'cancelled', error: 'cancelled' };
-          const resolved = resolveRecipe(loaded, target.family, target.id, config.dependencies);
-          const { outcome, gated: passed } = await buildAndGate(context, loaded, resolved, target, action, async (step) => {
-            options.onJob?.(id, label, 'running', step);
-            await jobCheckpoint(step);
-            // A stop ends each job at its next step; the plan builds it again next time.
-            options.signal?.throwIfAborted();
-          });
-          if (passed) gated.push(passed);
-          options.onJob?.(id, label, outcome.status === 'published' ? 'ok' : 'failed', outcome.status === 'published' ? 'gate passed' : outcome.status);
-          if (outcome.error) log.error('job failed', { recipe: action.recipe, target: action.targetId, error: outcome.error, log: outcome.logFile });
-          return outcome;
-        }) as Promise<JobOutcome>;
-      }),
-    );
-    if (gated.length > 0) await jobCheckpoint('publish');
-    const published = options.signal?.aborted ? [] : await publishGated(context, gated);
+    const key = (targetId: string, recipe: string) => `${targetId}\0${recipe}`;
+    const failedBefore = new Set(plan.filter((action) => action.kind === 'failed-before').map((action) => key(action.targetId, action.recipe)));
+    const running = new Map<string, Promise<JobOutcome>>();
+    const startJob = (action: Extract<PlannedAction, { kind: 'build' }>): Promise<JobOutcome> => {
+      const loaded = recipes.find((candidate) => candidate.recipe.name === action.recipe)!;
+      const target = targets.find((candidate) => candidate.id === action.targetId)!;
+      const label = `${action.recipe} ${action.targetId} ${action.packageVersion}`;
+      const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
+      options.onJob?.(id, label, 'queued');
+      return queue.add(async (): Promise<JobOutcome> => {
+        if (options.signal?.aborted) return { action, buildId: id, status: 'cancelled', error: 'cancelled' };
+        const resolved = resolveRecipe(loaded, target.family, target.id, config.dependencies);
+        const { outcome, gated: passed } = await buildAndGate(context, loaded, resolved, target, action, async (step) => {
+          options.onJob?.(id, label, 'running', step);
+          await jobCheckpoint(step);
+          // A stop ends each job at its next step; the plan builds it again next time.
+          options.signal?.throwIfAborted();
+        }, archiveInputs(state, graphs.get(target.id)!, action, gated));
+        if (passed) gated.push(passed);
+        options.onJob?.(id, label, outcome.status === 'published' ? 'ok' : 'failed', outcome.status === 'published' ? 'gate passed' : outcome.status);
+        if (outcome.error) log.error('job failed', { recipe: action.recipe, target: action.targetId, error: outcome.error, log: outcome.logFile });
+        return outcome;
+      }) as Promise<JobOutcome>;
+    };
+    // Providers first: a job waits (outside the queue) for the jobs of the recipes it needs, so
+    // independent builds still share the queue's slots.
+    const inOrder = order.flatMap(({ targetId, stages }) => stages.flat().map((recipe) => builds.find((action) => action.targetId === targetId && action.recipe === recipe)!));
+    for (const action of inOrder) {
+      const graph = graphs.get(action.targetId)!;
+      const needed = [...(graph.needs.get(action.recipe)?.keys() ?? [])].sort();
+      const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
+      const waitForProviders = async (): Promise<string[]> => {
+        const blocking: string[] = [];
+        for (const provider of needed) {
+          if (failedBefore.has(key(action.targetId, provider))) blocking.push(`${provider} (its last build failed)`);
+          const outcome = await running.get(key(action.targetId, provider));
+          if (outcome && outcome.status !== 'published') blocking.push(`${provider} (${outcome.status})`);
+        }
+        return blocking;
+      };
+      running.set(key(action.targetId, action.recipe), waitForProviders().then((blocking) => {
+        if (blocking.length === 0) return startJob(action);
+        const outcome: JobOutcome = { action, buildId: id, status: 'waiting', error: `waiting on ${blocking.join(', ')}` };
+        options.onJob?.(id, `${action.recipe} ${action.targetId} ${action.packageVersion}`, 'failed', outcome.error);
+        log.warn('job waiting', { recipe: action.recipe, target: action.targetId, on: blocking });
+        return outcome;
+      }));
+    }
+    const finished = new Map(await Promise.all([...running].map(async ([name, pending]) => [name, await pending] as const)));
+    const jobs = builds.map((action) => holdBrokenChains(finished, order, action, key));
+    const publishable = gated.filter((build) => jobs.some((job) => job.buildId === build.buildId && job.status === 'published'));
+    if (publishable.length > 0) await jobCheckpoint('publish');
+    const published = options.signal?.aborted ? [] : await publishGated(context, publishable);
     const resigned = options.signal?.aborted ? [] : await resignQuiet(context, targets, published);
     // The report stage: status page, JSON, badges and setup files, also when nothing was published.
     await writeStatus(config, state);
@@ -446,7 +569,7 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
       ? jobs.map((job): JobOutcome => (job.status === 'published' ? { ...job, status: 'cancelled', error: 'stopped before the publish' } : job))
       : jobs;
     const failed = watch.some((entry) => entry.error) || outcomes.some((job) => job.status !== 'published');
-    return { watch, plan, jobs: outcomes, published, resigned, failed };
+    return { watch, plan, order, jobs: outcomes, published, resigned, failed };
   } finally {
     http.close();
     await guard?.release();

@@ -24,19 +24,35 @@ function describeAction(entry: PlannedAction): string {
   }
 }
 
-function summarize(summary: RunSummary, dryRun: boolean): string {
+/** Build order and chains, for targets where some build needs another. */
+function describeOrder(order: RunSummary['order']): string[] {
+  return order
+    .filter((entry) => entry.chains.length > 0)
+    .flatMap((entry) => [
+      `${entry.targetId} build order: ${entry.stages.map((stage) => stage.join(' + ')).join(' → ')}`,
+      ...entry.chains.map((chain) => `${entry.targetId} chain (published together): ${chain.join(', ')}`),
+    ]);
+}
+
+export function summarize(summary: RunSummary, dryRun: boolean): string {
   const lines: string[] = [];
   for (const entry of summary.watch.filter((watched) => watched.error)) lines.push(`${entry.recipe}: upstream check FAILED: ${entry.error}`);
-  if (dryRun) return [...lines, ...summary.plan.map(describeAction)].join('\n');
+  if (dryRun) return [...lines, ...summary.plan.map(describeAction), ...describeOrder(summary.order)].join('\n');
   for (const job of summary.jobs) {
     const where = `${job.action.recipe} ${job.action.targetId} ${job.action.packageVersion}`;
     const lint = job.lint ? ` (${job.lint.tool}: ${job.lint.errors} errors, ${job.lint.warnings} warnings)` : '';
     lines.push(job.status === 'published' ? `${where}: published${lint}` : `${where}: ${job.status}: ${job.error ?? ''}${job.logFile ? `\n  log: ${job.logFile}` : ''}`);
   }
-  const idle = summary.plan.filter((entry) => entry.kind !== 'build').length;
+  lines.push(...describeOrder(summary.order));
+  // A failed build is not "nothing to do": it waits for a recipe change or --retry-failed.
+  const waiting = summary.plan.filter((entry) => entry.kind === 'failed-before');
+  for (const entry of waiting) {
+    lines.push(`${entry.recipe} ${entry.targetId}: ${entry.upstreamVersion} FAILED before, waiting: change the recipe, or run freshet run --retry-failed ${entry.recipe}`);
+  }
+  const idle = summary.plan.filter((entry) => entry.kind !== 'build' && entry.kind !== 'failed-before').length;
   for (const outcome of summary.published) lines.push(`published ${outcome.suite}: ${outcome.added.length} packages added, ${outcome.removed.length} retired`);
   if (summary.resigned.length) lines.push(`re-signed ${summary.resigned.join(', ')} (nothing new)`);
-  lines.push(`${summary.jobs.length} builds, ${summary.jobs.filter((job) => job.status === 'published').length} published, ${idle} with nothing to do`);
+  lines.push(`${summary.jobs.length} builds, ${summary.jobs.filter((job) => job.status === 'published').length} published, ${idle} with nothing to do${waiting.length ? `, ${waiting.length} failed and waiting` : ''}`);
   return lines.join('\n');
 }
 
