@@ -74,15 +74,24 @@ function obviousProgram(tree: SourceTree, names: readonly string[]): string | un
   return undefined;
 }
 
-function packagesFor(name: string, summary: string, library: LibraryGuess | undefined): BinaryPackage[] {
+/** Does the install also put programs in bindir (xxhsum beside libxxhash)? Read from the build files, not run. */
+function installsPrograms(tree: SourceTree): boolean {
+  const texts = tree.files.filter((file) => /(^|\/)(Makefile(\.am)?|makefile|GNUmakefile|CMakeLists\.txt|meson\.build)$/.test(file) && file.split('/').length <= 2).map((file) => tree.read(file) ?? '');
+  return texts.some((text) => /^\s*(s?bin_PROGRAMS|bin_SCRIPTS)\s*\+?=/m.test(text) || /\$\(DESTDIR\)\$\((BINDIR|bindir)\)/.test(text) || /\bexecutable\([^)]*install\s*:\s*true/s.test(text) || /install\s*\(\s*TARGETS[^)]*RUNTIME/i.test(text));
+}
+
+function packagesFor(name: string, summary: string, library: LibraryGuess | undefined, programs: boolean): BinaryPackage[] {
   if (!library) return [{ name }];
   const dev: string[] = ['{includedir}/*', '{libdir}/lib*.so'];
   if (library.pkgConfig) dev.push('{libdir}/pkgconfig/*');
   if (library.cmakeConfig) dev.push('{libdir}/cmake/*');
+  const runtime = libraryPackageName(library);
   return [
+    // The programs keep the project's name, as Debian's xxhash beside libxxhash0.
+    ...(programs && name !== runtime ? [{ name, summary: `${summary.slice(0, 72)} (programs)`, files: ['{bindir}/*', '{mandir}/man1/*'] }] : []),
     // Own synopses: lintian refuses a long description that only repeats the synopsis.
-    { name: libraryPackageName(library), role: 'library', summary: `${summary.slice(0, 70)} (runtime)`, files: ['{libdir}/lib*.so.*'] },
-    { name: `lib${library.name.replace(/_/g, '-')}-dev`, role: 'dev', summary: `${summary.slice(0, 66)} (development)`, files: dev },
+    { name: runtime, role: 'library' as const, summary: `${summary.slice(0, 70)} (runtime)`, files: ['{libdir}/lib*.so.*'] },
+    { name: `lib${library.name.replace(/_/g, '-')}-dev`, role: 'dev' as const, summary: `${summary.slice(0, 66)} (development)`, files: dev },
   ];
 }
 
@@ -161,7 +170,7 @@ export function inferRecipe(input: InferInput): Inference {
     upstream: upstreamSection,
     build: buildSection,
     ...(depends.length ? { depends: { build: depends } } : {}),
-    packages: packagesFor(name, summary, library),
+    packages: packagesFor(name, summary, library, library ? installsPrograms(tree) : false),
     ...(() => {
       const gate = gateFor(program, library, upstream.version);
       return gate ? { gate } : {};
@@ -179,7 +188,10 @@ export function inferRecipe(input: InferInput): Inference {
     note(['build'], `optional upstream dependencies (behind --enable/--with, required: false, or a fallback) not added: ${optional.map((dependency) => `${dependency.name} (${dependency.from})`).join(', ')}`);
   }
   if (library) {
-    note(['packages'], `a shared library (${library.from}${library.soversion ? `, soname version ${library.soversion}` : ', soname version unknown'}): split into runtime and -dev`);
+    note(
+      ['packages'],
+      `a shared library (${library.from}${library.soversion ? `, soname version ${library.soversion}` : ''}): split into runtime and -dev${library.soversion ? '' : `\nGUESS: the soname version was not found; Debian names the runtime package by it (libfoo1 for libfoo.so.1): rename ${libraryPackageName(library)}`}`,
+    );
   } else note(['packages'], 'one package with everything the install produces');
   if (recipe.gate) {
     note(

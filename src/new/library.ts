@@ -5,7 +5,7 @@ import type { SourceTree } from './tree.js';
 /**
  * Does the install produce a shared library, and under which soname? Read from the build files:
  * CMake add_library + SOVERSION, meson library(soversion:), libtool -version-info C:R:A (soname
- * C-A). Only the easy cases; anything else is left to the recipe's author.
+ * C-A), a plain Makefile's -soname. Only the easy cases; anything else is left to the recipe's author.
  */
 export interface LibraryGuess {
   /** `cjson` for libcjson.so. */
@@ -43,13 +43,48 @@ function fromCmake(text: string, tree: SourceTree): LibraryGuess | undefined {
   };
 }
 
-function fromMeson(text: string): LibraryGuess | undefined {
-  const source = text.replace(/#.*$/gm, '');
-  const library = /\b(?:shared_)?library\(\s*'([^']+)'([\s\S]*?)\n\)/.exec(source);
-  if (!library) return undefined;
-  const soversion = /soversion\s*:\s*'?(\d+)'?/.exec(library[2]!)?.[1];
-  const pkgConfig = /pkg\.generate\([\s\S]*?name\s*:\s*'([^']+)'/.exec(source)?.[1];
-  return { name: library[1]!.replace(/^lib/, '').toLowerCase(), soversion, pkgConfig, cmakeConfig: false, from: `meson.build: library('${library[1]}')` };
+/** `soversion = 0` set in any meson.build: a library() may name the variable. */
+function mesonVariable(tree: SourceTree, name: string): string | undefined {
+  for (const file of mesonFiles(tree)) {
+    const value = new RegExp(`^\\s*${name}\\s*=\\s*'?(\\d+)'?\\s*$`, 'm').exec(tree.read(file) ?? '')?.[1];
+    if (value) return value;
+  }
+  return undefined;
+}
+
+const mesonFiles = (tree: SourceTree) => tree.files.filter((name) => /(^|\/)meson\.build$/.test(name) && name.split('/').length <= 2).sort((a, b) => a.length - b.length);
+
+function fromMeson(tree: SourceTree): LibraryGuess | undefined {
+  for (const file of mesonFiles(tree)) {
+    const source = (tree.read(file) ?? '').replace(/#.*$/gm, '');
+    // The arguments up to the next call at the start of a line: soversion may sit on any line of them.
+    const library = /\b(?:shared_)?library\(\s*'([^']+)'([\s\S]*?)(?=\n\S|$)/.exec(source);
+    if (!library) continue;
+    const raw = /soversion\s*:\s*(?:'?(\d+)'?|(\w+))/.exec(library[2]!);
+    const soversion = raw?.[1] ?? (raw?.[2] ? mesonVariable(tree, raw[2]) : undefined);
+    const pkgConfig = mesonFiles(tree).map((name) => /pkg\.generate\([\s\S]*?name\s*:\s*'([^']+)'/.exec(tree.read(name) ?? '')?.[1]).find(Boolean);
+    return { name: library[1]!.replace(/^lib/, '').toLowerCase(), soversion, pkgConfig, cmakeConfig: false, from: `${file}: library('${library[1]}')` };
+  }
+  return undefined;
+}
+
+/**
+ * A plain Makefile that links with `-soname=libfoo.so.N` (xxHash, lz4, zstd): N literal, a make
+ * variable set to a number, or a `FOO_VERSION_MAJOR` the Makefile reads from a header.
+ */
+function fromMakefile(tree: SourceTree): LibraryGuess | undefined {
+  const file = ['Makefile', 'makefile', 'GNUmakefile', 'lib/Makefile'].find((name) => tree.has(name));
+  const text = file ? (tree.read(file) ?? '') : '';
+  const soname = /-soname[,=]\s*lib([A-Za-z0-9_+-]+)\.(?:so|\$\(SHARED_EXT\))\.(\d+|\$\((\w+)\))/.exec(text);
+  if (!soname) return undefined;
+  const name = soname[1]!;
+  let soversion = /^\d+$/.test(soname[2]!) ? soname[2] : new RegExp(`^\\s*${soname[3]}\\s*[:?]?=\\s*(\\d+)\\s*$`, 'm').exec(text)?.[1];
+  if (!soversion && /MAJOR/.test(soname[3] ?? '')) {
+    const header = tree.files.find((candidate) => candidate.split('/').pop() === `${name}.h` || candidate.split('/').pop() === `lib${name}.h`);
+    soversion = header ? /#\s*define\s+\w*VERSION_MAJOR\s+(\d+)/.exec(tree.read(header) ?? '')?.[1] : undefined;
+  }
+  const pc = pkgConfigTemplates(tree, name)[0];
+  return { name: name.toLowerCase(), soversion, pkgConfig: pc?.split('/').pop()!.replace(/\.pc\.in$/, ''), cmakeConfig: false, from: `${file}: -soname lib${name}.so` };
 }
 
 function fromAutomake(tree: SourceTree): LibraryGuess | undefined {
@@ -71,10 +106,21 @@ function fromAutomake(tree: SourceTree): LibraryGuess | undefined {
 }
 
 export function detectLibrary(tree: SourceTree, system: BuildSystem): LibraryGuess | undefined {
-  if (system === 'cmake') return fromCmake(tree.read('CMakeLists.txt') ?? '', tree);
-  if (system === 'meson') return fromMeson(tree.read('meson.build') ?? '');
-  if (system === 'autotools') return fromAutomake(tree);
-  return undefined;
+  const readers: Record<string, () => LibraryGuess | undefined> = {
+    cmake: () => fromCmake(tree.read('CMakeLists.txt') ?? '', tree),
+    meson: () => fromMeson(tree),
+    autotools: () => fromAutomake(tree),
+    make: () => fromMakefile(tree),
+  };
+  const chosen = readers[system]?.();
+  if (!chosen || chosen.soversion) return chosen;
+  // libtool's -version-info is often computed in configure.ac; a meson.build or CMakeLists.txt beside it may say it plainly.
+  for (const [other, read] of Object.entries(readers)) {
+    if (other === system) continue;
+    const found = read();
+    if (found?.soversion && found.name === chosen.name) return { ...chosen, soversion: found.soversion, from: `${chosen.from}; soname version from ${found.from}` };
+  }
+  return chosen;
 }
 
 /** Debian's library package name (Policy 8.1): libfoo1, or libfoo2-1 when the name ends in a digit. */

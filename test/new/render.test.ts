@@ -89,6 +89,46 @@ describe('inferRecipe dependencies', () => {
   });
 });
 
+describe('inferRecipe library names', () => {
+  it('issue 14: names the runtime package by the soname meson states when libtool\'s -version-info is computed (libfribidi0)', () => {
+    const tree = memoryTree({
+      configure: '#!/bin/sh\n',
+      'configure.ac': 'AC_INIT([GNU FriBidi], [1.0.8])\nLT_VERSION_INFO=lt_current():lt_revision():lt_age()\n',
+      'lib/Makefile.am': 'lib_LTLIBRARIES = libfribidi.la\nlibfribidi_la_LDFLAGS = -no-undefined -version-info $(LT_VERSION_INFO)\n',
+      'bin/Makefile.am': 'bin_PROGRAMS = fribidi\n',
+      'meson.build': "project('fribidi', 'c', version: '1.0.8')\nsoversion = 0\nsubdir('lib')\n",
+      'lib/meson.build': "libfribidi = library('fribidi',\n  fribidi_sources,\n  version: libversion,\n  soversion: soversion,\n  install: true)\n",
+      'fribidi.pc.in': 'Name: GNU FriBidi\nDescription: Unicode Bidirectional Algorithm Library\n',
+    });
+    const { recipe } = inferRecipe({ tree, upstream: guessUpstream('https://github.com/fribidi/fribidi/releases/download/v1.0.8/fribidi-1.0.8.tar.bz2')! });
+    expect(recipe.packages.map((pkg) => [pkg.name, pkg.role])).toEqual([
+      ['fribidi', undefined],
+      ['libfribidi0', 'library'],
+      ['libfribidi-dev', 'dev'],
+    ]);
+  });
+
+  it('issue 14: finds a library built by a plain Makefile from its -soname, the major version read from its header (libxxhash0)', () => {
+    const tree = memoryTree({
+      Makefile: [
+        "LIBVER_MAJOR_SCRIPT:=`$(SED) -n '/define XXH_VERSION_MAJOR/s/.*[[:blank:]]\\([0-9][0-9]*\\).*/\\1/p' < xxhash.h`",
+        'LIBVER_MAJOR := $(shell echo $(LIBVER_MAJOR_SCRIPT))',
+        '\tSONAME_FLAGS = -Wl,-soname=libxxhash.$(SHARED_EXT).$(LIBVER_MAJOR)',
+        'install: lib xxhsum',
+        '\t$(Q)$(INSTALL_PROGRAM) xxhsum $(DESTDIR)$(BINDIR)/xxhsum',
+      ].join('\n'),
+      'xxhash.h': '#define XXH_VERSION_MAJOR    0\n#define XXH_VERSION_MINOR    8\n',
+      'libxxhash.pc.in': 'Name: xxhash\nDescription: extremely fast hash algorithm\nURL: http://www.xxhash.com/\n',
+      LICENSE: 'xxHash Library\nCopyright (c) 2012-2020 Yann Collet\n\nRedistribution and use in source and binary forms, with or without modification',
+    });
+    const { recipe, detected } = inferRecipe({ tree, upstream: guessUpstream('https://github.com/Cyan4973/xxHash/releases/download/v0.8.1/xxHash-0.8.1.tar.gz')! });
+    expect(detected.library).toMatchObject({ name: 'xxhash', soversion: '0', pkgConfig: 'libxxhash' });
+    expect(recipe.build).toEqual({ system: 'make' });
+    expect(recipe.packages.map((pkg) => pkg.name)).toEqual(['xxhash', 'libxxhash0', 'libxxhash-dev']);
+    expect(recipe.gate).toEqual({ smoke: [['ldconfig', '-p']], expect: 'libxxhash\\.so\\.0' });
+  });
+});
+
 describe('renderRecipe', () => {
   it('writes a recipe that loads and validates, with comments where freshet guessed', () => {
     const inference = inferRecipe({ tree: cmakeLibrary, upstream: guessUpstream('https://github.com/jane/frob/archive/refs/tags/v2.4.1.tar.gz')!, sha256: 'a'.repeat(64) });
