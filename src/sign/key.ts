@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, UserError } from '../core/errors.js';
-import { capture } from '../core/exec.js';
 import { log } from '../core/log.js';
 import { ensureGnupgHome, gnupgHome, gpg } from './gpg.js';
+import { cachedKeyListing, exportedKey, type ListedKey } from './key-cache.js';
+import { createSigner, type Signer } from './openpgp-signer.js';
 
 /** The archive's public key, as operators download it: armored, and binary for Signed-By. */
 export const KEYRING_ASC = 'freshet-archive-keyring.asc';
@@ -13,14 +14,8 @@ export const KEYRING_GPG = 'freshet-archive-keyring.gpg';
 export const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-export interface SecretKey {
-  fingerprint: string;
-  uid: string;
-  createdAt: string;
-  /** ISO 8601, or null for a key that never expires. */
-  expiresAt: string | null;
-  algorithm: string;
-}
+/** expiresAt: ISO 8601, or null for a key that never expires. */
+export type SecretKey = ListedKey;
 
 export type KeyState = 'ok' | 'missing' | 'expired' | 'expiring-soon';
 
@@ -64,7 +59,8 @@ export async function listSecretKeys(home: string): Promise<SecretKey[]> {
 
 /** The configured key, or the only key of the home; undefined when there is none. */
 export async function findArchiveKey(stateDir: string, fingerprint: string | undefined): Promise<SecretKey | undefined> {
-  const keys = await listSecretKeys(gnupgHome(stateDir));
+  const home = gnupgHome(stateDir);
+  const keys = await cachedKeyListing(home, () => listSecretKeys(home));
   if (fingerprint) return keys.find((key) => key.fingerprint === fingerprint);
   if (keys.length > 1) {
     throw new ConfigError(
@@ -153,9 +149,7 @@ export async function exportPublicKey(stateDir: string, fingerprint: string, arc
   const armored = path.join(archiveRoot, KEYRING_ASC);
   // A fresh project has no archive folder yet (`freshet key create` before the first publish).
   mkdirSync(archiveRoot, { recursive: true });
-  const fresh = await capture('gpg', ['--homedir', home, '--batch', '--armor', '--export', fingerprint]);
-  if (!fresh.includes('BEGIN PGP PUBLIC KEY BLOCK')) throw new UserError(`${home}: could not export key ${fingerprint}`);
-  const wanted = `${fresh}\n`;
+  const wanted = `${(await exportedKey(home, fingerprint)).publicArmored}\n`;
   if (!existsSync(armored) || readFileSync(armored, 'utf8') !== wanted || !existsSync(binary)) {
     await replaceFile(armored, (tmp) => writeFile(tmp, wanted, { mode: 0o644 }));
     await replaceFile(binary, async (tmp) => {
@@ -163,4 +157,9 @@ export async function exportPublicKey(stateDir: string, fingerprint: string, arc
     });
   }
   return binary;
+}
+
+/** A signer holding the archive's secret key (exported from the GnuPG home once, then cached). */
+export async function archiveSigner(stateDir: string, fingerprint: string): Promise<Signer> {
+  return createSigner(fingerprint, (await exportedKey(gnupgHome(stateDir), fingerprint)).secretArmored);
 }
