@@ -27,7 +27,7 @@ export class ReservedError extends UserError {
     super(
       `${release.recipe}: upstream re-served version ${release.upstreamVersion} with different bytes ` +
         `(first seen as sha256 ${known}, now ${got}, from ${release.url}); refusing it`,
-      { hint: 'a release that changes after publication needs a human look; if upstream re-rolled it on purpose, forget the recorded hash' },
+      { hint: 'a release that changes after publication needs a human look; if upstream re-rolled it on purpose, run freshet forget <recipe> <version> (docs/upstreams.md)' },
     );
     this.name = 'ReservedError';
   }

@@ -158,9 +158,18 @@ export class StateStore {
     recipe: string,
     release: { upstreamVersion: string; url: string; signatureUrl?: string; checksumUrl?: string },
     seenAt: string,
-  ): { isNew: boolean; seenAt: string } {
+  ): { isNew: boolean; seenAt: string; moved?: boolean } {
     const existing = this.release(recipe, release.upstreamVersion);
-    if (existing) return { isNew: false, seenAt: existing.seenAt };
+    if (existing) {
+      // The recipe's upstream changed (or upstream moved the file): fetch from where it is now. The
+      // recorded hash stays, so other bytes under the new URL are still refused (case 9).
+      const moved = existing.url !== release.url || existing.signatureUrl !== (release.signatureUrl ?? null) || existing.checksumUrl !== (release.checksumUrl ?? null);
+      if (moved) {
+        this.statement(`UPDATE releases SET url = ?, signature_url = ?, checksum_url = ? WHERE recipe = ? AND version = ?`)
+          .run(release.url, release.signatureUrl ?? null, release.checksumUrl ?? null, recipe, release.upstreamVersion);
+      }
+      return { isNew: false, seenAt: existing.seenAt, moved };
+    }
     this.statement(
         `INSERT INTO releases (recipe, version, url, signature_url, checksum_url, seen_at) VALUES (?, ?, ?, ?, ?, ?)`,
       )
@@ -182,6 +191,21 @@ export class StateStore {
   setReleaseHash(recipe: string, version: string, sha256: string, size: number): void {
     this.statement(`UPDATE releases SET sha256 = ?, size = ? WHERE recipe = ? AND version = ? AND sha256 IS NULL`)
       .run(sha256, size, recipe, version);
+  }
+
+  /**
+   * `freshet forget`: drop what freshet recorded about a recipe's releases (one version, or all and
+   * the last check), so the next watch records them afresh: new URLs, and the tarball hash of the
+   * next download. Builds and publications stay: rebuild numbers go on, published versions are kept.
+   */
+  forgetReleases(recipe: string, version?: string): number {
+    return this.db.transaction(() => {
+      const removed = this.statement(`DELETE FROM releases WHERE recipe = @recipe AND (@version IS NULL OR version = @version)`)
+        .run({ recipe, version: version ?? null }).changes;
+      if (version === undefined) this.statement(`DELETE FROM checks WHERE recipe = ?`).run(recipe);
+      else this.statement(`UPDATE checks SET newest = NULL WHERE recipe = ? AND newest = ?`).run(recipe, version);
+      return removed;
+    })();
   }
 
   // Upstream checks.

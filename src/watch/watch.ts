@@ -153,6 +153,7 @@ export function recordWatch(result: WatchResult, state: StateStore, checkedAt: s
   if (result.newest) {
     const { upstreamVersion, url, signatureUrl, checksumUrl, signedHash } = result.newest;
     const recorded = state.recordRelease(result.recipe, { upstreamVersion, url, signatureUrl, checksumUrl }, checkedAt);
+    if (recorded.moved) log.info('known release now fetched from a new URL; its recorded tarball hash still holds', { recipe: result.recipe, version: upstreamVersion, url });
     // Recorded before any download: fetch then accepts only the bytes the signed index lists.
     if (signedHash) state.setReleaseHash(result.recipe, upstreamVersion, signedHash.sha256, signedHash.size);
     current = { upstreamVersion, seenAt: recorded.seenAt, isNew: recorded.isNew };

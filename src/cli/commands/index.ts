@@ -1,5 +1,6 @@
 import type { RegisterCommand } from '../context.js';
 import { registerExplain } from './explain.js';
+import { registerForget } from './forget.js';
 import { registerGenerate } from './generate.js';
 import { registerImages } from './images.js';
 import { registerKey } from './key.js';
@@ -15,4 +16,4 @@ import { registerVerify } from './verify.js';
 import { registerWatch } from './watch.js';
 
 /** Every subcommand, in the order `freshet --help` lists them. */
-export const commands: RegisterCommand[] = [registerLint, registerNew, registerSchema, registerWatch, registerRun, registerImages, registerGenerate, registerExplain, registerPublish, registerKey, registerVerify, registerMirror, registerServe, registerStatus];
+export const commands: RegisterCommand[] = [registerLint, registerNew, registerSchema, registerWatch, registerForget, registerRun, registerImages, registerGenerate, registerExplain, registerPublish, registerKey, registerVerify, registerMirror, registerServe, registerStatus];
