@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerEngine } from '../build/engine/types.js';
-import { checkBuildDepends, depsKey, imageRef } from '../build/images.js';
+import { checkBuildDepends, checkRpmBuildRequires, depsKey, imageRef } from '../build/images.js';
 import { LOG_FILE } from '../build/container-build.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { baseImageFor } from '../gate/apt/index.js';
 import { debianView } from '../generate/deb/view.js';
+import { AUTORECONF_REQUIRES, autoreconf, rpmView } from '../generate/rpm/view.js';
+import { gateDebianDepends } from '../gate/rpm/debian-depends.js';
+import { explicitRpmNames } from '../pipeline/families.js';
 import { buildId, stateLayout } from '../pipeline/layout.js';
 import { planRun } from '../pipeline/run.js';
 import type { PlannedAction } from '../pipeline/plan.js';
@@ -28,7 +31,7 @@ export interface ImageStatus {
 }
 
 export interface CommandStep {
-  step: 'deps-install' | 'build' | 'lintian' | 'gate-download' | 'gate';
+  step: 'deps-install' | 'build' | 'lintian' | 'rpmlint' | 'gate-image' | 'gate-host' | 'gate-download' | 'gate';
   image: string;
   /** The command inside the container, one argument per element. */
   command: string[];
@@ -47,6 +50,7 @@ export interface Explanation {
   buildDepends: string[];
   images: ImageStatus[];
   commands: CommandStep[];
+  /** `suite`: the APT suite (`dists/<codename>`) or the YUM repository (`rpm/<target>`); `pool`: where the package files go. */
   results: { buildDir?: string; log?: string; archive: string; suite: string; pool: string; packages: string[] };
   notes: string[];
 }
@@ -92,70 +96,48 @@ export async function explainRecipe(
   if (!upstreamVersion) notes.push('no upstream version known: run freshet watch, or pass --version');
   if (options.version && planned && options.version !== planned) notes.push(`--version ${options.version}: the plan would build ${planned}`);
 
-  const view = debianView({
-    recipe,
-    target,
-    upstreamVersion: plan?.version ?? '0',
-    packageVersion: plan?.full ?? '0-0',
-    maintainer: config.maintainer,
-    date: new Date(0),
-  });
-  const buildDepends = checkBuildDepends(view.buildDepends);
+  const rpm = target.family === 'rpm';
+  const fedora = rpm && target.distro === 'fedora';
+  const versions = { target, upstreamVersion: plan?.version ?? '0', packageVersion: plan?.full ?? '0-0', maintainer: config.maintainer, date: new Date(0) };
+  const view = rpm
+    ? rpmView({ ...versions, recipe, tarballName: 'source.tar.gz', topDir: undefined, explicitNames: explicitRpmNames(loaded, target.id) })
+    : debianView({ ...versions, recipe });
+  // As src/pipeline/families.ts: rpm-on-Debian installs the recipe's Debian names, Fedora the spec's BuildRequires.
+  const debianNames = () => {
+    const debian = resolveRecipe(loaded, 'deb', target.id, config.dependencies);
+    return [...new Set([...debian.buildDepends, ...(autoreconf(debian) ? AUTORECONF_REQUIRES : [])])];
+  };
+  const buildDepends = 'buildRequires' in view ? (fedora ? checkRpmBuildRequires(view.buildRequires) : checkBuildDepends(debianNames())) : checkBuildDepends(view.buildDepends);
   const engine = options.engine;
   const builderId = engine ? (await engine.inspectImage(imageRef.builder(target.id)).catch(() => undefined))?.id : undefined;
   if (!engine) notes.push('no container engine answered: image cache states are unknown');
   const depsRef = builderId ? imageRef.deps(target.id, depsKey(target.id, buildDepends, builderId)) : imageRef.deps(target.id, '<key of the deps and builder image id>');
+  const gateDepends = gateDebianDepends(loaded, target, config);
+  const gateRef = rpm && !fedora ? (gateDepends.length === 0 ? imageRef.builder(target.id) : builderId ? imageRef.deps(target.id, depsKey(target.id, gateDepends, builderId)) : imageRef.deps(target.id, '<key of the gate packages and builder image id>')) : baseImageFor(target);
   const images: ImageStatus[] = [
     { role: 'base', ref: imageRef.base(target.id), cached: await cached(engine, imageRef.base(target.id)) },
     { role: 'builder', ref: imageRef.builder(target.id), cached: builderId !== undefined ? true : await cached(engine, imageRef.builder(target.id)) },
     { role: 'deps', ref: depsRef, cached: builderId ? await cached(engine, depsRef) : undefined },
-    { role: 'gate', ref: baseImageFor(target), cached: await cached(engine, baseImageFor(target)) },
+    { role: 'gate', ref: gateRef, cached: gateRef.includes('<') ? undefined : await cached(engine, gateRef) },
   ];
 
-  const id = upstreamVersion ? buildId(recipe.name, target.id, upstreamVersion, rebuild, action?.kind === 'build' && !options.version ? action.attempt : 1) : undefined;
+  const id = upstreamVersion ? buildId(recipe.name, target.id, upstreamVersion, rebuild) : undefined;
   const buildDir = id ? path.join(stateLayout(config).builds, id) : undefined;
-  const tree = plan ? `${recipe.name}-${plan.version}` : '<source tree>';
-  const packages = view.packages.map((pkg) => pkg.name);
-  // The commands as src/build/images.ts, src/build/debian.ts and src/gate/apt run them (scripts abridged).
-  const commands: CommandStep[] = [
-    {
-      step: 'deps-install',
-      image: imageRef.builder(target.id),
-      command: ['sh', '-c', 'apt-get update; apt-get satisfy -y --no-install-recommends "$1"', 'sh', [...new Set(buildDepends)].sort().join(', ')],
-      network: 'default',
-      note: 'only when the deps image is not cached; committed as the deps image',
-    },
-    {
-      step: 'build',
-      image: depsRef,
-      command: ['sh', '-c', 'cd "/build/$1" && dpkg-buildpackage -us -uc -F', 'sh', tree],
-      network: 'none',
-      note: 'as the builder user (uid 2000), no capabilities, read-only root with size-capped tmpfs on /tmp, /var/tmp and HOME; /build = a scratch copy of the generated source',
-    },
-    {
-      step: 'lintian',
-      image: depsRef,
-      command: ['lintian', '--no-tag-display-limit', `${recipe.name}_${plan?.full.replace(/^\d+:/, '') ?? '<version>'}_<arch>.changes`],
-      network: 'none',
-      note: 'same container as the build; errors are reported, the package is still gated',
-    },
-    {
-      step: 'gate-download',
-      image: baseImageFor(target),
-      command: ['bash', '/freshet/apt-download.sh'],
-      network: 'default',
-      note: `apt only (no maintainer script runs): downloads ${packages.join(' ')} from a staging copy of the archive (a read-only file:/ source, signatures checked) and what they need from the mirror`,
-    },
-    {
-      step: 'gate',
-      image: baseImageFor(target),
-      command: ['bash', '/freshet/apt-install.sh'],
-      network: 'none',
-      note: `installs the downloaded ${packages.join(' ')} at the versions read from the package files, with only the package manager's capabilities, then runs ${
-        recipe.gate?.smoke?.map((argv) => argv.join(' ')).join('; ') || 'no smoke command'
-      }${recipe.gate?.expect ? ` and expects /${recipe.gate.expect}/` : ''}`,
-    },
-  ];
+  const packages = 'buildRequires' in view ? [view.main, ...view.subpackages].map((pkg) => pkg.name) : view.packages.map((pkg) => pkg.name);
+  const smoke = `${recipe.gate?.smoke?.map((argv) => argv.join(' ')).join('; ') || 'no smoke command'}${recipe.gate?.expect ? ` and expects /${recipe.gate.expect}/` : ''}`;
+  const depsInstall: CommandStep = {
+    step: 'deps-install',
+    image: imageRef.builder(target.id),
+    command: fedora
+      ? ['sh', '-c', 'dnf -y install --setopt=install_weak_deps=False "$@"', 'sh', ...[...new Set(buildDepends)].sort()]
+      : ['sh', '-c', 'apt-get update; apt-get satisfy -y --no-install-recommends "$1"', 'sh', [...new Set(buildDepends)].sort().join(', ')],
+    network: 'default',
+    note: 'only when the deps image is not cached; committed as the deps image',
+  };
+  const sandbox = 'as the builder user (uid 2000), no capabilities, read-only root with size-capped tmpfs on /tmp, /var/tmp and HOME; /build = a scratch copy of the generated source';
+  const commands: CommandStep[] = rpm
+    ? rpmCommands({ recipe: recipe.name, packages, depsInstall, depsRef, gateRef, gateDepends, fedora, sandbox, smoke, target })
+    : debianCommands({ recipe: recipe.name, packages, depsInstall, depsRef, sandbox, smoke, target, tree: plan ? `${recipe.name}-${plan.version}` : '<source tree>', version: plan?.full });
   const archive = mainArchive(config).root;
   return {
     recipe: recipe.name,
@@ -171,12 +153,107 @@ export async function explainRecipe(
       buildDir,
       log: buildDir ? path.join(buildDir, 'output', LOG_FILE) : undefined,
       archive,
-      suite: `dists/${target.codename}`,
-      pool: path.join(archive, poolDir(recipe.name)),
+      suite: rpm ? `rpm/${target.codename}` : `dists/${target.codename}`,
+      pool: rpm ? path.join(archive, 'rpm', target.codename, 'packages') : path.join(archive, poolDir(recipe.name)),
       packages,
     },
     notes,
   };
+}
+
+interface CommandInput {
+  recipe: string;
+  packages: string[];
+  depsInstall: CommandStep;
+  depsRef: string;
+  sandbox: string;
+  smoke: string;
+  target: ResolvedTarget;
+}
+
+/** The commands as src/build/images.ts, src/build/debian.ts and src/gate/apt run them (scripts abridged). */
+function debianCommands(input: CommandInput & { tree: string; version: string | undefined }): CommandStep[] {
+  const { packages, depsRef, target } = input;
+  return [
+    input.depsInstall,
+    { step: 'build', image: depsRef, command: ['sh', '-c', 'cd "/build/$1" && dpkg-buildpackage -us -uc -F', 'sh', input.tree], network: 'none', note: input.sandbox },
+    {
+      step: 'lintian',
+      image: depsRef,
+      command: ['lintian', '--no-tag-display-limit', `${input.recipe}_${input.version?.replace(/^\d+:/, '') ?? '<version>'}_<arch>.changes`],
+      network: 'none',
+      note: 'same container as the build; errors are reported, the package is still gated',
+    },
+    {
+      step: 'gate-download',
+      image: baseImageFor(target),
+      command: ['bash', '/freshet/apt-download.sh'],
+      network: 'default',
+      note: `apt only (no maintainer script runs): downloads ${packages.join(' ')} from a staging copy of the archive (a read-only file:/ source, signatures checked) and what they need from the mirror`,
+    },
+    {
+      step: 'gate',
+      image: baseImageFor(target),
+      command: ['bash', '/freshet/apt-install.sh'],
+      network: 'none',
+      note: `installs the downloaded ${packages.join(' ')} at the versions read from the package files, with only the package manager's capabilities, then runs ${input.smoke}`,
+    },
+  ];
+}
+
+/** The commands as src/build/rpm.ts and src/gate/rpm run them (scripts abridged). */
+function rpmCommands(input: CommandInput & { gateRef: string; gateDepends: string[]; fedora: boolean }): CommandStep[] {
+  const { packages, depsRef, target, fedora } = input;
+  const spec = `SPECS/${input.recipe}.spec`;
+  const steps: CommandStep[] = [
+    input.depsInstall,
+    {
+      step: 'build',
+      image: depsRef,
+      command: ['rpmbuild', '-ba', ...(fedora ? [] : ['--nodeps']), '--define', '_topdir /build', spec],
+      network: 'none',
+      note: `${input.sandbox}${fedora ? '' : "; --nodeps: the BuildRequires name Fedora packages, the Debian ones are installed in the deps image"}`,
+    },
+    {
+      step: 'rpmlint',
+      image: depsRef,
+      command: ['rpmlint', ...(fedora ? [] : ['-c', '/etc/freshet/rpmlint.toml']), spec, 'RPMS/<arch>/*.rpm', 'SRPMS/*.src.rpm'],
+      network: 'none',
+      note: 'same container as the build; kept as rpmlint.txt, errors are reported, the package is still gated',
+    },
+    {
+      step: 'gate-host',
+      image: '(host)',
+      command: ['dnf', 'repoquery', '--repo', 'freshet', '--qf', '%{name} %{evr}'],
+      network: 'host',
+      note: `against a staging copy of the YUM repository served on loopback (gpgcheck=1, repo_gpgcheck=1): dnf must list ${packages.join(' ')}; then rpmkeys --checksig with the archive key, and the versions read from the package files (rpm -qp)`,
+    },
+  ];
+  if (fedora) {
+    steps.push({
+      step: 'gate-download',
+      image: input.gateRef,
+      command: ['bash', '-c', '<RPM_DOWNLOAD_SCRIPT>'],
+      network: 'default',
+      note: `dnf only (install --downloadonly, no scriptlet runs): downloads ${packages.join(' ')} from the staging repository (file:///staging) and what they need from Fedora`,
+    });
+  } else if (input.gateDepends.length > 0) {
+    steps.push({
+      step: 'gate-image',
+      image: imageRef.builder(target.id),
+      command: ['sh', '-c', 'apt-get update; apt-get satisfy -y --no-install-recommends "$1"', 'sh', input.gateDepends.join(', ')],
+      network: 'default',
+      note: 'only when the gate image is not cached: the Debian packages of the recipe\'s build and runtime dependencies and gate.requires, so rpm -i --nodeps finds the libraries the programs link against',
+    });
+  }
+  steps.push({
+    step: 'gate',
+    image: input.gateRef,
+    command: ['bash', '-c', '<RPM_INSTALL_SCRIPT>'],
+    network: 'none',
+    note: `${fedora ? `dnf --cacheonly install of ${packages.join(' ')}` : `rpm -i --nodeps of ${packages.join(' ')} with signatures required`} at the versions read from the package files, with only the package manager's capabilities, then runs ${input.smoke}`,
+  });
+  return steps;
 }
 
 export function formatExplanation(explanation: Explanation): string {
@@ -186,7 +263,7 @@ export function formatExplanation(explanation: Explanation): string {
     `  plan:     ${action ? `${action.kind}${'why' in action ? ` (${action.why})` : ''}` : 'unknown (no state)'}`,
     `  version:  upstream ${explanation.upstreamVersion ?? '?'} → package ${explanation.packageVersion ?? '?'}`,
     `  shipped:  ${explanation.shipped === undefined ? 'not checked yet' : (explanation.shipped ?? `${explanation.target} ships none`)}`,
-    `  Build-Depends: ${explanation.buildDepends.join(', ')}`,
+    `  ${explanation.results.suite.startsWith('rpm/') ? 'build dependencies' : 'Build-Depends'}: ${explanation.buildDepends.join(', ')}`,
     '  images:',
     ...explanation.images.map((image) => `    ${image.role.padEnd(8)} ${image.ref}  ${image.cached === undefined ? '(cache unknown)' : image.cached ? '(cached)' : '(to make)'}`),
     '  commands:',

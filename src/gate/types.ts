@@ -12,6 +12,12 @@ export interface GateRequest {
   packages: string[];
   /** Packages from the distribution the smoke commands need (pkg-config…). */
   requires: string[];
+  /**
+   * rpm-on-Debian targets: the Debian packages the install container needs, because rpm there
+   * installs with --nodeps (the recipe's build and runtime dependencies and gate.requires, resolved
+   * for Debian; see gateDebianDepends). Made into a deps image over the builder before the gate.
+   */
+  debianDepends?: string[];
   /** Smoke commands, argument arrays; all must exit 0. */
   smoke: string[][];
   /** A regular expression the first smoke command's output must match; `{version}` is the upstream version. */
@@ -46,4 +52,6 @@ export interface GateContext {
   signal?: AbortSignal;
   /** The gate container installs as root into its writable root, on the engine's storage. */
   diskReserveMegabytes?: number;
+  /** State folder, for the image logs of the rpm-on-Debian gate image (GateRequest.debianDepends). */
+  stateDir?: string;
 }

@@ -5,9 +5,11 @@ import { findTarget, type ResolvedConfig } from '../../config/load.js';
 import { ConfigError, ExitCode, UserError } from '../../core/errors.js';
 import { fetchRelease } from '../../fetch/fetch.js';
 import { generateDebianSource } from '../../generate/deb/index.js';
+import { generateRpmSource } from '../../generate/rpm/index.js';
 import { diffFileSets, generationDir, keepGeneration, readFileSet } from '../../generate/generations.js';
 import { HttpClient } from '../../net/http.js';
 import { httpPolicy } from '../../net/policy.js';
+import { explicitRpmNames } from '../../pipeline/families.js';
 import { stateLayout } from '../../pipeline/layout.js';
 import { listRecipeFiles, loadRecipeFile, resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../../recipe/load.js';
 import { StateStore } from '../../state/store.js';
@@ -71,7 +73,6 @@ function changelogDate(given: string | undefined): Date {
 
 async function generate(config: ResolvedConfig, recipeName: string, options: GenerateOptions) {
   const target = findTarget(config, options.target);
-  if (target.family !== 'deb') throw new ConfigError(`--target ${target.id}: only Debian-family targets can be generated so far`);
   const [file] = listRecipeFiles(config.recipesDir, [recipeName]);
   const loaded = loadRecipeFile(file!);
   const recipe = resolveRecipe(loaded, target.family, target.id, config.dependencies);
@@ -81,24 +82,29 @@ async function generate(config: ResolvedConfig, recipeName: string, options: Gen
   const given = found?.version ?? upstreamVersionOf(recipe, tarball, options.version);
   const plan = options.packageVersion ? undefined : planVersion({ upstreamVersion: given, target, rebuild: 1 });
   const upstreamVersion = plan?.version ?? given;
-  const generated = await generateDebianSource({
+  const input = {
     recipe,
     recipeFilesDir: loaded.filesDir,
     target,
     upstreamVersion,
     packageVersion: options.packageVersion ?? plan!.full,
     tarball,
-    upstreamSignature: found?.signature,
     maintainer: config.maintainer,
     date: changelogDate(options.date),
     outDir: options.out,
-  });
+  };
+  // The same generators `freshet run` uses: a source package for Debian, an rpmbuild tree (spec, sources) for RPM.
+  const generated =
+    target.family === 'rpm'
+      ? await generateRpmSource({ ...input, explicitNames: explicitRpmNames(loaded, target.id) })
+      : await generateDebianSource({ ...input, upstreamSignature: found?.signature });
+  // What is kept and diffed is what freshet wrote, not the upstream tarball: debian/, or the spec.
+  const ours = target.family === 'rpm' ? (name: string) => name.startsWith('SPECS/') : (name: string) => name.startsWith('debian/');
   const keptDir = generationDir(config.stateDir, recipe.name, target.id);
-  const current = readFileSet(generated.sourceDir);
-  const debianOnly = new Map([...current].filter(([name]) => name.startsWith('debian/')));
-  const diff = options.diff ? diffFileSets(readFileSet(keptDir), debianOnly) : undefined;
-  keepGeneration(keptDir, debianOnly);
-  return { recipe: recipe.name, target: target.id, sourceDir: generated.sourceDir, files: generated.files, diff };
+  const written = new Map([...readFileSet(generated.sourceDir)].filter(([name]) => ours(name)));
+  const diff = options.diff ? diffFileSets(readFileSet(keptDir), written) : undefined;
+  keepGeneration(keptDir, written);
+  return { recipe: recipe.name, target: target.id, sourceDir: generated.sourceDir, files: generated.files, diff, kept: target.family === 'rpm' ? 'SPECS/' : 'debian/' };
 }
 
 export async function generateCommand(recipeName: string, options: GenerateOptions, command: Command): Promise<ExitCode> {
@@ -106,7 +112,7 @@ export async function generateCommand(recipeName: string, options: GenerateOptio
   output(command, result, () => {
     if ('skipped' in result) return `${result.recipe}: skipped for ${result.target}: ${result.skipped}`;
     const lines = result.files.map((name) => `wrote ${path.join(options.out, name)}`);
-    if (result.diff !== undefined) lines.push(result.diff === '' ? 'debian/: no changes since the previous generation' : result.diff);
+    if (result.diff !== undefined) lines.push(result.diff === '' ? `${result.kept}: no changes since the previous generation` : result.diff);
     return lines.join('\n');
   });
   return ExitCode.ok;

@@ -4,6 +4,7 @@ import { checkBuildDepends, checkRpmBuildRequires } from '../../build/images.js'
 import { loadConfig, type ResolvedConfig } from '../../config/load.js';
 import { ExitCode, isUserError } from '../../core/errors.js';
 import { debianView } from '../../generate/deb/view.js';
+import { rpmNameProblems } from '../../generate/rpm/lint.js';
 import { builtinDependencies } from '../../recipe/dependency-map.js';
 import { listRecipeFiles, loadRecipeFile, mapDependency, resolveRecipe, type LoadedRecipe } from '../../recipe/load.js';
 import type { Dependency, Override, Recipe } from '../../recipe/schema.js';
@@ -98,6 +99,7 @@ function lintOne(file: string, config: ResolvedConfig): string[] {
       }
     }
   }
+  errors.push(...rpmNameProblems(loaded, config));
   return [...new Set(errors)];
 }
 

@@ -1,9 +1,9 @@
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { imageRef } from '../../build/images.js';
+import { ensureDepsImage, imageRef } from '../../build/images.js';
 import { rpmFieldsOf } from '../../build/rpm.js';
-import { errorMessage } from '../../core/errors.js';
+import { errorMessage, UserError } from '../../core/errors.js';
 import { rpmCheckSignatures } from '../../publish/yum/sign.js';
 import { createStaticHandler, listen } from '../../serve/static.js';
 import { KEYRING_ASC } from '../../sign/key.js';
@@ -24,7 +24,8 @@ import { RPM_DOWNLOAD_SCRIPT, RPM_INSTALL_SCRIPT } from './script.js';
  *  4. in a clean container with no network, the packages are installed and the smoke commands
  *     run: on Fedora images through dnf from what a first container (network on, only dnf runs,
  *     `--downloadonly`) downloaded; on rpm-on-Debian targets with `rpm -i --nodeps` (signatures
- *     enforced), whose builder image carries rpm and the Debian libraries the binaries link against.
+ *     enforced) in the builder image plus the Debian packages of the recipe's dependencies and
+ *     gate.requires (request.debianDepends), so the libraries the binaries link against are there.
  * The log names which checks ran.
  */
 export interface RpmGateRequest extends GateRequest {
@@ -36,9 +37,20 @@ function note(logFile: string, text: string): void {
   appendFileSync(logFile, `${text.trimEnd()}\n`);
 }
 
-/** Where the smoke commands run: the Fedora base image, or the rpm-on-Debian builder image (it has rpm). */
-function smokeImage(request: GateRequest): string {
-  return request.target.distro === 'fedora' ? baseImageFor(request.target) : imageRef.builder(request.target.id);
+/**
+ * Where the smoke commands run: the Fedora base image; on rpm-on-Debian the builder image (it has
+ * rpm) with the Debian packages the packages need (request.debianDepends), installed in a deps
+ * layer as the build's are, with the network, before any package of ours is in it.
+ */
+async function smokeImage(request: GateRequest, context: GateContext, logFile: string): Promise<string> {
+  if (request.target.distro === 'fedora') return baseImageFor(request.target);
+  const depends = request.debianDepends ?? [];
+  if (depends.length === 0) return imageRef.builder(request.target.id);
+  if (!context.stateDir) throw new UserError(`${request.recipe}: the gate needs a state folder to make its image with ${depends.join(', ')}`);
+  note(logFile, `### host: gate image with the Debian packages ${depends.join(', ')}`);
+  const image = await ensureDepsImage(request.target, depends, { engine: context.engine, stateDir: context.stateDir });
+  note(logFile, `${image.ref} (${image.how})`);
+  return image.ref;
 }
 
 export async function runRpmGate(request: RpmGateRequest, context: GateContext): Promise<GateResult> {
@@ -97,14 +109,15 @@ export async function runRpmGate(request: RpmGateRequest, context: GateContext):
       writeFileSync(path.join(mount, 'smoke', String(index + 1).padStart(2, '0')), argv.map((arg) => `${arg}\0`).join(''));
     }
     const fedora = request.target.distro === 'fedora';
+    const image = await smokeImage(request, context, logFile);
     const inputs = { source: mount, target: '/freshet', readonly: true };
     const staging = { source: request.stagingDir, target: '/staging', readonly: true };
     const env = { FRESHET_PACKAGES: request.packages.join(' '), FRESHET_REQUIRES: request.requires.join(' ') };
     if (fedora) {
-      note(logFile, `### container: download with dnf in ${smokeImage(request)} (network on, no package code runs)`);
+      note(logFile, `### container: download with dnf in ${image} (network on, no package code runs)`);
       const download = await context.engine.run(
         {
-          image: smokeImage(request),
+          image,
           command: ['bash', '-c', RPM_DOWNLOAD_SCRIPT],
           user: 'root',
           mounts: [inputs, staging, { source: shared, target: '/gate', readonly: false }],
@@ -116,11 +129,11 @@ export async function runRpmGate(request: RpmGateRequest, context: GateContext):
       if (download.exitCode !== 0) return failed(`the gate failed while dnf downloaded what the install needs (download, network on, exit ${download.exitCode})`);
     }
 
-    note(logFile, `### container: install and smoke in ${smokeImage(request)} (no network)`);
+    note(logFile, `### container: install and smoke in ${image} (no network)`);
     const offset = statSync(logFile).size;
     const result = await context.engine.run(
       {
-        image: smokeImage(request),
+        image,
         command: ['bash', '-c', RPM_INSTALL_SCRIPT],
         user: 'root',
         mounts: [inputs, staging, { source: shared, target: '/gate', readonly: true }],

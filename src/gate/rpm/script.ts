@@ -26,8 +26,8 @@ step "download done"
  * RPM_INSTALL_SCRIPT (no network): installs exactly the versions freshet read from the package
  * files, then runs the smoke commands.
  *   FRESHET_INSTALL   dnf mode: name-[epoch:]version-release of each package; rpm mode: unused
- *   FRESHET_REQUIRES  what the smoke commands need: installed with dnf; in rpm mode the builder
- *                     image's Debian tools (pkgconf…) stand in for them, and the log says so
+ *   FRESHET_REQUIRES  what the smoke commands need: installed with dnf; in rpm mode unused (their
+ *                     Debian packages are in the gate image already, GateRequest.debianDepends)
  *   FRESHET_MODE      dnf: install from phase 1's cache (Fedora images);
  *                     rpm: rpm -i --nodeps of the served files, signatures enforced (rpm on Debian,
  *                     whose dependencies are Debian packages rpm's database cannot see)
@@ -48,9 +48,6 @@ if [ "$FRESHET_MODE" = dnf ]; then
     dnf -y --cacheonly install --setopt=install_weak_deps=False "\${requires[@]}"
   fi
 else
-  if [ "\${#requires[@]}" -gt 0 ]; then
-    step "smoke needs \${requires[*]}: taken from the builder image's Debian tools"
-  fi
   step "import the archive key"
   rpmkeys --import /freshet/key.asc
   step "install the served packages (rpm -i --nodeps, signatures required)"

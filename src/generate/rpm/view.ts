@@ -40,7 +40,7 @@ export interface RpmPackageView {
   description: string;
   /** Recipe dependencies (RPM names). */
   requires: string[];
-  /** The main package this one needs at the same version-release (subpackages of a library). */
+  /** The package this one needs at the same version-release: the library (`-libs` or main), else the main package. */
   requiresMain: string | undefined;
   buildArch: 'noarch' | undefined;
   /** `%files` lines; empty for a lone package (the list is made from the install tree). */
@@ -56,6 +56,14 @@ const BUILD_REQUIRES: Record<BuildSystem, string[]> = {
   python: ['python3-devel', 'pyproject-rpm-macros'],
   custom: ['gcc', 'make'],
 };
+
+/** What `autoreconf -fi` needs, as Fedora names it (the same names on Debian). */
+export const AUTORECONF_REQUIRES = ['autoconf', 'automake', 'libtool'];
+
+/** Whether %build regenerates the autotools files first (`build.autoreconf`, autotools only). */
+export function autoreconf(recipe: Pick<ResolvedRecipe, 'build'>): boolean {
+  return recipe.build.system === 'autotools' && recipe.build.autoreconf === true;
+}
 
 /** Placeholders in recipe `files`, as rpm macros. */
 const PLACEHOLDERS: Record<string, string> = {
@@ -108,19 +116,66 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** RPM names: the library (or first) package is the spec's main package, a dev package is `<name>-devel`. */
-function packageViews(input: Pick<RpmViewInput, 'recipe' | 'explicitNames'>): RpmPackageView[] {
-  const { recipe } = input;
-  const mainIndex = Math.max(
+/**
+ * Which recipe package is the spec's main package (named after the recipe, its preamble is the
+ * spec's own), as Fedora names them: a runtime package named like the recipe (xxhash's tools),
+ * else the library, else the first package.
+ */
+function mainPackageIndex(recipe: ResolvedRecipe): number {
+  const namedLikeSource = recipe.packages.findIndex((pkg) => pkg.name === recipe.name && (pkg.role ?? 'runtime') === 'runtime');
+  if (namedLikeSource >= 0) return namedLikeSource;
+  return Math.max(
     0,
     recipe.packages.findIndex((pkg) => pkg.role === 'library'),
   );
+}
+
+/**
+ * The RPM name of each recipe package, in recipe order, Fedora-style unless the recipe named it
+ * for RPM itself (`name: {deb, rpm}`): the main package is `<name>`, a library that is not the
+ * main package `<name>-libs`, a dev package `<name>-devel`; others keep their name.
+ */
+export function rpmNames(recipe: ResolvedRecipe, explicitNames?: boolean[]): string[] {
+  const mainIndex = mainPackageIndex(recipe);
+  return recipe.packages.map((pkg, index) => {
+    if (index === mainIndex) return recipe.name;
+    if (explicitNames?.[index]) return pkg.name;
+    if (pkg.role === 'library') return `${recipe.name}-libs`;
+    if (pkg.role === 'dev') return `${recipe.name}-devel`;
+    return pkg.name;
+  });
+}
+
+/**
+ * Two recipe packages that would get the same RPM name (rpm refuses a second `%package` of a name),
+ * as `packages[i].name` messages; empty when the names are distinct.
+ */
+export function rpmNameCollisions(recipe: ResolvedRecipe, explicitNames?: boolean[]): string[] {
+  const names = rpmNames(recipe, explicitNames);
+  return names.flatMap((name, index) => {
+    const first = names.indexOf(name);
+    if (first === index) return [];
+    return [`packages[${index}].name: "${recipe.packages[index]!.name}" would be the RPM package ${name}, as packages[${first}] ("${recipe.packages[first]!.name}") already is`];
+  });
+}
+
+/** Per package: name, `%package` header and what it requires of its siblings. */
+function packageViews(input: Pick<RpmViewInput, 'recipe' | 'explicitNames'>): RpmPackageView[] {
+  const { recipe } = input;
+  const collisions = rpmNameCollisions(recipe, input.explicitNames);
+  if (collisions.length > 0) {
+    throw new ConfigError(`${recipe.name}: ${collisions[0]}`, { hint: 'give the package an RPM name of its own: name: {deb: …, rpm: …}' });
+  }
+  const names = rpmNames(recipe, input.explicitNames);
+  const mainIndex = mainPackageIndex(recipe);
+  // What the other packages need at the same version-release: the library when there is one, else the main package.
+  const libraryIndex = recipe.packages.findIndex((pkg) => pkg.role === 'library');
+  const coreIndex = libraryIndex >= 0 ? libraryIndex : mainIndex;
   const single = recipe.packages.length === 1;
   const views = recipe.packages.map((pkg, index): RpmPackageView => {
-    const explicit = input.explicitNames?.[index] ?? false;
     const role = pkg.role ?? 'runtime';
     const main = index === mainIndex;
-    const name = main ? recipe.name : role === 'dev' && !explicit ? `${recipe.name}-devel` : pkg.name;
+    const name = names[index]!;
     const header = main ? '' : name.startsWith(`${recipe.name}-`) ? name.slice(recipe.name.length + 1) : `-n ${name}`;
     return {
       name,
@@ -129,7 +184,7 @@ function packageViews(input: Pick<RpmViewInput, 'recipe' | 'explicitNames'>): Rp
       summary: pkg.summary ?? recipe.summary,
       description: pkg.description ?? recipe.description,
       requires: [...pkg.depends],
-      requiresMain: !main && role !== 'doc' && role !== 'data' ? recipe.name : undefined,
+      requiresMain: index !== coreIndex && role !== 'doc' && role !== 'data' ? names[coreIndex] : undefined,
       buildArch: (pkg.architecture ?? (role === 'doc' || role === 'data' ? 'all' : 'any')) === 'all' && !main ? 'noarch' : undefined,
       files: single ? [] : (pkg.files ?? []).map((file, fileIndex) => rpmFilePath(file, `packages[${index}].files[${fileIndex}]`)),
       licenses: main || role !== 'dev',
@@ -167,7 +222,7 @@ export function rpmView(input: RpmViewInput) {
   const evr = splitEvr(input.packageVersion);
   const packages = packageViews(input);
   const main = packages[0]!;
-  const buildRequires = [...new Set([...BUILD_REQUIRES[build.system], ...recipe.buildDepends])].sort(byName);
+  const buildRequires = [...new Set([...BUILD_REQUIRES[build.system], ...(autoreconf(recipe) ? AUTORECONF_REQUIRES : []), ...recipe.buildDepends])].sort(byName);
   return {
     name: recipe.name,
     epoch: evr.epoch,
@@ -195,6 +250,7 @@ export function rpmView(input: RpmViewInput) {
         .sort(byName)
         .map((name) => ({ name, value: build.env![name]! })),
       check: build.check ?? true,
+      autoreconf: autoreconf(recipe),
       subdir: build.subdir,
       steps: { build: build.steps?.build ?? [], install: build.steps?.install ?? [] },
     },

@@ -48,6 +48,12 @@ function writeConfig(file: string, upstreamBase: string): void {
       '    release: "41"',
       '    codename: fedora-41',
       '    image: { registry: "registry.fedoraproject.org/fedora:41" }',
+      '  - id: debian-12-rpm',
+      '    family: rpm',
+      '    distro: debian',
+      '    release: "12"',
+      '    codename: debian-12-rpm',
+      '    image: { bootstrap: { mirror: "http://deb.debian.org/debian", suite: bookworm } }',
       'rewrites:',
       '  - from: https://ftp.gnu.org/',
       `    to: ${upstreamBase}`,
@@ -120,9 +126,37 @@ describe('freshet generate', () => {
     const badDate = await generate(path.join(work, 'x'), '--date', 'not a date');
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toBe('freshet: --date: "not a date" is not a date\n');
-    const rpm = await runCli(['-c', config, 'generate', 'hello', '--target', 'fedora-41', '--out', path.join(work, 'y'), '--tarball', tarball]);
-    expect(rpm.code).toBe(2);
-    expect(rpm.stderr).toContain('--target fedora-41: only Debian-family targets can be generated so far');
+  });
+
+  it('writes the spec and sources for an RPM target, keeps the spec and diffs against it', async () => {
+    const rpmGenerate = (out: string, ...extra: string[]) =>
+      runCli(['-c', config, 'generate', 'hello', '--target', 'fedora-41', '--out', path.join(work, out), '--tarball', tarball, '--version', '2.12.3', '--date', '2025-06-01T12:00:00Z', ...extra]);
+    const first = await rpmGenerate('rpm-a', '--diff');
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`wrote ${path.join(work, 'rpm-a', 'SPECS/hello.spec')}\n`);
+    expect(first.stdout).toContain(`wrote ${path.join(work, 'rpm-a', 'SOURCES/hello-2.12.3.tar.gz')}\n`);
+    expect(first.stdout).toContain('--- /dev/null\n+++ b/SPECS/hello.spec\n');
+    const spec = readFileSync(path.join(work, 'rpm-a/SPECS/hello.spec'), 'utf8');
+    expect(spec).toMatch(/^Release: +0\.fc41\.freshet1$/m);
+    expect(sha256(path.join(work, 'rpm-a/SOURCES/hello-2.12.3.tar.gz'))).toBe(sha256(tarball));
+    expect([...readFileSet(path.join(work, 'state/generated/hello/fedora-41')).keys()]).toEqual(['SPECS/hello.spec']);
+    const same = await rpmGenerate('rpm-b', '--diff');
+    expect(same.stdout).toContain('SPECS/: no changes since the previous generation');
+  });
+
+  it('explain -t debian-12-rpm describes rpmbuild, rpmlint, the YUM repository and the gate image with the Debian packages', async () => {
+    const rpm = await runCli(['-c', config, 'explain', 'lynx', '-t', 'debian-12-rpm', '--version', '2.9.2']);
+    expect(rpm.stderr).toBe('');
+    expect(rpm.code).toBe(0);
+    expect(rpm.stdout).toContain('["rpmbuild","-ba","--nodeps","--define","_topdir /build","SPECS/lynx.spec"]');
+    expect(rpm.stdout).toContain('    rpmlint [');
+    expect(rpm.stdout).toContain('    gate-image [localhost/freshet/builder:debian-12-rpm, network default]');
+    expect(rpm.stdout).toContain('libncurses-dev, libssl-dev');
+    expect(rpm.stdout).toContain('(rpm/debian-12-rpm, ');
+    expect(rpm.stdout).toContain('rpm/debian-12-rpm/packages)');
+    expect(rpm.stdout).toContain('packages:     lynx, lynx-common');
+    for (const debianOnly of ['dpkg-buildpackage', 'lintian', '.changes', 'dists/']) expect(rpm.stdout).not.toContain(debianOnly);
   });
 
   it('without --tarball watches the mirrored upstream, fetches and verifies the newest release, or the one --version names', async () => {
