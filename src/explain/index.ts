@@ -10,11 +10,12 @@ import { AUTORECONF_REQUIRES, autoreconf, rpmView } from '../generate/rpm/view.j
 import { gateDebianDepends } from '../gate/rpm/debian-depends.js';
 import { explicitRpmNames } from '../pipeline/families.js';
 import { buildId, stateLayout } from '../pipeline/layout.js';
-import { planRun } from '../pipeline/run.js';
+import { buildStages, providersOf, relationNames } from '../pipeline/graph.js';
+import { planRun, targetGraph } from '../pipeline/run.js';
 import type { PlannedAction } from '../pipeline/plan.js';
 import { poolDir } from '../publish/apt/control.js';
 import { mainArchive } from '../publish/api.js';
-import { resolveRecipe, type LoadedRecipe } from '../recipe/load.js';
+import { loadRecipes, resolveRecipe, type LoadedRecipe } from '../recipe/load.js';
 import { StateStore } from '../state/store.js';
 import { planVersion } from '../versioning/planner.js';
 
@@ -48,6 +49,10 @@ export interface Explanation {
   /** What the target's own distribution ships of this package, when state knows it. */
   shipped: string | null | undefined;
   buildDepends: string[];
+  /** Where each build and runtime dependency comes from: freshet's own suite (built from a recipe) or the distribution. */
+  dependencySources: Array<{ dependency: string; from: 'archive' | 'distribution'; recipe?: string }>;
+  /** The recipes this one needs, and itself, in the order `freshet run` builds them (a stage's recipes are independent). */
+  buildOrder: string[][];
   images: ImageStatus[];
   commands: CommandStep[];
   /** `suite`: the APT suite (`dists/<codename>`) or the YUM repository (`rpm/<target>`); `pool`: where the package files go. */
@@ -77,6 +82,13 @@ export async function explainRecipe(
 ): Promise<Explanation> {
   const notes: string[] = [];
   const recipe = resolveRecipe(loaded, target.family, target.id, config.dependencies);
+  const others = loadRecipes(config.recipesDir).filter((other) => other.recipe.name !== loaded.recipe.name);
+  const graph = targetGraph(config, [loaded, ...others], target);
+  const dependencySources = [...recipe.buildDepends, ...recipe.packages.flatMap((pkg) => pkg.depends)].flatMap(relationNames).map((dependency) => {
+    const provider = graph.providers.get(dependency);
+    return provider && provider !== recipe.name ? { dependency, from: 'archive' as const, recipe: provider } : { dependency, from: 'distribution' as const };
+  });
+  const buildOrder = buildStages(graph, [...providersOf(graph, recipe.name, new Set(graph.needs.keys())), recipe.name]);
   const sourcePackage = recipe.distroPackage ?? recipe.name;
   const state = openState(config);
   let action: PlannedAction | undefined;
@@ -147,6 +159,8 @@ export async function explainRecipe(
     packageVersion: plan?.full,
     shipped,
     buildDepends,
+    dependencySources,
+    buildOrder,
     images,
     commands,
     results: {
@@ -264,6 +278,8 @@ export function formatExplanation(explanation: Explanation): string {
     `  version:  upstream ${explanation.upstreamVersion ?? '?'} → package ${explanation.packageVersion ?? '?'}`,
     `  shipped:  ${explanation.shipped === undefined ? 'not checked yet' : (explanation.shipped ?? `${explanation.target} ships none`)}`,
     `  ${explanation.results.suite.startsWith('rpm/') ? 'build dependencies' : 'Build-Depends'}: ${explanation.buildDepends.join(', ')}`,
+    `  from:     ${explanation.dependencySources.map((source) => `${source.dependency} (${source.from === 'archive' ? `freshet archive, recipe ${source.recipe}` : 'distribution'})`).join(', ') || 'nothing beyond the toolchain'}`,
+    `  order:    ${explanation.buildOrder.map((stage) => stage.join(' + ')).join(' → ')}`,
     '  images:',
     ...explanation.images.map((image) => `    ${image.role.padEnd(8)} ${image.ref}  ${image.cached === undefined ? '(cache unknown)' : image.cached ? '(cached)' : '(to make)'}`),
     '  commands:',

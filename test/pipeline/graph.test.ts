@@ -29,13 +29,12 @@ describe('recipe graph', () => {
 
   it('case 45: a dependency cycle is a usage error naming the recipes', () => {
     const graph = recipeGraph('debian-12', [recipe('ping', [['ping']], ['pong']), recipe('pong', [['pong', ['ping']]]), recipe('hello', [['hello']])]);
-    const error = (() => {
-      try {
-        assertAcyclic(graph);
-      } catch (caught) {
-        return caught;
-      }
-    })();
+    let error: unknown;
+    try {
+      assertAcyclic(graph);
+    } catch (caught) {
+      error = caught;
+    }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain('dependency cycle between recipes ping → pong → ping on debian-12');
     expect((error as ConfigError).cliExit).toBe(2);
