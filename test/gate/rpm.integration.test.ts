@@ -2,12 +2,15 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSy
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podman } from '../../src/build/engine/podman/index.js';
 import { ensureBuilderImage } from '../../src/build/images.js';
 import { findTarget, loadConfig, type ResolvedConfig } from '../../src/config/load.js';
 import { run } from '../../src/core/exec.js';
+import { gateDebianDepends } from '../../src/gate/rpm/debian-depends.js';
 import { runRpmGate, type RpmGateRequest } from '../../src/gate/rpm/index.js';
+import { loadRecipeFile } from '../../src/recipe/load.js';
 import { publisherFor, stagingArchive } from '../../src/publish/api.js';
 import { gnupgHome, stopAgent } from '../../src/sign/gpg.js';
 import { createKey, KEYRING_GPG } from '../../src/sign/key.js';
@@ -125,6 +128,49 @@ describe('runRpmGate on debian-12-rpm', () => {
     } finally {
       await new Promise((resolve) => listener.close(resolve));
     }
+  });
+
+  it('runs the smoke command of a program linked to a Debian library: the gate image holds the recipe\'s dependencies as Debian packages', async () => {
+    const top = path.join(dir, 'rpmbuild-yamlver');
+    mkdirSync(path.join(top, 'SPECS'), { recursive: true });
+    writeFileSync(
+      path.join(top, 'SPECS', 'yamlver.spec'),
+      [
+        'Name: yamlver',
+        'Version: 2.0',
+        'Release: 0.deb12.freshet1',
+        'Summary: prints the libyaml version',
+        'License: MIT',
+        '%description',
+        'Linked to libyaml, which the builder image lacks.',
+        '%install',
+        'mkdir -p %{buildroot}/usr/bin',
+        `printf '%s\\n' '#include <stdio.h>' '#include <yaml.h>' 'int main(void) { printf("libyaml %s\\n", yaml_get_version_string()); return 0; }' > yamlver.c`,
+        'gcc -o %{buildroot}/usr/bin/yamlver yamlver.c -lyaml',
+        '%files',
+        '/usr/bin/yamlver',
+        '',
+      ].join('\n'),
+    );
+    await run('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', 'debug_package %{nil}', path.join(top, 'SPECS', 'yamlver.spec')], { env: { SOURCE_DATE_EPOCH: '1700000000', LC_ALL: 'C.UTF-8' } });
+    const out = path.join(top, 'RPMS', 'x86_64');
+    const rpms = readdirSync(out).map((file) => artifact(path.join(out, file), 'rpm'));
+    const archive = stagingArchive(path.join(dir, 'staging-yamlver'));
+    mkdirSync(archive.root, { recursive: true });
+    await publisherFor('rpm').publish({ config, archive, suite: target.codename, add: [{ artifacts: rpms }] });
+    const debianDepends = gateDebianDepends(loadRecipeFile(fileURLToPath(new URL('./fixtures/yamlver.yaml', import.meta.url))), target, repoConfig);
+    expect(debianDepends).toEqual(['libyaml-dev']);
+    const gate = {
+      ...request(archive.root, rpms.map((rpm) => `packages/${path.basename(rpm.file)}`), 'yamlver'),
+      recipe: 'yamlver',
+      packages: ['yamlver'],
+      smoke: [['yamlver']],
+      expect: '^libyaml 0\\.2',
+    };
+    const result = await runRpmGate({ ...gate, debianDepends }, { engine: podman, stateDir: repoConfig.stateDir });
+    expect(result.reason).toBeUndefined();
+    expect(result.status).toBe('passed');
+    expect(readFileSync(result.logFile, 'utf8')).toMatch(/^libyaml 0\.2\.\d+$/m);
   });
 
   it('passes a signed package that dnf sees, rpm -K accepts, rpm installs and whose smoke output matches', async () => {

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tar from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { podman } from '../../../src/build/engine/podman/index.js';
@@ -11,6 +12,7 @@ import { capture } from '../../../src/core/exec.js';
 import { RPM_LINE_GUARD } from '../../../src/generate/helpers.js';
 import { generateRpmSource } from '../../../src/generate/rpm/index.js';
 import { renderSpec } from '../../../src/generate/rpm/render.js';
+import { loadRecipeFile, resolveRecipe } from '../../../src/recipe/load.js';
 import { CASES, GOLDEN, MAINTAINER, ROOT, specInput } from './cases.js';
 
 /**
@@ -135,6 +137,46 @@ rpmbuild -ba --nodeps --define "_topdir /work/top" top/SPECS/hello.spec 2>&1`,
       generateRpmSource({ ...input, recipeFilesDir: path.join(ROOT, 'recipes'), tarball: file, maintainer: MAINTAINER, outDir }),
     ).rejects.toThrow(`hello: upstream tarball hello-2.12.3.tar.gz: refusing top folder "x';id;'"`);
     expect(existsSync(path.join(outDir, 'SPECS'))).toBe(false);
+  });
+
+  it('a library whose tools are named like the recipe builds from configure.ac alone: autoreconf -fi, packages tinyhash, tinyhash-libs, tinyhash-devel', async () => {
+    const dir = workDir('tinyhash');
+    const tree = mkdtempSync(path.join(scratch, 'tinyhash-tree-'));
+    const top = path.join(tree, 'tinyhash-1.0');
+    mkdirSync(top);
+    const files: Record<string, string> = {
+      'configure.ac': 'AC_INIT([tinyhash], [1.0])\nAM_INIT_AUTOMAKE([foreign])\nAC_PROG_CC\nLT_INIT\nAC_CONFIG_FILES([Makefile])\nAC_OUTPUT\n',
+      'Makefile.am': 'lib_LTLIBRARIES = libtinyhash.la\nlibtinyhash_la_SOURCES = tinyhash.c\nlibtinyhash_la_LDFLAGS = -version-info 0:0:0\ninclude_HEADERS = tinyhash.h\nbin_PROGRAMS = tinyhash\ntinyhash_SOURCES = main.c\ntinyhash_LDADD = libtinyhash.la\n',
+      'tinyhash.h': 'unsigned tinyhash(const char *s);\n',
+      'tinyhash.c': '#include "tinyhash.h"\nunsigned tinyhash(const char *s) { unsigned h = 5381; while (*s) h = h * 33 + (unsigned char)*s++; return h; }\n',
+      'main.c': '#include <stdio.h>\n#include "tinyhash.h"\nint main(void) { printf("tinyhash %u\\n", tinyhash("freshet")); return 0; }\n',
+      COPYING: 'MIT\n',
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(top, name), text);
+    const source = path.join(dir, 'tinyhash-1.0.tar.gz');
+    await tar.c({ gzip: true, file: source, cwd: tree, portable: true }, ['tinyhash-1.0']);
+    const recipeFile = fileURLToPath(new URL('./fixtures/tinyhash.yaml', import.meta.url));
+    const recipe = resolveRecipe(loadRecipeFile(recipeFile), 'rpm', target.id);
+    const generated = await generateRpmSource({
+      recipe,
+      recipeFilesDir: path.dirname(recipeFile),
+      target,
+      upstreamVersion: '1.0',
+      packageVersion: '1.0-0.deb12.freshet1',
+      tarball: source,
+      maintainer: MAINTAINER,
+      date: '2026-01-01T12:00:00Z',
+      outDir: workDir('tinyhash', 'top'),
+    });
+    expect(generated.manifest.packages).toEqual(['tinyhash', 'tinyhash-libs', 'tinyhash-devel']);
+    const log = await inRpmImage(dir, 'rpmbuild -ba --nodeps --define "_topdir /work/top" top/SPECS/tinyhash.spec 2>&1');
+    expect(log).toContain('autoreconf -fi');
+    const built = readdirSync(path.join(dir, 'top/RPMS/x86_64')).filter((name) => !name.includes('-debug')).sort();
+    expect(built).toEqual(['tinyhash-1.0-0.deb12.freshet1.x86_64.rpm', 'tinyhash-devel-1.0-0.deb12.freshet1.x86_64.rpm', 'tinyhash-libs-1.0-0.deb12.freshet1.x86_64.rpm']);
+    const rpmFile = (name: string) => path.join(dir, 'top/RPMS/x86_64', `${name}-1.0-0.deb12.freshet1.x86_64.rpm`);
+    expect(await capture('rpm', ['-qpl', '--nosignature', '--nodigest', rpmFile('tinyhash-libs')])).toMatch(/^\/usr\/lib64\/libtinyhash\.so\.0$/m);
+    expect(await capture('rpm', ['-qpR', '--nosignature', '--nodigest', rpmFile('tinyhash')])).toMatch(/^tinyhash-libs\(x86-64\) = 1\.0-0\.deb12\.freshet1$/m);
+    expect(await capture('rpm', ['-qpR', '--nosignature', '--nodigest', rpmFile('tinyhash-devel')])).toMatch(/^tinyhash-libs\(x86-64\) = 1\.0-0\.deb12\.freshet1$/m);
   });
 
   it('every golden spec parses with rpmspec -P and builds a source RPM with rpmbuild -bs', async () => {
