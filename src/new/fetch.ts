@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { z } from 'zod';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError, errorMessage } from '../core/errors.js';
@@ -7,7 +8,7 @@ import { unpackArchive, type UnpackResult } from '../fetch/unpack/index.js';
 import type { HttpClient } from '../net/http.js';
 import { upstreamCompare } from '../versioning/upstream.js';
 import { extractLinks } from '../watch/html-index/index.js';
-import { isTarballName, parseArchiveName } from './archive-name.js';
+import { isTarballName, parseArchiveName, TARBALL_EXTENSION } from './archive-name.js';
 
 /** The release `freshet new` packages: a tarball URL, and signatures seen beside it. */
 export interface ChosenRelease {
@@ -56,9 +57,50 @@ function signatureBeside(links: readonly URL[], tarball: URL): string | undefine
   return links.find((link) => names.has(link.href))?.href;
 }
 
+const GithubRelease = z.object({
+  tag_name: z.string(),
+  draft: z.boolean().optional(),
+  prerelease: z.boolean().optional(),
+  assets: z.array(z.object({ name: z.string(), browser_download_url: z.string() })).optional(),
+});
+
+/**
+ * A GitHub tag archive or repository URL → the release's own tarball asset: a real file with an
+ * extension and the generated `configure`, which the tag archive (tarball_url) lacks. The one with a
+ * signature beside it wins. Undefined when the releases carry no tarball asset.
+ */
+export async function githubReleaseAsset(http: HttpClient, url: URL): Promise<ChosenRelease | undefined> {
+  const [owner, repo, section, ...rest] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (!owner || !repo || section === 'releases') return undefined;
+  const tag = section === 'archive' ? rest.at(-1)!.replace(TARBALL_EXTENSION, '') : undefined;
+  const api = `https://api.github.com/repos/${owner}/${repo}/releases?per_page=100`;
+  const response = await http.get({ url: api, upstream: api, maxBytes: 16 * 1024 * 1024, headers: { accept: 'application/vnd.github+json' } }).catch((error: unknown) => {
+    log.debug('no GitHub releases read', { url: api, error: errorMessage(error) });
+    return undefined;
+  });
+  if (!response) return undefined;
+  const parsed = z.array(GithubRelease).safeParse(JSON.parse(response.body.toString('utf8')));
+  if (!parsed.success) return undefined;
+  const releases = parsed.data.filter((release) => !release.draft && (tag ? release.tag_name === tag : !release.prerelease));
+  for (const release of releases) {
+    const assets = release.assets ?? [];
+    const tarballs = assets.filter((asset) => parseArchiveName(asset.name) !== undefined);
+    const signed = (asset: { name: string }) => assets.some((other) => ['.asc', '.sig', '.sign'].some((suffix) => other.name === `${asset.name}${suffix}`));
+    const chosen = tarballs.find(signed) ?? tarballs[0];
+    if (!chosen) continue;
+    const signature = assets.find((other) => ['.asc', '.sig', '.sign'].some((suffix) => other.name === `${chosen.name}${suffix}`));
+    return { tarballUrl: chosen.browser_download_url, signatureUrl: signature?.browser_download_url };
+  }
+  return undefined;
+}
+
 /** A tarball URL as given, or the newest one a download page links to. */
 export async function chooseRelease(http: HttpClient, url: string, name?: string): Promise<ChosenRelease> {
   const parsed = new URL(url);
+  if (parsed.hostname === 'github.com') {
+    const asset = await githubReleaseAsset(http, parsed);
+    if (asset) return asset;
+  }
   if (isTarballName(fileOf(parsed))) {
     // A tarball in a listed folder may have its signature beside it; a folder that cannot be listed is fine.
     const folder = new URL('.', parsed).href;

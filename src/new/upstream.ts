@@ -41,7 +41,7 @@ function github(url: URL): UpstreamGuess | undefined {
       name: repo,
       version: found.version,
       homepage,
-      notes: [`the URL is a tag archive of github.com/${owner}/${repo}: watching its tags`],
+      notes: [`GUESS: no release of github.com/${owner}/${repo} has a tarball asset (or api.github.com was not reachable); GitHub's tag archives have no file extension and lack a generated configure, and freshet lint refuses use: tags: name the release asset (asset: NAME-.+\\.tar\\.gz) or use kind: html-index`],
     };
   }
   if (section === 'releases' && parts[3] === 'download' && parts.length >= 6) {

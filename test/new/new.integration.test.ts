@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillMirror } from '../../src/mirror/fill.js';
 import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
@@ -14,22 +15,38 @@ import { runCli } from '../cli/run-cli.js';
 describe('freshet new against the local mirror', () => {
   let dir: string;
   let server: RunningServer;
+  let github: RunningServer;
+  let releasesJson = '[]';
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-new-it-'));
-    const mirror = path.join(dir, 'mirror');
+    // The project's mirror folder, as the generate tests use it: files already there are only checked.
+    const mirror = fileURLToPath(new URL('../../var/mirror', import.meta.url));
     await fillMirror(mirror, manifestFiles(loadMirrorManifest(), ['gperf']));
     server = await listen(createStaticHandler({ root: mirror, listings: true }), '127.0.0.1', 0);
+    // github.com and api.github.com on loopback: gperf's real release tarball as a release asset, the API answering in its own format.
+    const assets = path.join(dir, 'github', 'gnu', 'gperf', 'releases', 'download', 'v3.3');
+    mkdirSync(assets, { recursive: true });
+    copyFileSync(path.join(mirror, 'ftp.gnu.org/gnu/gperf/gperf-3.3.tar.gz'), path.join(assets, 'gperf-3.3.tar.gz'));
+    const files = createStaticHandler({ root: path.join(dir, 'github'), listings: false });
+    github = await listen((request, response) => {
+      if (request.url === '/api/repos/gnu/gperf/releases?per_page=100') return response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(releasesJson);
+      return files(request, response);
+    }, '127.0.0.1', 0);
     const config = readFileSync(new URL('../../freshet.config.yaml', import.meta.url), 'utf8')
       .replace(/^recipes: .*$/m, `recipes: ${path.join(dir, 'recipes')}`)
       .replace(/^archive: .*$/m, `archive: ${path.join(dir, 'archive')}`)
       .replace(/^state: .*$/m, `state: ${path.join(dir, 'state')}`)
-      .replace(/^rewrites:[\s\S]*?^allowHosts:\n.*$/m, `rewrites:\n  - from: https://ftp.gnu.org/\n    to: ${server.url.replace(/\/?$/, '/')}ftp.gnu.org/\nallowHosts:\n  - ${new URL(server.url).host}`);
+      .replace(
+        /^rewrites:[\s\S]*?^allowHosts:\n.*$/m,
+        `rewrites:\n  - from: https://ftp.gnu.org/\n    to: ${server.url.replace(/\/?$/, '/')}ftp.gnu.org/\n  - from: https://api.github.com/\n    to: ${github.url.replace(/\/?$/, '/')}api/\n  - from: https://github.com/\n    to: ${github.url.replace(/\/?$/, '/')}\nallowHosts:\n  - ${new URL(server.url).host}\n  - ${new URL(github.url).host}`,
+      );
     writeFileSync(path.join(dir, 'freshet.config.yaml'), config);
   });
 
   afterAll(async () => {
     await server?.close();
+    await github?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -54,5 +71,29 @@ describe('freshet new against the local mirror', () => {
     const again = await runCli([...configArgs, 'new', 'https://ftp.gnu.org/gnu/gperf/']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists');
+  });
+
+  it('issue 14: for a GitHub tag URL, picks the release asset (a real tarball) and watches releases with asset:, not use: tags', async () => {
+    const release = (tag: string, assets: string[]) => ({
+      url: `https://api.github.com/repos/gnu/gperf/releases/${tag}`,
+      tag_name: tag,
+      draft: false,
+      prerelease: false,
+      published_at: '2025-04-20T10:00:00Z',
+      assets: assets.map((name, id) => ({ id, name, content_type: 'application/gzip', size: 1, browser_download_url: `https://github.com/gnu/gperf/releases/download/${tag}/${name}` })),
+      tarball_url: `https://api.github.com/repos/gnu/gperf/tarball/${tag}`,
+      zipball_url: `https://api.github.com/repos/gnu/gperf/zipball/${tag}`,
+    });
+    releasesJson = JSON.stringify([release('v3.3', ['gperf-3.3.tar.gz']), release('v3.2', ['gperf-3.2.tar.gz'])]);
+    const configArgs = ['--config', path.join(dir, 'freshet.config.yaml')];
+    const created = await runCli([...configArgs, 'new', '--out', path.join(dir, 'github-recipes'), 'https://github.com/gnu/gperf/archive/refs/tags/v3.3.tar.gz']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('https://github.com/gnu/gperf/releases/download/v3.3/gperf-3.3.tar.gz');
+    const text = readFileSync(path.join(dir, 'github-recipes', 'gperf.yaml'), 'utf8');
+    expect(text).toMatch(/^ {2}kind: github$/m);
+    expect(text).toMatch(/^ {2}asset: gperf-\.\+\\\.tar\\\.gz$/m);
+    expect(text).not.toMatch(/use: tags/);
+    expect(text).toMatch(/"3\.3": fd87e0aba7e43ae054837afd6cd4db03a3f2693deb3619085e6ed9d8d9604ad8/);
   });
 });
