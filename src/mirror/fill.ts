@@ -5,6 +5,7 @@ import PQueue from 'p-queue';
 import { UpstreamError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { sha256File } from '../fetch/cache.js';
+import { hostKey } from '../net/address.js';
 import { HttpClient } from '../net/http.js';
 import type { MirrorFile } from './manifest.js';
 
@@ -24,8 +25,11 @@ export async function fillMirror(
   files: ReadonlyArray<MirrorFile & { upstream: string }>,
   options: { debianMirror?: string; http?: HttpClient } = {},
 ): Promise<FillResult[]> {
-  const http = options.http ?? new HttpClient({ allowHosts: [], rewrites: [], timeoutMs: 300_000, maxBytes: 256 * 1024 * 1024, perHost: 4 });
   const base = (options.debianMirror ?? DEBIAN_MIRROR).replace(/\/$/, '');
+  // The one Debian mirror named here, whatever its address resolves to (some build networks
+  // answer with a private or documentation-range proxy); every file's sha256 is pinned.
+  const allowHosts = [hostKey(new URL(base))];
+  const http = options.http ?? new HttpClient({ allowHosts, rewrites: [], timeoutMs: 300_000, maxBytes: 256 * 1024 * 1024, perHost: 4 });
   const queue = new PQueue({ concurrency: 4 });
   try {
     return await Promise.all(
