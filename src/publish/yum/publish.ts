@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
@@ -8,7 +8,7 @@ import { log } from '../../core/log.js';
 import { checkRpmFields, describeProblems, RPM_LIST_TAGS } from '../../build/artifact-policy.js';
 import { rpmFieldsOf } from '../../build/rpm.js';
 import { exportPublicKey, KEYRING_ASC, requireSigningKey } from '../../sign/key.js';
-import { detachSign } from '../../sign/sign.js';
+import type { Signer } from '../../sign/openpgp-signer.js';
 import type { BuildArtifact } from '../../types.js';
 import { compare } from '../../versioning/rpm.js';
 import { verifyRepoGeneration } from '../../verify/yum.js';
@@ -18,7 +18,7 @@ import { checkpoint, startSteps } from '../checkpoint.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishItem, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
-import { signRpmFiles } from './sign.js';
+import { archiveSigner, signRpmFiles } from './sign.js';
 import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from './state.js';
 
 /**
@@ -30,7 +30,7 @@ import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from '.
  *  3. retention and removals take packages out of the package list (files stay for the grace period);
  *  4. createrepo_c --update (with its checksum cache) writes generation n+1's repodata from that list;
  *     superseded metadata files of the live generation are linked in and kept for the grace period;
- *  5. repomd.xml gets a detached armored signature, repomd.xml.asc;
+ *  5. repomd.xml gets a detached armored signature, repomd.xml.asc (in-process, as the packages');
  *  6. self-check: the signature with gpgv, every file repomd.xml lists, every package primary lists;
  *  7. record the state, then switch repodata to the new generation with one rename;
  *  8. delete generations and package files whose grace period ended.
@@ -44,6 +44,8 @@ const HOUR_MS = 3_600_000;
 interface Context {
   request: ResignRequest;
   fingerprint: string;
+  /** The archive key's in-process signer, made on first use. */
+  signer: () => Promise<Signer>;
   keyring: string;
   live: string | undefined;
   state: RepoState;
@@ -139,7 +141,7 @@ async function placePackages(context: Context, items: PublishRequest['add']): Pr
         if (entry) staged.push(entry);
       }
     }
-    await signRpmFiles(context.request.config.stateDir, context.fingerprint, path.join(context.request.archive.root, KEYRING_ASC), staged.map((entry) => entry.tmp));
+    await signRpmFiles(await context.signer(), path.join(context.request.archive.root, KEYRING_ASC), staged.map((entry) => entry.tmp));
     for (const entry of staged) {
       await fsyncPath(entry.tmp);
       await rename(entry.tmp, entry.final);
@@ -243,7 +245,8 @@ async function buildGeneration(context: Context): Promise<string> {
   const repodata = path.join(genDir, 'repodata');
   await carryMetadata(context, repodata);
   await checkpoint('indices');
-  await detachSign(context.request.config.stateDir, context.fingerprint, path.join(repodata, 'repomd.xml'), path.join(repodata, 'repomd.xml.asc'));
+  const repomd = path.join(repodata, 'repomd.xml');
+  await writeFile(`${repomd}.asc`, await (await context.signer()).detachSign(await readFile(repomd)), { mode: 0o644 });
   for (const name of await readdir(repodata)) await fsyncPath(path.join(repodata, name));
   await fsyncDir(repodata);
   await checkpoint('signed');
@@ -303,7 +306,9 @@ async function withRepo<T>(request: ResignRequest, work: (context: Context) => P
     // Left by a crashed publish: unsigned temporaries are never listed; remove them.
     const dir = packagesDir(request.archive.root, request.suite);
     for (const entry of existsSync(dir) ? await readdir(dir) : []) if (entry.startsWith('.')) await rm(path.join(dir, entry), { force: true });
-    return await work({ request, fingerprint: key.fingerprint, keyring, live, state, now: request.now?.() ?? new Date() });
+    let signer: Promise<Signer> | undefined;
+    const lazySigner = () => (signer ??= archiveSigner(request.config.stateDir, key.fingerprint));
+    return await work({ request, fingerprint: key.fingerprint, signer: lazySigner, keyring, live, state, now: request.now?.() ?? new Date() });
   } finally {
     await lock.release();
   }

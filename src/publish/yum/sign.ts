@@ -6,7 +6,7 @@ import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
 import { gnupgHome } from '../../sign/gpg.js';
 import { exportedKey } from '../../sign/key-cache.js';
-import { createSigner } from '../../sign/openpgp-signer.js';
+import { createSigner, type Signer } from '../../sign/openpgp-signer.js';
 import { signRpmHeader } from './rpm-header-signature.js';
 
 /** Files per rpmkeys call: far below the kernel's argument limit. */
@@ -14,16 +14,19 @@ const CHECK_BATCH = 1000;
 
 /**
  * Sign RPM files' headers in place with the archive key, in-process (rpm-header-signature.ts with
- * openpgp.js): no rpmsign, and no gpg per package as rpmsign starts. The secret key comes from
- * freshet's GnuPG home through the key cache. Then every signed file is checked by the real
+ * openpgp.js): no rpmsign, and no gpg per package as rpmsign starts. Then every signed file is checked by the real
  * `rpmkeys --checksig` against the archive's public key alone (header and payload digests and the
  * signature), a batch of files per call, so a signer bug never reaches the pool.
  */
-export async function signRpmFiles(stateDir: string, fingerprint: string, publicKeyFile: string, files: readonly string[]): Promise<void> {
+export async function signRpmFiles(signer: Signer, publicKeyFile: string, files: readonly string[]): Promise<void> {
   if (files.length === 0) return;
-  const signer = await createSigner(fingerprint, (await exportedKey(gnupgHome(stateDir), fingerprint)).secretArmored);
   for (const file of files) await signRpmHeader(file, (header) => signer.detachSignBinary(header));
   await checkSignedRpms(publicKeyFile, files);
+}
+
+/** The archive key's signer; the secret key is exported from freshet's GnuPG home once, then read from the key cache. */
+export async function archiveSigner(stateDir: string, fingerprint: string): Promise<Signer> {
+  return createSigner(fingerprint, (await exportedKey(gnupgHome(stateDir), fingerprint)).secretArmored);
 }
 
 /** Every file must verify as `digests signatures OK` against the one key: unsigned (`digests OK`) fails too. */
