@@ -65,10 +65,12 @@ function dependenciesOf(tree: SourceTree): DetectedDependency[] {
 /** A program named like the project, installed with a man page or mentioned in the sources, that knows --version. */
 function obviousProgram(tree: SourceTree, names: readonly string[]): string | undefined {
   for (const name of names) {
-    const man = tree.files.find((file) => file.split('/').pop() === `${name}.1` || file.split('/').pop() === `${name}.1.in`);
+    // Man pages as grep (doc/grep.in.1) and less (less.nro) ship them.
+    const manNames = [`${name}.1`, `${name}.1.in`, `${name}.in.1`, `${name}.nro`, `${name}.man`];
+    const man = tree.files.find((file) => manNames.includes(file.split('/').pop()!));
     const main = tree.files.find((file) => new RegExp(`(^|/)${name}\\.c$`).test(file) || file === `src/${name}.c`);
     if (!man && !main) continue;
-    const texts = [man, ...tree.files.filter((file) => /\.c$/.test(file)).slice(0, 40)].filter(Boolean).map((file) => tree.read(file!) ?? '');
+    const texts = [man, main, ...tree.files.filter((file) => /\.c$/.test(file)).slice(0, 40)].filter(Boolean).map((file) => tree.read(file!) ?? '');
     if (texts.some((text) => /(--version|\\-\\-version|"version")/.test(text))) return name;
   }
   return undefined;

@@ -76,6 +76,16 @@ export function guessLicense(files: ReadonlyArray<{ name: string; text: string }
       note: files.length ? `${files.map((file) => file.name).join(', ')} matched no known license text` : 'no license file found',
     };
   }
+  // "under the terms of either the GNU General Public License or the Less License": a choice, not a mix.
+  if (found.length > 1 && headers.some((header) => /\b(terms of )?either (the )?[^.]{0,80}licen[cs]e,? or (the )?|choose (either|between)|dual[- ]licen[cs]ed/i.test(squash(header)))) {
+    const choices = found.map((entry) => gplVariant(entry.id, headers));
+    return {
+      spdx: choices.map((choice) => choice.spdx).join(' OR '),
+      certain: choices.every((choice) => choice.certain),
+      file: first.file,
+      note: `a choice of licenses, stated in the source headers: ${found.map((entry) => `${entry.id} (${entry.file})`).join(', ')}`,
+    };
+  }
   const variant = gplVariant(first.id, headers);
   const extra = found.length > 1 ? `; other license texts: ${found.slice(1).map((entry) => `${entry.id} (${entry.file})`).join(', ')}` : '';
   return {

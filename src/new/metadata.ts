@@ -29,15 +29,19 @@ function plain(text: string): string {
     .trim();
 }
 
+/** README paragraphs about the file or the tarball, not the program (GNU's all-permissive notice). */
+const BOILERPLATE = /copying and distribution of this file|^this program is free software|permitted in any medium without royalty|^this is the (source code )?distribution of|^see the file|^please see/i;
+
 /** The first prose paragraph of a README: no headings, badges, lists, code or version banners. */
 export function readmeParagraph(text: string): string | undefined {
   const paragraphs = text.replace(/\r/g, '').split(/\n\s*\n/);
   for (const raw of paragraphs) {
-    const lines = raw.split('\n').filter((line) => !/^\s*(#|=+$|-+$|--|\[!\[|!\[|<|```|\* |- |\$|version \d)/i.test(line));
+    // RST directives and substitutions (`.. image::`, `|badge|`) are badges, not prose.
+    const lines = raw.split('\n').filter((line) => !/^\s*(#|=+$|-+$|--|\[!\[|!\[|<|```|\* |- |\$|version \d|\.\. |\|)/i.test(line));
     const words = plain(lines.join(' '));
     // A paragraph that ends by introducing an indented example keeps the sentences before it.
     const prose = words.replace(/(^|[.!]\s)[^.!]*:$/, '$1').trim();
-    if (prose.length >= 30 && /[a-z]{3}/.test(prose) && !/^(version|copyright)\b/i.test(prose)) return prose;
+    if (prose.length >= 30 && /[a-z]{3}/.test(prose) && !/^(version|copyright)\b/i.test(prose) && !BOILERPLATE.test(prose)) return prose;
   }
   return undefined;
 }

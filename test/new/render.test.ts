@@ -129,6 +129,35 @@ describe('inferRecipe library names', () => {
   });
 });
 
+describe('inferRecipe for programs like less and grep', () => {
+  it('issue 14: skips README boilerplate, reads a license choice as OR, proposes a --version gate from less.nro or src/grep.c', () => {
+    const less = memoryTree({
+      configure: '#!/bin/sh\n',
+      README: 'This is the source code distribution of "less". This program is part of the GNU project.\n\nLess is a pager program that shows a text file one screen at a time, forwards and backwards.\n',
+      COPYING: 'GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n',
+      LICENSE: 'Less License\nCopyright (C) 1984-2023  Mark Nudelman\n\nRedistribution and use in source and binary forms, with or without modification',
+      'main.c': '/*\n * Copyright (C) 1984-2023  Mark Nudelman\n *\n * You may distribute under the terms of either the GNU General Public\n * License or the Less License, as specified in the README file.\n */\n',
+      'less.nro': '.TH LESS 1\n.IP "\\-\\-version"\n',
+    });
+    const lessRecipe = inferRecipe({ tree: less, upstream: guessUpstream('https://www.greenwoodsoftware.com/less/less-590.tar.gz')! }).recipe;
+    expect(lessRecipe.summary).toBe('pager program that shows a text file one screen at a time');
+    expect(lessRecipe.license).toBe('GPL-3.0-or-later OR BSD-2-Clause');
+    expect(lessRecipe.copyright).toEqual(['1984-2023 Mark Nudelman']);
+    expect(lessRecipe.gate).toEqual({ smoke: [['less', '--version']], expect: '{version}' });
+
+    const grep = memoryTree({
+      configure: '#!/bin/sh\n',
+      README: '  Copyright (C) 1992-2022 Free Software Foundation, Inc.\n\n  Copying and distribution of this file, with or without modification,\n  are permitted in any medium without royalty provided the copyright\n  notice and this notice are preserved.\n\nThis is GNU grep, the "fastest grep in the west" (we hope). GNU grep searches\ninput files for lines matching a pattern.\n',
+      'doc/grep.in.1': '.TH GREP 1\n',
+      ...Object.fromEntries(Array.from({ length: 45 }, (_, index) => [`lib/gnulib${index}.c`, 'int x;\n'])),
+      'src/grep.c': 'static struct option const long_options[] = { {"version", no_argument, NULL, GETOPT_VERSION_CHAR} };\n',
+    });
+    const grepRecipe = inferRecipe({ tree: grep, upstream: guessUpstream('https://ftp.gnu.org/gnu/grep/grep-3.8.tar.xz')! }).recipe;
+    expect(grepRecipe.summary).not.toMatch(/copying and distribution/i);
+    expect(grepRecipe.gate).toEqual({ smoke: [['grep', '--version']], expect: '{version}' });
+  });
+});
+
 describe('renderRecipe', () => {
   it('writes a recipe that loads and validates, with comments where freshet guessed', () => {
     const inference = inferRecipe({ tree: cmakeLibrary, upstream: guessUpstream('https://github.com/jane/frob/archive/refs/tags/v2.4.1.tar.gz')!, sha256: 'a'.repeat(64) });
