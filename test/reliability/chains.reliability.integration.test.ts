@@ -1,0 +1,192 @@
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, type RunResult } from '../../src/core/exec.js';
+import * as tick from './tick-project.js';
+
+/**
+ * Chains (issue 15) on a temporary project: a real C shared library, libtick, and tock, a program
+ * linked against it (versioned build dependency on libtick-dev), both custom build systems served
+ * by a loopback upstream, on debian-12. tock's build dependencies come from freshet's own suite.
+ */
+let project: tick.TickProject;
+const cli = (args: string[]): Promise<RunResult> => tick.cli(project, args);
+const output = (result: RunResult) => `${result.stdout}\n${result.stderr}`;
+
+async function pack(name: string, files: Record<string, string>): Promise<Buffer> {
+  const tree = path.join(project.dir, 'upstream', name);
+  mkdirSync(tree, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(tree, file), text, { mode: file.endsWith('.sh') ? 0o755 : 0o644 });
+  const out = `${tree}.tar.gz`;
+  await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=2025-01-01', '-czf', out, '-C', path.dirname(tree), name]);
+  rmSync(tree, { recursive: true });
+  return readFileSync(out);
+}
+
+const license = 'MIT License\n\nCopyright 2025 freshet tests\n';
+const multiarch = '"$(dpkg-architecture -qDEB_HOST_MULTIARCH)"';
+
+/** libtick <version> with shared-library version `soname`. */
+const libtickRelease = (version: string, soname: number) =>
+  pack(`libtick-${version}`, {
+    LICENSE: license,
+    'tick.h': 'int tick_version(void);\n',
+    'tick.c': `#include "tick.h"\nint tick_version(void) { return ${soname}; }\n`,
+    'build.sh': `#!/bin/sh\nset -eu\ncc $CFLAGS $LDFLAGS -shared -fPIC -Wl,-soname,libtick.so.${soname} -o libtick.so.${soname} tick.c\n`,
+    'install.sh': `#!/bin/sh\nset -eu\nlib="$DESTDIR/usr/lib/"${multiarch}\ninstall -D -m 0644 libtick.so.${soname} "$lib/libtick.so.${soname}"\nln -s libtick.so.${soname} "$lib/libtick.so"\ninstall -D -m 0644 tick.h "$DESTDIR/usr/include/tick.h"\n`,
+  });
+
+const tockRelease = (version: string) =>
+  pack(`tock-${version}`, {
+    LICENSE: license,
+    'tock.c': `#include <stdio.h>\n#include <tick.h>\nint main(void) { printf("tock ${version} tick %d\\n", tick_version()); return 0; }\n`,
+    'build.sh': '#!/bin/sh\nset -eu\ncc $CFLAGS $LDFLAGS -o tock tock.c -ltick\n',
+    'install.sh': '#!/bin/sh\nset -eu\ninstall -D -m 0755 tock "$DESTDIR/usr/bin/tock"\n',
+  });
+
+function recipe(name: string, lines: string[]): void {
+  writeFileSync(
+    path.join(project.dir, 'recipes', `${name}.yaml`),
+    [
+      `name: ${name}`,
+      `summary: ${name} for the chain tests`,
+      'description: |',
+      `  ${name}, made by freshet tests.`,
+      'homepage: https://example.org/tick/',
+      'license: MIT',
+      'copyright:',
+      '  - 2025 freshet tests',
+      'upstream:',
+      '  kind: html-index',
+      `  url: http://127.0.0.1:${project.port}/tick/`,
+      `  pattern: ${name}-(\\d[\\d.]*)\\.tar\\.gz`,
+      ...lines,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** libtick's recipe; `broken` adds a build step that fails. */
+function libtickRecipe(soname: number, broken = false): void {
+  recipe('libtick', [
+    'build:',
+    '  system: custom',
+    '  check: false',
+    '  steps:',
+    `    build: [[sh, build.sh]${broken ? ', ["false"]' : ''}]`,
+    '    install: [[sh, install.sh]]',
+    'packages:',
+    `  - name: libtick${soname}`,
+    '    role: library',
+    '    files: ["{libdir}/libtick.so.*"]',
+    '  - name: libtick-dev',
+    '    role: dev',
+    '    files: ["{includedir}/*", "{libdir}/libtick.so"]',
+  ]);
+}
+
+function tockRecipe(): void {
+  recipe('tock', [
+    'build:',
+    '  system: custom',
+    '  check: false',
+    '  steps:',
+    '    build: [[sh, build.sh]]',
+    '    install: [[sh, install.sh]]',
+    'depends:',
+    '  build: ["libtick-dev >= 1.0"]',
+    'packages:',
+    '  - name: tock',
+    'gate:',
+    '  smoke:',
+    '    - [tock]',
+    '  expect: "tock {version} tick"',
+  ]);
+}
+
+const packagesList = () => tick.packagesList(project);
+
+beforeAll(async () => {
+  await tick.buildCli();
+  project = await tick.tickProject('freshet-chains-');
+  const key = await cli(['key', 'create']);
+  expect(key.exitCode, key.stderr).toBe(0);
+  project.served.set('libtick-1.0.tar.gz', await libtickRelease('1.0', 1));
+  project.served.set('tock-1.0.tar.gz', await tockRelease('1.0'));
+}, 600_000);
+
+afterAll(async () => {
+  await project?.close();
+});
+
+describe('chains: the archive builds against itself', () => {
+  it('case 47: a provider whose build fails leaves its dependent waiting and publishes nothing of the chain; fixed, both go live in one publish', async () => {
+    libtickRecipe(1, true);
+    tockRecipe();
+    const failed = await cli(['run']);
+    expect(failed.exitCode, output(failed)).toBe(1);
+    expect(failed.stdout).toMatch(/libtick debian-12 1\.0-\S+: build-failed/);
+    expect(failed.stdout).toMatch(/tock debian-12 1\.0-\S+: waiting: waiting on libtick \(build-failed\)/);
+    expect(failed.stdout).toContain('debian-12 build order: libtick → tock');
+    expect(failed.stdout).toContain('0 published');
+
+    libtickRecipe(1);
+    const fixed = await cli(['run']);
+    expect(fixed.exitCode, output(fixed)).toBe(0);
+    expect(fixed.stdout).toMatch(/libtick debian-12 1\.0-\S+: published/);
+    expect(fixed.stdout).toMatch(/tock debian-12 1\.0-\S+: published/);
+    // One publish of the suite carrying the whole chain.
+    expect(fixed.stdout.match(/^published bookworm: /gm)).toHaveLength(1);
+    expect(fixed.stdout).toMatch(/^published bookworm: 3 packages added/m);
+    const packages = packagesList();
+    expect(packages).toMatch(/^Package: libtick1$/m);
+    expect(packages).toMatch(/^Depends: .*libtick1 \(>= 1\.0/m);
+    await tick.verified(project);
+  });
+
+  it('case 48: libtick1 → libtick2 rebuilds tock and publishes both together; apt upgrades the installed pair with nothing held back or removed', async () => {
+    // The pair as an operator has it installed: a copy of this generation of the archive.
+    const before = path.join(project.dir, 'archive-before');
+    cpSync(path.join(project.dir, 'archive'), before, { recursive: true, dereference: true });
+    project.served.set('libtick-2.0.tar.gz', await libtickRelease('2.0', 2));
+    libtickRecipe(2);
+
+    const plan = await cli(['run', '--dry-run']);
+    expect(plan.exitCode, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/tock debian-12: build 1\.0-\S+ \(rebuilt against libtick 2\.0: it depends on libtick1, which libtick no longer builds \(now libtick2\)\)/);
+
+    const upgraded = await cli(['run']);
+    expect(upgraded.exitCode, output(upgraded)).toBe(0);
+    expect(upgraded.stdout).toMatch(/tock debian-12 1\.0-\S+: published/);
+    expect(upgraded.stdout.match(/^published bookworm: /gm)).toHaveLength(1);
+    const packages = packagesList();
+    expect(packages).toMatch(/^Package: libtick2$/m);
+    expect(packages).not.toMatch(/^Package: libtick1$/m);
+
+    const script = [
+      'set -eu',
+      'install -m 0644 /old/freshet-archive-keyring.gpg /etc/apt/keyrings-freshet.gpg',
+      'src() { printf "Types: deb\\nURIs: file:%s\\nSuites: bookworm\\nComponents: main\\nSigned-By: /etc/apt/keyrings-freshet.gpg\\n" "$1" > /etc/apt/sources.list.d/freshet.sources; }',
+      'src /old',
+      'apt-get update -q -o APT::Sandbox::User=root >/dev/null',
+      'apt-get install -y -q --no-install-recommends tock libtick-dev >/dev/null',
+      'tock',
+      'src /new',
+      'apt-get update -q -o APT::Sandbox::User=root >/dev/null',
+      // Plain `apt-get upgrade` never installs a new package (libtick2); --with-new-pkgs is what `apt upgrade` does.
+      'apt-get upgrade -y --with-new-pkgs',
+      'tock',
+      "dpkg-query -W -f '${Package} ${Status}\\n' | grep -E '^(libtick|tock)'",
+    ].join('\n');
+    const result = await run(
+      'podman',
+      ['run', '--rm', '-v', `${before}:/old:ro`, '-v', `${path.join(project.dir, 'archive')}:/new:ro`, 'localhost/freshet/base:debian-12', 'bash', '-c', script],
+      { allowFailure: true, timeoutMs: 600_000, env: { CONTAINERS_CONF: path.resolve(import.meta.dirname, '../../containers/containers.conf') } },
+    );
+    expect(result.exitCode, output(result)).toBe(0);
+    expect(result.stdout).toMatch(/tock 1\.0 tick 1\n[\s\S]*tock 1\.0 tick 2\n/);
+    expect(result.stdout).toMatch(/\b2 upgraded, 1 newly installed, 0 to remove and 0 not upgraded\./);
+    expect(result.stdout).not.toMatch(/kept back/);
+    expect(result.stdout).toMatch(/^libtick2 install ok installed$/m);
+  });
+});
