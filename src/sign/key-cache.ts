@@ -60,9 +60,11 @@ function readCache(home: string, stamp: string): CacheFile | undefined {
   }
 }
 
+let writes = 0;
+
 async function writeCache(home: string, cache: CacheFile): Promise<void> {
   const file = path.join(home, KEY_CACHE);
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = `${file}.tmp-${process.pid}-${(writes += 1)}`;
   await writeFile(tmp, JSON.stringify(cache), { mode: 0o600 });
   await rename(tmp, file);
 }
@@ -79,9 +81,19 @@ export async function cachedKeyListing(home: string, list: () => Promise<ListedK
   return keys;
 }
 
+const exporting = new Map<string, Promise<ExportedKey>>();
+
 /** The armored public and secret key of `fingerprint`, exported with gpg on the first call after a change. */
-export async function exportedKey(home: string, fingerprint: string): Promise<ExportedKey> {
+export function exportedKey(home: string, fingerprint: string): Promise<ExportedKey> {
+  // The public export and the signer ask at the same time: one export between them.
   const stamp = homeStamp(home);
+  const key = `${home}\0${fingerprint}\0${stamp}`;
+  const pending = exporting.get(key) ?? exportOnce(home, fingerprint, stamp);
+  exporting.set(key, pending);
+  return pending;
+}
+
+async function exportOnce(home: string, fingerprint: string, stamp: string): Promise<ExportedKey> {
   const cached = readCache(home, stamp);
   const known = cached?.exports[fingerprint];
   if (known) return known;

@@ -28,8 +28,11 @@ export async function createSigner(fingerprint: string, secretArmored: string): 
   return {
     fingerprint,
     async clearsign(text) {
-      const message = await openpgp.createCleartextMessage({ text });
-      return openpgp.sign({ message, signingKeys: key, config });
+      // In gpg's form, which apt and gpgv expect: LF line ends (openpgp.js writes CRLF; the signed
+      // hash is over CRLF either way), and the newline before the signature armor is the text's last.
+      const message = await openpgp.createCleartextMessage({ text: text.endsWith('\n') ? text.slice(0, -1) : text });
+      const signed = await openpgp.sign({ message, signingKeys: key, config });
+      return signed.replace(/\r\n/g, '\n');
     },
     async detachSign(data) {
       const message = await openpgp.createMessage({ binary: data });

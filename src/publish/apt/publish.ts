@@ -4,8 +4,8 @@ import path from 'node:path';
 import { checkDebFields, checkDscFields, describeProblems } from '../../build/artifact-policy.js';
 import { UserError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { exportPublicKey, requireSigningKey } from '../../sign/key.js';
-import { clearsign, detachSign } from '../../sign/sign.js';
+import { archiveSigner, exportPublicKey, requireSigningKey } from '../../sign/key.js';
+import type { Signer } from '../../sign/openpgp-signer.js';
 import type { BuildArtifact } from '../../types.js';
 import { compare } from '../../versioning/deb.js';
 import { verifySuiteDir } from '../../verify/apt.js';
@@ -220,7 +220,7 @@ interface GenerationResult {
 async function buildGeneration(
   request: ResignRequest,
   db: IndexDb,
-  key: string,
+  signer: Signer,
   keyring: string,
   previous: string | undefined,
   indices: IndexContent[],
@@ -238,10 +238,11 @@ async function buildGeneration(
   const previousRelease = previous && existsSync(path.join(previous, 'Release')) ? parseRelease(await readFile(path.join(previous, 'Release'), 'utf8')) : undefined;
   const date = nextReleaseDate(now, parseReleaseDate(previousRelease && field(previousRelease, 'Date')));
   const release = buildRelease(identityFor(request), date, config.archive.validDays, files);
-  await writeDurable(path.join(genDir, 'Release'), release);
+  const [inRelease, releaseGpg] = await Promise.all([signer.clearsign(release), signer.detachSign(Buffer.from(release))]);
   await Promise.all([
-    clearsign(config.stateDir, key, path.join(genDir, 'Release'), path.join(genDir, 'InRelease')),
-    detachSign(config.stateDir, key, path.join(genDir, 'Release'), path.join(genDir, 'Release.gpg')),
+    writeDurable(path.join(genDir, 'Release'), release),
+    writeDurable(path.join(genDir, 'InRelease'), inRelease),
+    writeDurable(path.join(genDir, 'Release.gpg'), releaseGpg),
   ]);
   await fsyncTree(genDir);
   await checkpoint('signed');
@@ -267,7 +268,7 @@ async function deletePoolFiles(db: IndexDb, root: string, files: readonly string
 
 async function withArchive<T>(
   request: ResignRequest,
-  work: (db: IndexDb, key: string, keyring: string, previous: string | undefined) => Promise<T>,
+  work: (db: IndexDb, signer: Signer, keyring: string, previous: string | undefined) => Promise<T>,
 ): Promise<T> {
   startSteps();
   const key = await requireSigningKey(request.config.stateDir, request.config.signingKey);
@@ -276,14 +277,17 @@ async function withArchive<T>(
   try {
     await checkpoint('locked');
     await mkdir(request.archive.root, { recursive: true });
-    const keyring = await exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root);
+    const [keyring, signer] = await Promise.all([
+      exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root),
+      archiveSigner(request.config.stateDir, key.fingerprint),
+    ]);
     const previous = await currentGeneration(request.archive.root, request.suite);
     // Generations left by a crashed publisher are never live: clear them before building.
     await pruneGenerations(request.archive.root, request.suite, previous ? [previous] : []);
     if (previous && existsSync(path.join(previous, 'Release'))) {
       checkIdentity(parseRelease(await readFile(path.join(previous, 'Release'), 'utf8')), identityFor(request), `${request.archive.root} suite ${request.suite}`);
     }
-    return await work(db, key.fingerprint, keyring, previous);
+    return await work(db, signer, keyring, previous);
   } catch (error) {
     db.rollback();
     throw error;
@@ -321,7 +325,7 @@ function outcome(request: ResignRequest, generation: GenerationResult, added: Pu
 }
 
 export async function publishApt(request: PublishRequest): Promise<PublishOutcome> {
-  return withArchive(request, async (db, key, keyring, previous) => {
+  return withArchive(request, async (db, signer, keyring, previous) => {
     const now = request.now?.() ?? new Date();
     const placed = await plan(request, db);
     await copyIntoPool(request.archive.root, placed.copies);
@@ -355,7 +359,7 @@ export async function publishApt(request: PublishRequest): Promise<PublishOutcom
     const expired = agePool(db, now, request.config.archive.graceHours);
     await checkpoint('recorded');
 
-    const generation = await buildGeneration(request, db, key, keyring, previous, indicesFromDb(db, request.suite));
+    const generation = await buildGeneration(request, db, signer, keyring, previous, indicesFromDb(db, request.suite));
     await goLive(request, db, previous, generation, expired);
     log.info(request.archive.staging ? 'staged for the gate' : 'published', { suite: request.suite, root: request.archive.root, added: added.length, removed: removed.length, generation: path.basename(generation.genDir) });
     return outcome(request, generation, added, removed, expired);
@@ -363,12 +367,12 @@ export async function publishApt(request: PublishRequest): Promise<PublishOutcom
 }
 
 export async function resignApt(request: ResignRequest): Promise<PublishOutcome> {
-  return withArchive(request, async (db, key, keyring, previous) => {
+  return withArchive(request, async (db, signer, keyring, previous) => {
     if (!previous) throw new UserError(`${request.archive.root}: suite ${request.suite} was never published; nothing to re-sign`);
     const now = request.now?.() ?? new Date();
     db.begin();
     const expired = agePool(db, now, request.config.archive.graceHours);
-    const generation = await buildGeneration(request, db, key, keyring, previous, await readIndices(previous));
+    const generation = await buildGeneration(request, db, signer, keyring, previous, await readIndices(previous));
     await goLive(request, db, previous, generation, expired);
     log.info('re-signed', { suite: request.suite, root: request.archive.root, validUntil: outcome(request, generation, [], [], []).validUntil });
     return outcome(request, generation, [], [], expired);
