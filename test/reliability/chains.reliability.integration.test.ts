@@ -94,7 +94,8 @@ function tockRecipe(): void {
     '    build: [[sh, build.sh]]',
     '    install: [[sh, install.sh]]',
     'depends:',
-    '  build: ["libtick-dev >= 1.0"]',
+    // ~: freshet's 1.0-0~deb12+freshetN revisions sort below a bare 1.0 (docs/versioning.md).
+    '  build: ["libtick-dev >= 1.0~"]',
     'packages:',
     '  - name: tock',
     'gate:',
