@@ -18,6 +18,7 @@ import {
   type StatusDocument,
 } from './schema.js';
 import { setupFor } from './setup.js';
+import { servedUrl } from '../serve/served-url.js';
 
 /**
  * The status model: state rows in, one plain StatusDocument out. Everything the page, the CSV,
@@ -221,14 +222,17 @@ export function recipeStatus(info: RecipeInfo, targets: readonly ResolvedTarget[
   };
 }
 
-/** The base URL operators point apt and dnf at: the configured public URL, else the serve address. */
-export function archiveUrl(config: Pick<ResolvedConfig, 'archive' | 'listen'>): string {
-  const base = config.archive.url ?? `http://${config.listen}/`;
+/**
+ * The base URL operators point apt and dnf at: the configured public URL, else the address the
+ * running `freshet serve` answers on, else the configured serve address.
+ */
+export function archiveUrl(config: Pick<ResolvedConfig, 'archive' | 'listen'> & Partial<Pick<ResolvedConfig, 'stateDir'>>): string {
+  const base = config.archive.url ?? (config.stateDir ? servedUrl(config.stateDir) : undefined) ?? `http://${config.listen}/`;
   return base.endsWith('/') ? base : `${base}/`;
 }
 
 export function statusDocument(
-  config: Pick<ResolvedConfig, 'targets' | 'archive' | 'listen'>,
+  config: Pick<ResolvedConfig, 'targets' | 'archive' | 'listen'> & Partial<Pick<ResolvedConfig, 'stateDir'>>,
   recipes: readonly RecipeInfo[],
   state: StateStore,
   options: { now: Date; fingerprint: string | null },

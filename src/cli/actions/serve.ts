@@ -5,6 +5,7 @@ import { log } from '../../core/log.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { operatorInstructions } from '../../report/instructions.js';
 import { writeStatus } from '../../report/write.js';
+import { clearServedUrl, recordServedUrl } from '../../serve/served-url.js';
 import { startServer } from '../../serve/server.js';
 import { parseListen } from '../../serve/static.js';
 import { StateStore } from '../../state/store.js';
@@ -25,8 +26,10 @@ export async function serve(options: ServeOptions, command: Command): Promise<Ex
   const { host, port } = listenAddress(config.listen);
   mkdirSync(config.archiveDir, { recursive: true });
   const state = StateStore.open(config.stateDir);
-  const doc = await writeStatus(config, state);
   const server = await startServer({ config, state, runPipeline, writeStatus: (c, s) => writeStatus(c, s), host, port });
+  // Setup files and the status page name the address served here, also when a `freshet run` elsewhere rewrites them.
+  await recordServedUrl(config.stateDir, server.url);
+  const doc = await writeStatus(config, state);
   log.info('serving the archive', { url: server.url, root: config.archiveDir, status: `${server.url}status/` });
   if (options.instructions) process.stdout.write(operatorInstructions(doc));
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -35,6 +38,7 @@ export async function serve(options: ServeOptions, command: Command): Promise<Ex
   });
   log.info('shutting down', { signal });
   await server.close();
+  clearServedUrl(config.stateDir);
   state.close();
   return ExitCode.ok;
 }
