@@ -20,7 +20,8 @@ const CHECK_BATCH = 1000;
  */
 export async function signRpmFiles(signer: Signer, publicKeyFile: string, files: readonly string[]): Promise<void> {
   if (files.length === 0) return;
-  for (const file of files) await signRpmHeader(file, (header) => signer.detachSignBinary(header));
+  // A few at a time, so that one file's reads and writes overlap another's signing.
+  await new PQueue({ concurrency: 8 }).addAll(files.map((file) => () => signRpmHeader(file, (header) => signer.detachSignBinary(header))));
   await checkSignedRpms(publicKeyFile, files);
 }
 
