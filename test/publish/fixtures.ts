@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/load.js';
 import { Config } from '../../src/config/schema.js';
-import { run } from '../../src/core/exec.js';
+import { capture, run } from '../../src/core/exec.js';
 import type { BuildArtifact } from '../../src/types.js';
 
 /** Tiny real packages and a throwaway config for publish tests and the bench. */
@@ -79,12 +79,45 @@ export function makeConfig(dir: string, archiveInfo: Record<string, unknown> = {
   return resolveConfig(Config.parse(raw), file);
 }
 
-export function writeBuildResult(dir: string, name: string, targetId: string, artifacts: BuildArtifact[]): string {
+/** Name, version, architecture and source of a built package, read from the file. */
+async function packageHeader(file: BuildArtifact): Promise<{ name: string; version: string; arch: string; source: string }> {
+  if (file.kind === 'deb') {
+    const [name, version, arch, source] = (await capture('dpkg-deb', ['--show', '--showformat', '${Package}\t${Version}\t${Architecture}\t${source:Package}', file.file])).split('\t');
+    return { name: name!, version: version!, arch: arch!, source: source! };
+  }
+  const [name, version, arch, sourceRpm] = (await capture('rpm', ['-qp', '--queryformat', '%{NAME}\t%{VERSION}-%{RELEASE}\t%{ARCH}\t%{SOURCERPM}', file.file])).split('\t');
+  return { name: name!, version: version!, arch: arch!, source: sourceRpm!.slice(0, -`-${version}.src.rpm`.length) };
+}
+
+/**
+ * A build result as `freshet run` leaves it, and the recipe of its packages in the project at `dir`
+ * (`freshet publish` checks build output against the recipe it was built from).
+ */
+export async function writeBuildResult(dir: string, name: string, targetId: string, artifacts: BuildArtifact[]): Promise<string> {
+  const headers = await Promise.all(artifacts.map(packageHeader));
+  const { source, version } = headers[0]!;
+  const recipe = {
+    name: source,
+    summary: 'test package',
+    description: 'A tiny package made by the publish tests.',
+    homepage: 'https://example.org/',
+    license: 'MIT',
+    copyright: ['2024 freshet tests'],
+    upstream: { kind: 'html-index', url: `https://example.org/${source}/`, pattern: `${source}-(\\d[\\d.]*)\\.tar\\.gz` },
+    build: { system: 'autotools' },
+    packages: [
+      // An RPM recipe's main package is named like the source; the RPM tests publish only subpackages with names of their own.
+      ...(headers.some((header) => header.name === source) ? [] : [{ name: source }]),
+      ...headers.map((header) => ({ name: { deb: header.name, rpm: header.name }, architecture: header.arch === 'all' || header.arch === 'noarch' ? 'all' : 'any' })),
+    ],
+  };
+  mkdirSync(path.join(dir, 'recipes'), { recursive: true });
+  writeFileSync(path.join(dir, 'recipes', `${source}.yaml`), JSON.stringify(recipe, null, 2));
   const file = path.join(dir, `${name}.result.json`);
   const now = new Date().toISOString();
   writeFileSync(
     file,
-    JSON.stringify({ jobId: name, recipe: name, targetId, packageVersion: '1', status: 'ok', artifacts, logFile: '', startedAt: now, finishedAt: now }),
+    JSON.stringify({ jobId: name, recipe: source, targetId, packageVersion: version, status: 'ok', artifacts, logFile: '', startedAt: now, finishedAt: now }),
   );
   return file;
 }

@@ -2,18 +2,23 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { artifactPolicy, type ArtifactPolicy } from '../../build/artifact-policy.js';
 import type { ResolvedConfig } from '../../config/load.js';
 import { findTarget } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
+import { explicitRpmNames } from '../../pipeline/families.js';
 import { archiveAt, mainArchive, publisherFor, stagingArchive } from '../../publish/api.js';
 import type { ArchiveLocation, PublishItem, PublishOutcome } from '../../publish/types.js';
+import { loadRecipes, resolveRecipe } from '../../recipe/load.js';
 import type { BuildResult } from '../../types.js';
 import { configFor, output } from '../context.js';
 import type { PublishOptions } from '../commands/publish.js';
 
 const BuildResultFile = z.looseObject({
-  recipe: z.string(),
+  // A recipe name, never a path (loadRecipes reads a name ending in .yaml as a file).
+  recipe: z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/).refine((name) => !/\.ya?ml$/.test(name), 'a recipe name, not a file'),
   targetId: z.string(),
+  packageVersion: z.string().min(1),
   status: z.enum(['ok', 'failed']),
   artifacts: z.array(
     z.looseObject({
@@ -38,6 +43,23 @@ function readResult(file: string): BuildResult {
   if (result.status !== 'ok') throw new UserError(`${file}: build ${result.recipe} on ${result.targetId} failed; not publishing it`);
   // Artifact paths in a result file are relative to the file.
   return { ...result, artifacts: result.artifacts.map((artifact) => ({ ...artifact, file: path.resolve(path.dirname(file), artifact.file) })) };
+}
+
+/**
+ * What the recipe the build came from declares (case 32): the publisher checks each file against it
+ * with its own reading, as for `freshet run`. A result whose recipe is not in this project is refused.
+ */
+function policyFor(config: ResolvedConfig, result: BuildResult, file: string): ArtifactPolicy {
+  const target = findTarget(config, result.targetId);
+  const [loaded] = (() => {
+    try {
+      return loadRecipes(config.recipesDir, [result.recipe]);
+    } catch (error) {
+      throw new UserError(`${file}: ${(error as Error).message}; freshet publish only publishes builds of this project's recipes, checked against what the recipe declares`, { cause: error });
+    }
+  })();
+  const recipe = resolveRecipe(loaded!, target.family, target.id, config.dependencies);
+  return artifactPolicy(recipe, { targetId: target.id, packageVersion: result.packageVersion, explicitRpmNames: explicitRpmNames(loaded!, target.id) });
 }
 
 function location(config: ResolvedConfig, options: PublishOptions): ArchiveLocation {
@@ -72,7 +94,7 @@ export async function publish(files: string[], options: PublishOptions, command:
     const result = readResult(file);
     const target = findTarget(config, result.targetId);
     const entry = bySuite.get(target.codename) ?? { family: target.family, items: [] };
-    entry.items.push({ artifacts: result.artifacts, recipe: result.recipe, targetId: result.targetId });
+    entry.items.push({ artifacts: result.artifacts, recipe: result.recipe, targetId: result.targetId, policy: policyFor(config, result, file) });
     bySuite.set(target.codename, entry);
   }
   if (removals.length > 0) {

@@ -53,7 +53,7 @@ afterAll(async () => {
 describe('publish reliability', () => {
   it.each(PUBLISH_STEPS)('case 23: SIGKILL at step %s leaves a valid archive and the next publish completes', async (step) => {
     const deb = await newDeb();
-    const result = writeBuildResult(dir, `kill-${step}`, 'debian-12', [deb]);
+    const result = await writeBuildResult(dir, `kill-${step}`, 'debian-12', [deb]);
     const before = liveFile('InRelease');
     const { pid, done } = await pausedPublish(config.file, step, result, path.join(dir, `kill-${step}.log`));
     process.kill(pid, 'SIGKILL');
@@ -71,8 +71,8 @@ describe('publish reliability', () => {
 
   it('case 26: serialises two publishers and both packages go live', async () => {
     const [first, second] = [await newDeb(), await newDeb()];
-    const paused = await pausedPublish(config.file, 'recorded', writeBuildResult(dir, 'first', 'debian-12', [first]), path.join(dir, 'first.log'));
-    const waiting = cli(config.file, ['publish', writeBuildResult(dir, 'second', 'debian-12', [second])]);
+    const paused = await pausedPublish(config.file, 'recorded', await writeBuildResult(dir, 'first', 'debian-12', [first]), path.join(dir, 'first.log'));
+    const waiting = cli(config.file, ['publish', await writeBuildResult(dir, 'second', 'debian-12', [second])]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // The second publisher waits for the lock while the first one holds it.
     expect(packages()).not.toContain(path.basename(second.file));
@@ -142,7 +142,7 @@ describe('disk full', () => {
     const inRelease = () => readFileSync(path.join(full.archiveDir, 'dists/bookworm/InRelease'), 'utf8');
     const before = inRelease();
     const deb = await newDeb();
-    const paused = await pausedPublish(config.file, 'pool', writeBuildResult(dir, 'disk-full', 'debian-12', [deb]), path.join(dir, 'disk-full.log'));
+    const paused = await pausedPublish(config.file, 'pool', await writeBuildResult(dir, 'disk-full', 'debian-12', [deb]), path.join(dir, 'disk-full.log'));
     const filler = path.join(mount, 'filler');
     await run('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { allowFailure: true });
     process.kill(paused.pid, 'SIGUSR2');
@@ -153,7 +153,7 @@ describe('disk full', () => {
     await expectArchiveValid(full.archiveDir);
 
     rmSync(filler);
-    const again = await cli(config.file, ['publish', writeBuildResult(dir, 'disk-free', 'debian-12', [deb])]);
+    const again = await cli(config.file, ['publish', await writeBuildResult(dir, 'disk-free', 'debian-12', [deb])]);
     expect(again.exitCode, again.tail).toBe(0);
     expect(readFileSync(path.join(full.archiveDir, 'dists/bookworm/main/binary-amd64/Packages'), 'utf8')).toContain(path.basename(deb.file));
     await expectArchiveValid(full.archiveDir);

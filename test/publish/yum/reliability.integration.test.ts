@@ -52,7 +52,7 @@ describe('YUM publish killed at every step', () => {
   it.each(PUBLISH_STEPS)('case 23: SIGKILL at step %s leaves a repository dnf accepts, and the next publish completes', async (step) => {
     const name = `kill${step}`;
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version: '1.0' });
-    const result = writeBuildResult(dir, name, REPO, rpms);
+    const result = await writeBuildResult(dir, name, REPO, rpms);
     const before = liveRepomd(archive.root);
     const { pid, done } = await pausedPublish(config.file, step, result, path.join(dir, `${name}.log`));
     process.kill(pid, 'SIGKILL');
@@ -77,9 +77,9 @@ describe('YUM publishers at once, and the signing key', () => {
   it('case 26: serialises two publishers and both packages go live', async () => {
     const first = await makeRpms(path.join(dir, 'rpms'), { prefix: 'first', count: 1, version: '1.0' });
     const second = await makeRpms(path.join(dir, 'rpms'), { prefix: 'second', count: 1, version: '1.0' });
-    const paused = await pausedPublish(config.file, 'recorded', writeBuildResult(dir, 'first', REPO, first), path.join(dir, 'first.log'));
+    const paused = await pausedPublish(config.file, 'recorded', await writeBuildResult(dir, 'first', REPO, first), path.join(dir, 'first.log'));
     const secondLog = path.join(dir, 'second.log');
-    const waiting = logPublish(config.file, writeBuildResult(dir, 'second', REPO, second), secondLog);
+    const waiting = logPublish(config.file, await writeBuildResult(dir, 'second', REPO, second), secondLog);
     await logged(secondLog, /waiting for another publisher/, waiting);
     // The second publisher waits for the lock while the first one holds it.
     expect(await listed('while-locked', served.server)).not.toContain('second0 1.0');
@@ -142,7 +142,7 @@ describe('YUM publish on a full disk', () => {
   it.each(['pool', 'indices'])('case 24: filled at step %s: fails with ENOSPC, the live repomd.xml stays, and the publish completes once there is room', async (step) => {
     const name = `full${step}`;
     const rpms = await makeRpms(path.join(dir, 'rpms'), { prefix: name, count: 1, version: '1.0' });
-    const result = writeBuildResult(dir, name, REPO, rpms);
+    const result = await writeBuildResult(dir, name, REPO, rpms);
     const before = liveRepomd(small.root);
     const paused = await pausedPublish(config.file, step, result, path.join(dir, `${name}.log`));
     const filler = path.join(mount, 'filler');
