@@ -42,6 +42,8 @@ describe('createTemplateEngine', () => {
     });
     expect(engine.render('proto', { name: 'x' })).toBe('[]\n');
     expect(() => engineWith({ p: '{{constructor.name}}\n' }).render('p', {})).toThrow(TemplateError);
+    // constructor is not looked up on the prototype, so its name is missing.
+    expect(() => engineWith({ p: '{{constructor.name}}\n' }).render('p', {})).toThrow(/^template p: field "name" is missing/);
   });
 
   it('uses partials from *.d folders by their base name', () => {

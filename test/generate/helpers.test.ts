@@ -8,8 +8,14 @@ const call = (name: keyof typeof helpers, ...values: unknown[]) =>
 
 describe('case 15: deb822Value', () => {
   it('passes one line through', () => expect(call('deb822Value', 'hello world')).toBe('hello world'));
-  it.each(['a\nDepends: evil', 'a\rb', 'tab\u0001', ''])('refuses %j', (value) => {
+  it.each([
+    ['a\nDepends: evil', 'must be one line without control characters'],
+    ['a\rb', 'contains NUL or carriage return'],
+    ['tab\u0001', 'must be one line without control characters'],
+    ['', 'is empty'],
+  ])('refuses %j, naming the field', (value, reason) => {
     expect(() => call('deb822Value', value)).toThrow(HelperError);
+    expect(() => call('deb822Value', value)).toThrow(`deb822Value: field "arg0": ${reason}`);
   });
   it('names the field of a missing value', () => {
     expect(() => call('deb822Value', undefined)).toThrow(/field "arg0": expected text, got nothing/);
@@ -56,6 +62,7 @@ describe('case 15: shell and make quoting', () => {
   });
   it('refuses a newline, which would end the make recipe line', () => {
     expect(() => call('makeArg', 'a\nrm -rf /')).toThrow(HelperError);
+    expect(() => call('makeArg', 'a\nrm -rf /')).toThrow('makeArg: field "arg0": must be one line without control characters');
     expect(() => call('shellCommand', ['echo', 'a\nb'])).toThrow(/arg0\[1\]/);
   });
   it('quotes each argument of a command', () => {

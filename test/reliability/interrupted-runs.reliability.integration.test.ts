@@ -106,9 +106,11 @@ describe('interrupted and concurrent freshet runs', () => {
     // A stopped run goes on from the pause to its next step and ends there; a killed one is gone.
     if (signal === 'SIGINT') process.kill(paused.pid, 'SIGUSR2');
     const stopped = await paused.done;
-    expect(stopped.exitCode).not.toBe(0);
     const log = readFileSync(paused.logFile, 'utf8');
-    if (signal === 'SIGINT') expect(log).toContain('stopping: removing running containers, nothing half-published');
+    // A stopped run exits 1 and says so; a killed one has no exit code (-1 here) and no last word.
+    expect(stopped.exitCode, log).toBe(signal === 'SIGINT' ? 1 : -1);
+    if (signal === 'SIGINT') expect(log).toContain('warn: stopping: removing running containers, nothing half-published; the next run builds the stopped jobs again');
+    expect(log).not.toMatch(/: published/);
     await expectNoContainersOf(paused.pid);
     expect(summaryLine()).toBe(before);
     await tick.verified(project);
@@ -140,7 +142,9 @@ describe('interrupted and concurrent freshet runs', () => {
     expect(container, readFileSync(logFile, 'utf8')).toBeDefined();
     const pid = Number(container!.labels[OWNER_LABEL]!.split(':')[0]);
     process.kill(pid, 'SIGKILL');
-    expect((await done).exitCode).not.toBe(0);
+    // Killed: no exit code (-1 here), and the log ends without a published line or a summary.
+    expect((await done).exitCode).toBe(-1);
+    expect(readFileSync(logFile, 'utf8')).not.toMatch(/: published|\d+ builds, \d+ published/);
 
     // The build sleeps 120 s: only the killed run's watchdog can have removed it within 30 s.
     await expectNoContainersOf(pid);
