@@ -198,7 +198,7 @@ export function debianView(input: DebianViewInput) {
       installDir,
       shlibs: shlibsViews(recipe, input.packageVersion),
     },
-    watch: watchView(recipe.upstream),
+    watch: watchView(recipe.upstream, recipe.name),
     tests: (recipe.gate?.smoke ?? []).map((command) => ({ command })),
   };
 }
@@ -209,7 +209,7 @@ export type DebianView = ReturnType<typeof debianView>;
  * debian/watch (uscan version 4) for the upstream kinds uscan can follow without freshet's help;
  * others get a comment.
  */
-function watchView(upstream: ResolvedRecipe['upstream']) {
+function watchView(upstream: ResolvedRecipe['upstream'], name: string) {
   let line: string | undefined;
   const options: string[] = [];
   if (upstream.kind === 'html-index' && !/\s/.test(upstream.pattern)) line = `${upstream.url} ${upstream.pattern}`;
@@ -220,13 +220,27 @@ function watchView(upstream: ResolvedRecipe['upstream']) {
   if (upstream.kind === 'pypi' && !upstream.index) {
     line = String.raw`https://pypi.debian.net/${upstream.project}/${upstream.project}-(.+)\.(?:zip|tgz|tbz|txz|(?:tar\.(?:gz|bz2|xz)))`;
   }
-  const mangle = line && upstream.signature ? signatureMangle(upstream.signature.url) : undefined;
+  const filePattern = upstream.kind === 'html-index' ? upstream.pattern : upstream.kind === 'github' ? String.raw`(?:.*?/)?v?(\d[\d.]*)\.tar\.gz` : undefined;
+  const mangle = line && upstream.signature ? signatureMangle(upstream.signature.url.replaceAll('{name}', name), filePattern, upstream.kind === 'html-index') : undefined;
   if (mangle) options.push(`pgpsigurlmangle=${mangle}`);
-  return { kind: upstream.kind, line, options, signed: mangle !== undefined };
+  return { kind: upstream.kind, line, options, signed: mangle !== undefined, unsigned: line !== undefined && upstream.signature !== undefined && mangle === undefined };
 }
 
-/** uscan's pgpsigurlmangle for the common `{url}.sig` / `{url}.asc` layouts. */
-function signatureMangle(template: string): string | undefined {
+/**
+ * uscan's pgpsigurlmangle: a substitution that turns the tarball URL uscan found into the
+ * signature's. `{url}.sig` appends; a template with `{version}` (`…/sigs/foo-{version}.tar.gz.asc`)
+ * matches the whole URL (group 1: the URL, 2: its folder, 3: the file pattern's one capture group,
+ * the version) and writes the template with $1 for {url} and $3 for {version}. Undefined when uscan's
+ * option syntax cannot hold it (a comma or quote; uscan splits opts on commas), or when `{url}`
+ * means freshet's URL rather than the one uscan finds (GitHub's API tarball).
+ */
+function signatureMangle(template: string, filePattern: string | undefined, urlIsUscans: boolean): string | undefined {
   const suffix = /^\{url\}(\.[a-z]+)$/.exec(template)?.[1];
-  return suffix ? `s/$/${suffix}/` : undefined;
+  if (suffix) return urlIsUscans ? `s/$/${suffix}/` : undefined;
+  if (!filePattern || (template.includes('{url}') && !urlIsUscans)) return undefined;
+  const separator = ['%', '|', '#', '@', '!'].find((candidate) => !template.includes(candidate) && !filePattern.includes(candidate));
+  if (!separator || /[,"$\\]/.test(template)) return undefined;
+  const replacement = template.replaceAll('{url}', '$1').replaceAll('{version}', '$3');
+  const mangle = `s${separator}^((.*/)${filePattern})$${separator}${replacement}${separator}`;
+  return /[,"]/.test(mangle) ? undefined : mangle;
 }
