@@ -36,9 +36,11 @@ function arMember(name: string, data: Buffer): Buffer {
 
 const sharedData = tarGz([tarEntry('./', Buffer.alloc(0), 0o755), tarEntry('./usr/', Buffer.alloc(0), 0o755), tarEntry('./usr/share/', Buffer.alloc(0), 0o755)]);
 
-export function debBytes(name: string, version: string): Buffer {
+/** `source` is the recipe the package belongs to (freshet publish checks it against the recipe). */
+export function debBytes(name: string, version: string, source = 'bench'): Buffer {
   const control = [
     `Package: ${name}`,
+    `Source: ${source}`,
     `Version: ${version}`,
     'Architecture: all',
     'Maintainer: freshet bench <bench@localhost>',
