@@ -18,6 +18,11 @@ export interface GateRequest {
    * for Debian; see gateDebianDepends). Made into a deps image over the builder before the gate.
    */
   debianDepends?: string[];
+  /**
+   * rpm-on-Debian targets: RPM relations that recipes of the archive provide (left out of
+   * debianDepends), installed into the gate image from the staging YUM repository.
+   */
+  archiveRequires?: string[];
   /** Smoke commands, argument arrays; all must exit 0. */
   smoke: string[][];
   /** A regular expression the first smoke command's output must match; `{version}` is the upstream version. */

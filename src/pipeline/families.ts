@@ -3,6 +3,8 @@ import path from 'node:path';
 import { runDebBuild, type DebBuildOptions } from '../build/debian.js';
 import { ensureBuilderImage, ensureDepsImage, type ArchiveSource, type ImageContext, type ImageOutcome } from '../build/images.js';
 import { runRpmBuild } from '../build/rpm.js';
+import { ensureArchiveRpmImage, resolveArchiveRpms, splitArchiveDepends } from '../build/rpm-archive.js';
+import { UserError } from '../core/errors.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { runAptGate } from '../gate/apt/index.js';
 import { gatedPackages, runRpmGate } from '../gate/rpm/index.js';
@@ -29,13 +31,18 @@ export interface GenerateStep {
   upstreamSignature?: string;
   date: Date;
   outDir: string;
+  /** Recipes with packages in freshet's suite for this target that the build sees (live or gated earlier in this run). */
+  archiveRecipes?: readonly string[];
 }
 
 export interface FamilySteps {
-  /** Writes the source under outDir; returns the build dependencies to install in the deps image. */
-  generate(step: GenerateStep): Promise<{ buildDepends: string[] }>;
+  /**
+   * Writes the source under outDir; returns the build dependencies to install in the deps image,
+   * and on rpm-on-Debian targets the RPM relations to take from the target's YUM repository instead.
+   */
+  generate(step: GenerateStep): Promise<{ buildDepends: string[]; archiveRequires?: string[] }>;
   /** `archive`: freshet's own suite for this target, when the build needs packages from it. */
-  depsImage(target: ResolvedTarget, buildDepends: string[], context: ImageContext, archive?: ArchiveSource): Promise<ImageOutcome>;
+  depsImage(target: ResolvedTarget, buildDepends: string[], context: ImageContext, archive?: ArchiveSource, archiveRequires?: readonly string[]): Promise<ImageOutcome>;
   build(job: BuildJob, options: Omit<DebBuildOptions, 'limits'> & { limits: DebBuildOptions['limits'] }): Promise<BuildResult>;
   /** The binary packages of a build the gate installs. */
   gatePackages(artifacts: readonly BuildArtifact[]): string[];
@@ -88,7 +95,9 @@ export function explicitRpmNames(loaded: LoadedRecipe, targetId: string): boolea
 
 /**
  * RPM: Fedora targets install the spec's BuildRequires with dnf; rpm-on-Debian targets install the
- * recipe's Debian names (the same recipe resolved for the deb family) and build with --nodeps.
+ * recipe's Debian names (the same recipe resolved for the deb family) and build with --nodeps,
+ * except what a recipe of the archive provides: that is its RPM, from the target's YUM repository
+ * (src/build/rpm-archive.ts).
  */
 const rpm: FamilySteps = {
   async generate(step) {
@@ -96,11 +105,17 @@ const rpm: FamilySteps = {
     if (step.target.distro === 'fedora') return { buildDepends: generated.manifest.buildRequires };
     const debian = resolveRecipe(step.loaded, 'deb', step.target.id, step.config.dependencies);
     // The spec runs autoreconf -fi in %build; its BuildRequires are Fedora names, so name Debian's here.
-    return { buildDepends: [...new Set([...debian.buildDepends, ...(autoreconf(debian) ? AUTORECONF_REQUIRES : [])])] };
+    const relations = { debian: [...debian.buildDepends, ...(autoreconf(debian) ? AUTORECONF_REQUIRES : [])], rpm: step.recipe.buildDepends };
+    const split = splitArchiveDepends(step.config, step.target, step.recipe.name, relations, step.archiveRecipes ?? []);
+    return { buildDepends: [...new Set(split.debian)], archiveRequires: split.rpm };
   },
-  async depsImage(target, buildDepends, context) {
+  async depsImage(target, buildDepends, context, archive, archiveRequires = []) {
     await ensureBuilderImage(target, context);
-    return ensureDepsImage(target, buildDepends, context, target.distro === 'fedora' ? 'dnf' : 'apt');
+    const image = await ensureDepsImage(target, buildDepends, context, target.distro === 'fedora' ? 'dnf' : 'apt');
+    if (archiveRequires.length === 0) return image;
+    if (!archive) throw new UserError(`${target.id}: the build needs ${archiveRequires.join(', ')} from freshet's YUM repository, which has none of it`);
+    const files = await resolveArchiveRpms(archive.root, target, archiveRequires);
+    return ensureArchiveRpmImage(target, image, archive.root, files, context);
   },
   build: (job, options) => runRpmBuild(job, { ...options, nodeps: job.target.distro !== 'fedora' }),
   gatePackages: (artifacts) => gatedPackages(artifacts).packages,

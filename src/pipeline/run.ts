@@ -23,7 +23,7 @@ import type { BuildJob, BuildResult, FetchedRelease } from '../types.js';
 import { targetNeeds } from '../watch/targets.js';
 import { watchAll, type WatchOutcome } from '../watch/watch.js';
 import { explicitRpmNames, familySteps } from './families.js';
-import { gateDebianDepends } from '../gate/rpm/debian-depends.js';
+import { gateDepends } from '../gate/rpm/debian-depends.js';
 import { inputsHash } from './inputs.js';
 import { buildId, stateLayout } from './layout.js';
 import { assertAcyclic, buildStages, chainsOf, providersOf, recipeGraph, relationNames, type RecipeGraph } from './graph.js';
@@ -216,6 +216,9 @@ interface ArchiveInputs {
   versions: string[];
 }
 
+/** The recipes with packages in the archive a build sees: rpm-on-Debian takes what they provide from the YUM repository. */
+const archiveRecipesOf = (from: ArchiveInputs): string[] => from.versions.map((version) => version.slice(0, version.indexOf('=')));
+
 interface GatedBuild {
   action: Extract<PlannedAction, { kind: 'build' }>;
   target: ResolvedTarget;
@@ -282,11 +285,12 @@ async function buildAndGate(
       // The release's first sighting: regenerating the same inputs gives the same bytes.
       date: new Date(release.seenAt),
       outDir: path.join(dir, 'source'),
+      archiveRecipes: archiveRecipesOf(from),
     });
     await report('images');
     staging = await stageArchive(config, id, from.earlier);
     const archive = from.versions.length > 0 ? { root: staging.root, keyring: path.join(staging.root, KEYRING_GPG), suite: target.codename, versions: from.versions } : undefined;
-    const deps = await family.depsImage(target, generated.buildDepends, { engine, stateDir: config.stateDir }, archive);
+    const deps = await family.depsImage(target, generated.buildDepends, { engine, stateDir: config.stateDir }, archive, generated.archiveRequires);
     await report('build');
     const job: BuildJob = {
       id,
@@ -323,7 +327,7 @@ async function buildAndGate(
     state.finishBuild(result);
 
     await report('gate');
-    const gate = await gateBuild(context, loaded, recipe, target, action, id, result, policy, staging);
+    const gate = await gateBuild(context, loaded, recipe, target, action, id, result, policy, staging, archiveRecipesOf(from));
     state.recordGate(id, { status: gate.status, reason: gate.reason, logFile: gate.logFile, at: new Date().toISOString() });
     if (gate.status !== 'passed') {
       return { outcome: { action, buildId: id, status: 'gate-failed', error: gate.reason, logFile: gate.logFile, lint: result.lint } };
@@ -352,11 +356,13 @@ async function gateBuild(
   result: BuildResult,
   policy: ArtifactPolicy,
   staging: ReturnType<typeof stagingArchive>,
+  archiveRecipes: readonly string[],
 ): Promise<GateResult> {
   const { config } = context;
   try {
     await publisherFor(target.family).publish({ config, archive: staging, suite: target.codename, add: [{ artifacts: result.artifacts, recipe: action.recipe, targetId: target.id, policy }] });
     const family = familySteps[target.family];
+    const depends = gateDepends(loaded, target, config, archiveRecipes);
     return await family.gate(
       {
         recipe: action.recipe,
@@ -366,7 +372,8 @@ async function gateBuild(
         packageVersion: action.packageVersion,
         packages: family.gatePackages(result.artifacts),
         requires: recipe.gateRequires,
-        debianDepends: gateDebianDepends(loaded, target, config),
+        debianDepends: depends.debian,
+        archiveRequires: depends.rpm,
         smoke: recipe.gate?.smoke ?? [],
         expect: recipe.gate?.expect,
         shipped: context.state.shipped(target.id, recipe.distroPackage ?? recipe.name)?.version ?? null,

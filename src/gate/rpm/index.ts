@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureDepsImage, imageRef } from '../../build/images.js';
 import { rpmFieldsOf } from '../../build/rpm.js';
+import { ensureArchiveRpmImage, resolveArchiveRpms } from '../../build/rpm-archive.js';
 import { errorMessage, UserError } from '../../core/errors.js';
 import { rpmCheckSignatures } from '../../publish/yum/sign.js';
 import { createStaticHandler, listen } from '../../serve/static.js';
@@ -45,11 +46,20 @@ function note(logFile: string, text: string): void {
 async function smokeImage(request: GateRequest, context: GateContext, logFile: string): Promise<string> {
   if (request.target.distro === 'fedora') return baseImageFor(request.target);
   const depends = request.debianDepends ?? [];
-  if (depends.length === 0) return imageRef.builder(request.target.id);
-  if (!context.stateDir) throw new UserError(`${request.recipe}: the gate needs a state folder to make its image with ${depends.join(', ')}`);
-  note(logFile, `### host: gate image with the Debian packages ${depends.join(', ')}`);
-  const image = await ensureDepsImage(request.target, depends, { engine: context.engine, stateDir: context.stateDir });
+  const fromArchive = request.archiveRequires ?? [];
+  if (depends.length === 0 && fromArchive.length === 0) return imageRef.builder(request.target.id);
+  if (!context.stateDir) throw new UserError(`${request.recipe}: the gate needs a state folder to make its image with ${[...depends, ...fromArchive].join(', ')}`);
+  const images = { engine: context.engine, stateDir: context.stateDir };
+  note(logFile, `### host: gate image with the Debian packages ${depends.join(', ') || '(none)'}`);
+  let image = await ensureDepsImage(request.target, depends, images);
   note(logFile, `${image.ref} (${image.how})`);
+  if (fromArchive.length > 0) {
+    note(logFile, `### host: dnf resolves ${fromArchive.join(', ')} in the staging YUM repository (gpgcheck=1 repo_gpgcheck=1), rpm -K`);
+    const files = await resolveArchiveRpms(request.stagingDir, request.target, fromArchive, logFile);
+    note(logFile, files.map((file) => path.basename(file)).join('\n'));
+    image = await ensureArchiveRpmImage(request.target, image, request.stagingDir, files, images);
+    note(logFile, `${image.ref} (${image.how})`);
+  }
   return image.ref;
 }
 
