@@ -49,6 +49,14 @@ function sourceHeaders(tree: SourceTree): string[] {
     .map((file) => (tree.read(file) ?? '').slice(0, 3000));
 }
 
+/** Headers of source files beyond the first few, where other holders' names appear. */
+function moreHeaders(tree: SourceTree): string[] {
+  return tree.files
+    .filter((file) => SOURCE_FILE.test(file))
+    .slice(12, 60)
+    .map((file) => (tree.read(file) ?? '').slice(0, 1500));
+}
+
 function dependenciesOf(tree: SourceTree): DetectedDependency[] {
   const found: DetectedDependency[] = [];
   const configure = tree.has('configure.ac') ? 'configure.ac' : tree.has('configure.in') ? 'configure.in' : undefined;
@@ -97,11 +105,12 @@ function packagesFor(name: string, summary: string, library: LibraryGuess | unde
   ];
 }
 
-function gateFor(program: string | undefined, library: LibraryGuess | undefined, version: string): Gate | undefined {
-  const plainVersion = /^\d[\d.]*$/.test(version);
+function gateFor(program: string | undefined, library: LibraryGuess | undefined, upstream: UpstreamGuess): Gate | undefined {
+  // A version spelled as in the tarball name (3.5a too) is how the program prints it; a mangled one (mawk's date) is not.
+  const asPrinted = watchedVersion(upstream) === upstream.version.replace(/^[vV](?=\d)/, '');
   // ldconfig is in every base image (pkg-config is not): the runtime library must be registered.
   if (library) return { smoke: [['ldconfig', '-p']], expect: `lib${escapeRegex(library.name)}\\.so${library.soversion ? `\\.${escapeRegex(library.soversion)}` : ''}` };
-  if (program) return { smoke: [[program, '--version']], ...(plainVersion ? { expect: '{version}' } : {}) };
+  if (program) return { smoke: [[program, '--version']], ...(asPrinted ? { expect: '{version}' } : {}) };
   return undefined;
 }
 
@@ -122,10 +131,14 @@ export function inferRecipe(input: InferInput): Inference {
   const build = detectBuildSystem(tree);
   const licenseFiles = tree.files.filter((file) => !file.includes('/') && isLicenseFile(file));
   const headers = sourceHeaders(tree);
-  const license = guessLicense(licenseFiles.map((file) => ({ name: file, text: tree.read(file) ?? '' })), headers);
+  const fromFiles = guessLicense(licenseFiles.map((file) => ({ name: file, text: tree.read(file) ?? '' })), headers);
+  // A license the build metadata states in SPDX settles what the license texts left uncertain.
+  const license = !fromFiles.certain && metadata.license ? { spdx: metadata.license.spdx, certain: true, note: `from ${metadata.license.from}${fromFiles.note ? `; the license files: ${fromFiles.note}` : ''}` } : fromFiles;
   // The GPL texts carry the FSF's copyright of the license itself, not the project's.
   const ownTexts = licenseFiles.map((file) => tree.read(file) ?? '').filter((text) => !/GPL/.test(fingerprintLicense(text) ?? ''));
-  const copyright = copyrightLines([...ownTexts, ...headers]);
+  // AUTHORS and NOTICE name holders the headers of the first few files may not.
+  const holderFiles = tree.files.filter((file) => /^(AUTHORS|NOTICE|COPYRIGHT)(\.(md|txt))?$/i.test(file)).map((file) => tree.read(file) ?? '');
+  const copyright = copyrightLines([...ownTexts, ...headers, ...holderFiles, ...moreHeaders(tree)]);
   const dependencies = dependenciesOf(tree);
   const library = build ? detectLibrary(tree, build.system) : undefined;
   const program = library ? undefined : obviousProgram(tree, [...new Set([name, upstream.name.toLowerCase(), metadata.projectName?.toLowerCase() ?? name])]);
@@ -174,7 +187,7 @@ export function inferRecipe(input: InferInput): Inference {
     ...(depends.length ? { depends: { build: depends } } : {}),
     packages: packagesFor(name, summary, library, library ? installsPrograms(tree) : false),
     ...(() => {
-      const gate = gateFor(program, library, upstream.version);
+      const gate = gateFor(program, library, upstream);
       return gate ? { gate } : {};
     })(),
   };

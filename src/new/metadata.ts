@@ -9,6 +9,8 @@ export interface MetadataGuess {
   readmeHomepage?: { url: string; from: string };
   /** The project's own name for itself (AC_INIT's package, CMake/meson project()). */
   projectName?: string;
+  /** An SPDX expression the build metadata states (meson project(license:), package.json, pyproject). */
+  license?: { spdx: string; from: string };
 }
 
 /** AC_INIT([GNU gperf], [3.3], [bug-gperf@gnu.org], [gperf], [https://…]) → its arguments. */
@@ -29,14 +31,16 @@ function plain(text: string): string {
     .trim();
 }
 
-/** README paragraphs about the file or the tarball, not the program (GNU's all-permissive notice). */
-const BOILERPLATE = /copying and distribution of this file|^this program is free software|permitted in any medium without royalty|^this is the (source code )?distribution of|^see the file|^please see/i;
+/** README paragraphs about the file, the tarball or the license, not the program (GNU's all-permissive notice, less's license choice). */
+const BOILERPLATE = /copying and distribution of this file|^this program is free software|permitted in any medium without royalty|^this is the (source code )?distribution of|^see the file|^please (see|report)|^(the )?GNU (Lesser )?General Public License|^you should build|under the terms of/i;
 
 /** The first prose paragraph of a README: no headings, badges, lists, code or version banners. */
 export function readmeParagraph(text: string): string | undefined {
   const paragraphs = text.replace(/\r/g, '').split(/\n\s*\n/);
   for (const raw of paragraphs) {
     // RST directives and substitutions (`.. image::`, `|badge|`) are badges, not prose.
+    // A numbered list (less's "1. The GNU General Public License … or 2. The Less License") is not prose.
+    if (/^\s*\d+[.)] /.test(raw.replace(/^\s*\n/, ''))) continue;
     const lines = raw.split('\n').filter((line) => !/^\s*(#|=+$|-+$|--|\[!\[|!\[|<|```|\* |- |\$|version \d|\.\. |\|)/i.test(line));
     const words = plain(lines.join(' '));
     // A paragraph that ends by introducing an indented example keeps the sentences before it.
@@ -89,6 +93,83 @@ export function pkgConfigTemplates(tree: SourceTree, name: string | undefined): 
   return tree.files.filter((file) => /\.pc\.in$/.test(file) && file.split('/').length <= 3).sort((a, b) => own(a) - own(b) || a.length - b.length);
 }
 
+
+/** The text of an XML element without its tags and entities' most common forms. */
+const xmlText = (text: string) => text.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+
+/** AppStream metainfo: the untranslated `<summary>`, `<url type="homepage">` and `<project_license>`. */
+export function appStreamMetadata(text: string): { summary?: string; homepage?: string; license?: string } {
+  const untranslated = (tag: string) => [...text.matchAll(new RegExp(`<${tag}(\\s[^>]*)?>([\\s\\S]*?)</${tag}>`, 'g'))].find((match) => !/xml:lang/.test(match[1] ?? ''))?.[2];
+  const summary = untranslated('summary');
+  const homepage = /<url\s+type=["']homepage["']\s*>([^<]+)<\/url>/.exec(text)?.[1]?.trim();
+  const license = untranslated('project_license');
+  return { summary: summary ? xmlText(summary) : undefined, homepage, license: license ? xmlText(license) : undefined };
+}
+
+/** package.json's description, homepage and license (a string; the old `{type}` object too). */
+export function packageJsonMetadata(text: string): { summary?: string; homepage?: string; license?: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (!data || typeof data !== 'object') return {};
+  const record = data as Record<string, unknown>;
+  const string = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+  const license = string(record.license) ?? string((record.license as Record<string, unknown> | undefined)?.type);
+  return { summary: string(record.description), homepage: string(record.homepage), license };
+}
+
+/** The `key = "value"` pairs of one TOML table, enough for pyproject's [project] and [project.urls]. */
+function tomlTable(text: string, table: string): Map<string, string> {
+  const values = new Map<string, string>();
+  let inside = false;
+  for (const line of text.replace(/\r/g, '').split('\n')) {
+    const header = /^\s*\[([^\]]+)\]\s*(#.*)?$/.exec(line);
+    if (header) {
+      inside = header[1]!.trim() === table;
+      continue;
+    }
+    const pair = inside ? /^\s*("?)([\w.-]+)\1\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|\{\s*text\s*=\s*"([^"]*)"\s*\})/.exec(line) : null;
+    if (pair) values.set(pair[2]!.toLowerCase(), pair[3] ?? pair[4] ?? pair[5] ?? '');
+  }
+  return values;
+}
+
+/** pyproject.toml's [project] description and license and its [project.urls] home page. */
+export function pyprojectMetadata(text: string): { summary?: string; homepage?: string; license?: string } {
+  const project = tomlTable(text, 'project');
+  const urls = tomlTable(text, 'project.urls');
+  const homepage = ['homepage', 'home', 'home-page', 'website', 'documentation', 'source', 'repository'].map((key) => urls.get(key)).find(Boolean);
+  return { summary: project.get('description') || undefined, homepage, license: project.get('license') || undefined };
+}
+
+/** A license that reads as an SPDX expression (`LGPL-2.1-or-later`, `MIT OR Apache-2.0`), not prose. */
+const SPDX_EXPRESSION = /^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$/;
+
+/** meson's `project(…, license: 'X')` or `license: ['A', 'B']` (each a choice of the project's). */
+export function mesonLicense(text: string): string | undefined {
+  const project = /project\(([\s\S]*?)\)\s*(\n|$)/.exec(text)?.[1];
+  const value = project ? /license\s*:\s*(\[[^\]]*\]|'[^']*')/.exec(project)?.[1] : undefined;
+  if (!value) return undefined;
+  const names = [...value.matchAll(/'([^']+)'/g)].map((match) => match[1]!.trim());
+  return names.length ? names.join(' AND ') : undefined;
+}
+
+/** The NAME line of the project's own man page: `less \\- opposite of more`, mdoc's `.Nd terminal multiplexer`. */
+export function manPageSummary(tree: SourceTree, name: string): { text: string; from: string } | undefined {
+  const manNames = [`${name}.1`, `${name}.1.in`, `${name}.in.1`, `${name}.nro`, `${name}.man`];
+  const page = tree.files.find((file) => manNames.includes(file.split('/').pop()!));
+  const text = page ? tree.read(page) : undefined;
+  if (!page || !text) return undefined;
+  const mdoc = /^\.Nd\s+(.+)$/m.exec(text)?.[1];
+  const man = /^\.SH\s+"?NAME"?\s*\n(?:\.[a-z]{1,2}\b.*\n)*([^\n]+)/im.exec(text)?.[1];
+  const line = mdoc ?? man?.replace(/^.*?\s\\?-\s+/, '');
+  const cleaned = line?.replace(/\\f[BIRP]|\\\(em|\\-/g, (code) => (code === '\\-' ? '-' : '')).replace(/\\&/g, '').replace(/^"|"$/g, '').trim();
+  return cleaned && cleaned.length >= 8 && !/^\.|\\/.test(cleaned) ? { text: cleaned, from: `${page} (NAME)` } : undefined;
+}
+
 const README = /^README(\.(md|markdown|rst|txt))?$/i;
 
 export function detectMetadata(tree: SourceTree, nameHint?: string): MetadataGuess {
@@ -104,6 +185,30 @@ export function detectMetadata(tree: SourceTree, nameHint?: string): MetadataGue
   if (pkgInfo) {
     setSummary(/^Summary:\s*(.+)$/m.exec(pkgInfo)?.[1], 'PKG-INFO');
     setHomepage(/^Home-page:\s*(\S+)$/m.exec(pkgInfo)?.[1], 'PKG-INFO');
+  }
+  const setLicense = (spdx: string | undefined, from: string) => {
+    if (spdx && SPDX_EXPRESSION.test(spdx) && !guess.license) guess.license = { spdx, from };
+  };
+  // Metadata written for software centres and registries says what the project is in one line.
+  for (const file of tree.files.filter((name) => /\.(metainfo|appdata)\.xml(\.in)?$/.test(name)).sort((a, b) => a.length - b.length)) {
+    const appStream = appStreamMetadata(tree.read(file) ?? '');
+    setSummary(appStream.summary, file);
+    setHomepage(appStream.homepage, file);
+    setLicense(appStream.license, file);
+  }
+  const packageJson = tree.read('package.json');
+  if (packageJson) {
+    const found = packageJsonMetadata(packageJson);
+    setSummary(found.summary, 'package.json');
+    setHomepage(found.homepage, 'package.json');
+    setLicense(found.license, 'package.json');
+  }
+  const pyproject = tree.read('pyproject.toml');
+  if (pyproject) {
+    const found = pyprojectMetadata(pyproject);
+    setSummary(found.summary, 'pyproject.toml');
+    setHomepage(found.homepage, 'pyproject.toml');
+    setLicense(found.license, 'pyproject.toml');
   }
   const configure = tree.read('configure.ac') ?? tree.read('configure.in');
   if (configure) {
@@ -124,12 +229,17 @@ export function detectMetadata(tree: SourceTree, nameHint?: string): MetadataGue
   if (meson) {
     guess.projectName ??= /project\(\s*'([^']+)'/.exec(meson)?.[1];
     setSummary(/pkg\.generate\([\s\S]*?description\s*:\s*'([^']+)'/.exec(meson)?.[1], 'meson.build pkg.generate()');
+    setLicense(mesonLicense(meson), 'meson.build project()');
   }
   for (const pc of pkgConfigTemplates(tree, guess.projectName ?? nameHint)) {
     const text = tree.read(pc) ?? '';
     setSummary(/^Description:\s*([^@\n]+)$/m.exec(text)?.[1], pc);
     setHomepage(/^URL:\s*([^@\s]+)$/m.exec(text)?.[1], pc);
   }
+  // The program's own man page names it in a line (less: "opposite of more"); better than a README's first paragraph.
+  const manNames = [...new Set([guess.projectName, nameHint].filter((value): value is string => !!value && /^[\w.+-]+$/.test(value)).map((value) => value.toLowerCase()))];
+  const man = manNames.map((manName) => manPageSummary(tree, manName)).find(Boolean);
+  if (man) setSummary(man.text, man.from);
   const readme = tree.files.find((file) => README.test(file));
   const paragraph = readme ? readmeParagraph(tree.read(readme) ?? '') : undefined;
   if (readme && paragraph) {

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { inferRecipe } from '../../src/new/infer.js';
+import { detectMetadata } from '../../src/new/metadata.js';
+import { memoryTree } from '../../src/new/tree.js';
+import { guessUpstream } from '../../src/new/upstream.js';
+
+const GPL3 = 'GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n';
+const README_NOISE = 'Build with ./configure && make. See INSTALL for the details of the build and of the options.\n';
+
+describe('detectMetadata: what upstreams state about themselves', () => {
+  it('issue 14: reads the untranslated AppStream <summary> and <url type="homepage"> before the README', () => {
+    const guess = detectMetadata(
+      memoryTree({
+        'data/org.example.Viewer.metainfo.xml': `<?xml version="1.0"?>
+<component type="desktop-application">
+  <id>org.example.Viewer</id>
+  <project_license>GPL-2.0-or-later</project_license>
+  <summary xml:lang="de">Bilder ansehen</summary>
+  <summary>View images &amp; comics</summary>
+  <url type="bugtracker">https://example.org/viewer/issues</url>
+  <url type="homepage">https://example.org/viewer</url>
+</component>`,
+        README: README_NOISE,
+      }),
+    );
+    expect(guess.summary).toEqual({ text: 'view images & comics', from: 'data/org.example.Viewer.metainfo.xml' });
+    expect(guess.homepage).toEqual({ url: 'https://example.org/viewer', from: 'data/org.example.Viewer.metainfo.xml' });
+    expect(guess.license).toEqual({ spdx: 'GPL-2.0-or-later', from: 'data/org.example.Viewer.metainfo.xml' });
+  });
+
+  it('issue 14: reads package.json and pyproject.toml description, homepage and license', () => {
+    const npm = detectMetadata(memoryTree({ 'package.json': JSON.stringify({ name: 'left-pad', description: 'String left pad for the terminal', homepage: 'https://example.org/left-pad', license: 'WTFPL' }), README: README_NOISE }));
+    expect(npm).toMatchObject({ summary: { text: 'string left pad for the terminal', from: 'package.json' }, homepage: { url: 'https://example.org/left-pad' }, license: { spdx: 'WTFPL', from: 'package.json' } });
+
+    const python = detectMetadata(
+      memoryTree({
+        'pyproject.toml': '[build-system]\nrequires = ["hatchling"]\n\n[project]\nname = "frobber"\ndescription = "Frobnicate YAML files in place"\nlicense = {text = "MIT"}\n\n[project.urls]\nHomepage = "https://frobber.example.org/"\nIssues = "https://example.org/issues"\n',
+        README: README_NOISE,
+      }),
+    );
+    expect(python).toMatchObject({ summary: { text: 'frobnicate YAML files in place', from: 'pyproject.toml' }, homepage: { url: 'https://frobber.example.org/' }, license: { spdx: 'MIT' } });
+  });
+
+  it("issue 14: reads .pc.in Description/URL, CMake project(DESCRIPTION HOMEPAGE_URL), AC_INIT's URL and meson project(license:)", () => {
+    expect(detectMetadata(memoryTree({ 'libfoo.pc.in': 'Name: foo\nDescription: Foo parsing library\nURL: https://foo.example.org\nVersion: @VERSION@\n' }), 'libfoo')).toMatchObject({
+      summary: { text: 'foo parsing library', from: 'libfoo.pc.in' },
+      homepage: { url: 'https://foo.example.org', from: 'libfoo.pc.in' },
+    });
+    expect(detectMetadata(memoryTree({ 'CMakeLists.txt': 'project(cbor VERSION 0.10.2 DESCRIPTION "CBOR protocol implementation" HOMEPAGE_URL "https://cbor.example.org" LANGUAGES C)\n' }))).toMatchObject({
+      summary: { text: 'CBOR protocol implementation' },
+      homepage: { url: 'https://cbor.example.org' },
+      projectName: 'cbor',
+    });
+    expect(detectMetadata(memoryTree({ 'configure.ac': 'AC_INIT([GNU Widget], [1.2], [bug@example.org], [widget], [https://www.example.org/widget/])\n' })).homepage).toEqual({ url: 'https://www.example.org/widget/', from: 'configure.ac AC_INIT' });
+    expect(detectMetadata(memoryTree({ 'meson.build': "project('glint', 'c',\n  version: '2.1',\n  license: ['LGPL-2.1-or-later', 'MIT'],\n  meson_version: '>= 0.60')\n" }))).toMatchObject({ projectName: 'glint', license: { spdx: 'LGPL-2.1-or-later AND MIT', from: 'meson.build project()' } });
+  });
+
+  it("issue 14: summarizes from the program's man page NAME line rather than a README's license paragraph (less)", () => {
+    const guess = detectMetadata(
+      memoryTree({
+        README: '    This is the source code distribution of "less".\n    This program is part of the GNU project (https://www.gnu.org).\n\n    This program is free software.  You may redistribute it and/or\n    modify it under the terms of either:\n\n    1. The GNU General Public License, as published by the Free\n       Software Foundation; either version 3, or (at your option) any\n       later version.  A copy of this license is in the file COPYING.\n    or\n    2. The Less License, in the file LICENSE.\n\n    Please report any problems at https://github.com/gwsw/less/issues.\n    See https://greenwoodsoftware.com/less for the latest info.\n',
+        'less.nro': '.TH LESS 1 "Version 668: 06 Oct 2024"\n.SH NAME\nless \\- display the contents of a file in a terminal\n.SH SYNOPSIS\n',
+        'tmux.1': '.Dd $Mdocdate$\n.Dt TMUX 1\n.Sh NAME\n.Nm tmux\n.Nd terminal multiplexer\n',
+      }),
+      'less',
+    );
+    expect(guess.summary).toEqual({ text: 'display the contents of a file in a terminal', from: 'less.nro (NAME)' });
+    expect(guess.description).toBeUndefined();
+    expect(detectMetadata(memoryTree({ 'tmux.1': '.Dd $Mdocdate$\n.Dt TMUX 1\n.Sh NAME\n.Nm tmux\n.Nd terminal multiplexer\n' }), 'tmux').summary?.text).toBe('terminal multiplexer');
+  });
+});
+
+describe('inferRecipe: license, copyright and gate from what upstream states', () => {
+  it('issue 14: a license the build metadata states in SPDX settles one the license files leave uncertain', () => {
+    const { recipe } = inferRecipe({
+      tree: memoryTree({ 'meson.build': "project('glint', 'c', version: '2.1', license: 'GPL-3.0-only')\nexecutable('glint', 'glint.c', install: true)\n", COPYING: GPL3 }),
+      upstream: guessUpstream('https://example.org/glint/glint-2.1.tar.xz')!,
+    });
+    expect(recipe.license).toBe('GPL-3.0-only');
+  });
+
+  it('issue 14: takes copyright holders from AUTHORS and from source files past the first twelve', () => {
+    const tree = memoryTree({
+      'CMakeLists.txt': 'project(cbor)\n',
+      'LICENSE.md': 'MIT License\n\nCopyright (c) 2014-2017 Pavel Kalvoda\n\nPermission is hereby granted, free of charge, to any person obtaining a copy',
+      AUTHORS: 'Copyright (C) 2019 Jane Roe <jane@example.org>\n',
+      ...Object.fromEntries(Array.from({ length: 14 }, (_, index) => [`src/part${String(index).padStart(2, '0')}.c`, index === 13 ? '/*\n * Copyright (c) 2021 Example Corp\n */\n' : 'int x;\n'])),
+    });
+    const { recipe } = inferRecipe({ tree, upstream: guessUpstream('https://example.org/cbor/cbor-0.10.2.tar.gz')! });
+    expect(recipe.copyright).toEqual(['2014-2017 Pavel Kalvoda', '2019 Jane Roe <jane@example.org>', '2021 Example Corp']);
+  });
+
+  it("issue 14: expects {version} in --version's output for a version with a letter (tmux 3.5a), not for a mangled one", () => {
+    const tmux = memoryTree({ configure: '#!/bin/sh\n', 'configure.ac': 'AC_INIT([tmux], 3.5a)\n', 'tmux.1': '.Sh NAME\n.Nd terminal multiplexer\n', 'tmux.c': 'printf("tmux %s\\n", getversion()); /* -V, --version */\n' });
+    expect(inferRecipe({ tree: tmux, upstream: guessUpstream('https://github.com/tmux/tmux/releases/download/3.5a/tmux-3.5a.tar.gz')! }).recipe.gate).toEqual({ smoke: [['tmux', '--version']], expect: '{version}' });
+    const mawk = memoryTree({ configure: '#!/bin/sh\n', 'mawk.1': '.TH MAWK 1\n--version\n' });
+    expect(inferRecipe({ tree: mawk, upstream: guessUpstream('https://invisible-island.net/archives/mawk/mawk-1.3.4-20260302.tgz')! }).recipe.gate).toEqual({ smoke: [['mawk', '--version']] });
+  });
+});
