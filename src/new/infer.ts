@@ -90,7 +90,12 @@ function installsPrograms(tree: SourceTree): boolean {
   return texts.some((text) => /^\s*(s?bin_PROGRAMS|bin_SCRIPTS)\s*\+?=/m.test(text) || /\$\(DESTDIR\)\$\((BINDIR|bindir)\)/.test(text) || /\bexecutable\([^)]*install\s*:\s*true/s.test(text) || /install\s*\(\s*TARGETS[^)]*RUNTIME/i.test(text));
 }
 
-function packagesFor(name: string, summary: string, library: LibraryGuess | undefined, programs: boolean): BinaryPackage[] {
+/** A section-1 man page in the tree (xxhsum.1): without one, a {mandir}/man1 glob would match nothing and dh_install fails. */
+function hasProgramManPage(tree: SourceTree): boolean {
+  return tree.files.some((file) => /\.1(\.in)?$|\.in\.1$/.test(file));
+}
+
+function packagesFor(name: string, summary: string, library: LibraryGuess | undefined, programs: boolean, manPages: boolean): BinaryPackage[] {
   if (!library) return [{ name }];
   const dev: string[] = ['{includedir}/*', '{libdir}/lib*.so'];
   if (library.pkgConfig) dev.push('{libdir}/pkgconfig/*');
@@ -98,7 +103,7 @@ function packagesFor(name: string, summary: string, library: LibraryGuess | unde
   const runtime = libraryPackageName(library);
   return [
     // The programs keep the project's name, as Debian's xxhash beside libxxhash0.
-    ...(programs && name !== runtime ? [{ name, summary: `${summary.slice(0, 72)} (programs)`, files: ['{bindir}/*', '{mandir}/man1/*'] }] : []),
+    ...(programs && name !== runtime ? [{ name, summary: `${summary.slice(0, 72)} (programs)`, files: ['{bindir}/*', ...(manPages ? ['{mandir}/man1/*'] : [])] }] : []),
     // Own synopses: lintian refuses a long description that only repeats the synopsis.
     { name: runtime, role: 'library' as const, summary: `${summary.slice(0, 70)} (runtime)`, files: ['{libdir}/lib*.so.*'] },
     { name: `lib${library.name.replace(/_/g, '-')}-dev`, role: 'dev' as const, summary: `${summary.slice(0, 66)} (development)`, files: dev },
@@ -185,7 +190,7 @@ export function inferRecipe(input: InferInput): Inference {
     upstream: upstreamSection,
     build: buildSection,
     ...(depends.length ? { depends: { build: depends } } : {}),
-    packages: packagesFor(name, summary, library, library ? installsPrograms(tree) : false),
+    packages: packagesFor(name, summary, library, library ? installsPrograms(tree) : false, hasProgramManPage(tree)),
     ...(() => {
       const gate = gateFor(program, library, upstream);
       return gate ? { gate } : {};

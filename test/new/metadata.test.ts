@@ -97,3 +97,19 @@ describe('inferRecipe: license, copyright and gate from what upstream states', (
     expect(inferRecipe({ tree: mawk, upstream: guessUpstream('https://invisible-island.net/archives/mawk/mawk-1.3.4-20260302.tgz')! }).recipe.gate).toEqual({ smoke: [['mawk', '--version']] });
   });
 });
+
+describe('inferRecipe: the programs package beside a library', () => {
+  it('issue 14: lists {mandir}/man1 only when the tree has a section-1 man page (fribidi installs none: dh_install failed on the glob)', () => {
+    const files = {
+      configure: '#!/bin/sh\n',
+      'configure.ac': 'AC_INIT([GNU FriBidi], [1.0.16])\n',
+      'lib/Makefile.am': 'lib_LTLIBRARIES = libfribidi.la\nlibfribidi_la_LDFLAGS = -version-info 4:0:4\n',
+      'bin/Makefile.am': 'bin_PROGRAMS = fribidi\n',
+      'doc/fribidi_get_bidi_type.3': '.TH FRIBIDI 3\n',
+    };
+    const upstream = guessUpstream('https://github.com/fribidi/fribidi/releases/download/v1.0.16/fribidi-1.0.16.tar.xz')!;
+    const programs = (tree: ReturnType<typeof memoryTree>) => inferRecipe({ tree, upstream }).recipe.packages.find((pkg) => pkg.name === 'fribidi')?.files;
+    expect(programs(memoryTree(files))).toEqual(['{bindir}/*']);
+    expect(programs(memoryTree({ ...files, 'doc/fribidi.1': '.TH FRIBIDI 1\n' }))).toEqual(['{bindir}/*', '{mandir}/man1/*']);
+  });
+});
