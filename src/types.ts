@@ -68,6 +68,19 @@ export interface LintReport {
   errors: number;
   warnings: number;
   tags: string[];
+  /** Each error and warning with its package and details (file, line), as the linter wrote them; capped. */
+  findings?: LintFinding[];
+  /** Findings not counted: tags that mean nothing on this target (src/build/rpmlint.ts). */
+  ignored?: number;
+}
+
+export interface LintFinding {
+  severity: 'error' | 'warning';
+  /** `hello`, `hello source`, `hello.x86_64`, `hello.spec:12`. */
+  package: string;
+  tag: string;
+  /** The rest of the line: files, lines, values (`[usr/bin/hello]`). */
+  info: string;
 }
 
 export interface BuildResult {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { log } from '../core/log.js';
@@ -6,6 +6,7 @@ import { readDebControl } from '../publish/apt/deb-file.js';
 import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
 import { checkBinaryFields, classifyArtifact, fileVersion, parseControlFields, upstreamOf, type SourceIdentity } from './artifacts.js';
 import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
+import { lintLogFields } from './lint-report.js';
 import { parseLintian } from './lintian.js';
 import { BuildFolder, fileProblem, takeFiles } from './output-folder.js';
 
@@ -70,6 +71,7 @@ export async function collectDebOutput(workDir: string, outputDir: string, tree:
     const problems: string[] = [];
     const found: Array<{ folder: BuildFolder; name: string; kind: BuildArtifact['kind'] }> = [];
     let lint: LintReport | undefined;
+    let lintText: string | undefined;
     for (const name of build.names()) {
       const stat = build.stat(name);
       if (name === tree.dir && stat?.isDirectory()) continue;
@@ -77,6 +79,7 @@ export async function collectDebOutput(workDir: string, outputDir: string, tree:
         const text = build.readSmall(name, MAX_LINT_BYTES);
         if (text !== undefined) {
           lint = parseLintian(text);
+          lintText = text;
           continue;
         }
       }
@@ -105,6 +108,8 @@ export async function collectDebOutput(workDir: string, outputDir: string, tree:
       if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
       return checked;
     });
+    // lintian's findings with their files and lines, beside the build log (rpmlint.txt on RPM targets).
+    if (lintText !== undefined) writeFileSync(path.join(outputDir, 'lintian.txt'), lintText);
     return { artifacts: artifacts.sort((a, b) => a.file.localeCompare(b.file)), lint };
   } finally {
     build.close();
@@ -122,7 +127,7 @@ export async function runDebBuild(job: BuildJob, options: DebBuildOptions): Prom
     await runBuildContainer(job, prepared, options, ['sh', '-c', BUILD_SCRIPT, 'sh', tree.dir], { DEB_BUILD_OPTIONS: `parallel=${prepared.cpus}` });
     const collected = await collectDebOutput(prepared.workDir, job.outputDir, tree);
     rmSync(prepared.workDir, { recursive: true, force: true });
-    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(prepared.logFile), lint: collected.lint });
+    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(prepared.logFile), ...lintLogFields(collected.lint) });
     return prepared.result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
   } catch (error) {
     return buildFailure(job, prepared, error, options.signal);

@@ -1,19 +1,45 @@
-import type { LintReport } from '../types.js';
+import type { LintFinding, LintReport } from '../types.js';
+
+/** Findings kept per build: enough to act on, bounded for the state database and status.json. */
+export const MAX_FINDINGS = 500;
 
 /**
- * Count a linter's errors and warnings and list their tags (sorted, once each). `line` matches
- * one output line and captures the severity (E or W) and the tag; other lines are not counted.
+ * Count a linter's errors and warnings, list their tags (sorted, once each) and keep each finding
+ * with its package and details. `line` matches one output line with the named groups severity (E
+ * or W), package, tag and info; other lines are not counted. Tags in `ignore` are left out and
+ * only counted as ignored.
  */
-export function countLintTags(output: string, line: RegExp, tool: LintReport['tool']): LintReport {
+export function parseLintOutput(output: string, line: RegExp, tool: LintReport['tool'], ignore: ReadonlySet<string> = new Set()): LintReport {
   let errors = 0;
   let warnings = 0;
+  let ignored = 0;
   const tags = new Set<string>();
+  const findings: LintFinding[] = [];
   for (const text of output.split('\n')) {
-    const match = line.exec(text);
-    if (!match) continue;
-    if (match[1] === 'E') errors += 1;
+    const groups = line.exec(text)?.groups;
+    if (!groups) continue;
+    const tag = groups.tag!;
+    if (ignore.has(tag)) {
+      ignored += 1;
+      continue;
+    }
+    if (groups.severity === 'E') errors += 1;
     else warnings += 1;
-    tags.add(match[2]!);
+    tags.add(tag);
+    if (findings.length < MAX_FINDINGS) {
+      findings.push({ severity: groups.severity === 'E' ? 'error' : 'warning', package: groups.package!, tag, info: (groups.info ?? '').trim() });
+    }
   }
-  return { tool, errors, warnings, tags: [...tags].sort() };
+  return { tool, errors, warnings, tags: [...tags].sort(), findings, ...(ignored ? { ignored } : {}) };
+}
+
+/** A finding as one line: `E hello: embedded-library zlib [usr/bin/hello]`. */
+export function findingLine(finding: LintFinding): string {
+  return `${finding.severity === 'error' ? 'E' : 'W'} ${finding.package}: ${finding.tag}${finding.info ? ` ${finding.info}` : ''}`;
+}
+
+/** Log fields for a build's lint result: the counts and its findings, one line each. */
+export function lintLogFields(lint: LintReport | undefined): Record<string, unknown> {
+  if (!lint) return {};
+  return { lint: `${lint.tool}: ${lint.errors} errors, ${lint.warnings} warnings`, findings: (lint.findings ?? []).map(findingLine) };
 }

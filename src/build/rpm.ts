@@ -9,6 +9,7 @@ import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.
 import { RPM_LIST_TAGS } from './artifact-policy.js';
 import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
 import { BuildFolder, fileProblem, takeFiles } from './output-folder.js';
+import { lintLogFields } from './lint-report.js';
 import { parseRpmlint } from './rpmlint.js';
 
 /**
@@ -183,7 +184,7 @@ export async function runRpmBuild(job: BuildJob, options: RpmBuildOptions): Prom
     await runBuildContainer(job, prepared, options, command, { RPM_BUILD_NCPUS: String(prepared.cpus) });
     const collected = await collectRpmOutput(prepared.workDir, job.outputDir, manifest);
     rmSync(prepared.workDir, { recursive: true, force: true });
-    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(prepared.logFile), lint: collected.lint });
+    log.info('build done', { recipe: job.recipe, target: job.target.id, ...readPhaseTimings(prepared.logFile), ...lintLogFields(collected.lint) });
     return prepared.result({ status: 'ok', artifacts: collected.artifacts, lint: collected.lint });
   } catch (error) {
     return buildFailure(job, prepared, error, options.signal);

@@ -94,15 +94,20 @@ export function decideState(facts: CellFacts): { state: CellState; note: string 
   return { state: 'pending', note: progress };
 }
 
+/** Findings shown per build in status.json and the status page. */
+const MAX_STATUS_FINDINGS = 50;
+
 export function lintSummary(lint: LintReport | undefined): LintSummary | null {
   if (!lint) return null;
   const counts = new Map<string, number>();
-  for (const tag of lint.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  // The findings say how often each tag came up; builds recorded before findings were kept list each tag once.
+  for (const tag of lint.findings?.map((finding) => finding.tag) ?? lint.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
   const topTags = [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, TOP_TAGS)
     .map(([tag, count]) => ({ tag, count }));
-  return { tool: lint.tool, errors: lint.errors, warnings: lint.warnings, topTags };
+  const findings = [...(lint.findings ?? [])].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1)).slice(0, MAX_STATUS_FINDINGS);
+  return { tool: lint.tool, errors: lint.errors, warnings: lint.warnings, topTags, findings };
 }
 
 export function buildSummary(build: BuildRow, state: StateStore): BuildSummary {

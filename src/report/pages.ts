@@ -50,7 +50,8 @@ function lintText(build: BuildSummary | null): SafeHtml | null {
   const lint = build?.lint;
   if (!lint) return null;
   const tags = lint.topTags.map((entry) => entry.tag).join(', ');
-  return html`<dt>${lint.tool}</dt><dd>${lint.errors} E, ${lint.warnings} W${tags ? html`<br><span class="muted">${tags}</span>` : null}</dd>`;
+  const findings = lint.findings.map((finding) => html`<li>${finding.severity === 'error' ? 'E' : 'W'} ${finding.package}: <code>${finding.tag}</code>${finding.info ? ` ${finding.info}` : ''}</li>`);
+  return html`<dt>${lint.tool}</dt><dd>${lint.errors} E, ${lint.warnings} W${tags ? html`<br><span class="muted">${tags}</span>` : null}${findings.length ? html`<ul class="findings">${findings}</ul>` : null}</dd>`;
 }
 
 function cellBody(cell: Cell): SafeHtml {

@@ -25,6 +25,9 @@ export const LintSummary = z.strictObject({
   errors: z.number().int().min(0),
   warnings: z.number().int().min(0),
   topTags: z.array(z.strictObject({ tag: z.string(), count: z.number().int().min(1) })).describe('Most frequent tags first'),
+  findings: z
+    .array(z.strictObject({ severity: z.enum(['error', 'warning']), package: z.string(), tag: z.string(), info: z.string() }))
+    .describe('Errors first, then warnings, each with its package and details (files, lines) as the linter wrote them; at most 50 (the build folder keeps them all)'),
 });
 export type LintSummary = z.infer<typeof LintSummary>;
 

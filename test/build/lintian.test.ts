@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLintian } from '../../src/build/lintian.js';
 
 describe('parseLintian', () => {
-  it('counts errors and warnings and lists their tags once', () => {
+  it('counts errors and warnings, lists their tags once and keeps each finding with its package, files and lines', () => {
     const output = [
       'E: hello: embedded-library zlib [usr/bin/hello]',
       'W: hello source: newer-standards-version 4.7.0 (current is 4.6.2)',
@@ -17,10 +17,16 @@ describe('parseLintian', () => {
       errors: 1,
       warnings: 3,
       tags: ['embedded-library', 'newer-standards-version', 'no-manual-page'],
+      findings: [
+        { severity: 'error', package: 'hello', tag: 'embedded-library', info: 'zlib [usr/bin/hello]' },
+        { severity: 'warning', package: 'hello source', tag: 'newer-standards-version', info: '4.7.0 (current is 4.6.2)' },
+        { severity: 'warning', package: 'hello', tag: 'no-manual-page', info: '[usr/bin/hello]' },
+        { severity: 'warning', package: 'hello', tag: 'no-manual-page', info: '[usr/bin/hola]' },
+      ],
     });
   });
 
   it('reports a clean package as zero findings', () => {
-    expect(parseLintian('')).toEqual({ tool: 'lintian', errors: 0, warnings: 0, tags: [] });
+    expect(parseLintian('')).toEqual({ tool: 'lintian', errors: 0, warnings: 0, tags: [], findings: [] });
   });
 });

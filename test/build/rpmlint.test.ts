@@ -17,10 +17,31 @@ describe('parseRpmlint', () => {
       errors: 2,
       warnings: 3,
       tags: ['file-not-in-%lang', 'no-signature', 'specfile-error', 'unstripped-binary-or-object'],
+      findings: expect.arrayContaining([
+        { severity: 'warning', package: 'hello.x86_64', tag: 'unstripped-binary-or-object', info: '/usr/bin/hello' },
+        { severity: 'error', package: 'hello.spec:12', tag: 'specfile-error', info: 'warning: bogus date' },
+      ]),
+    });
+  });
+
+  it('leaves out tags that mean nothing for freshet specs (SPDX License, Source0 file name, Mandriva library names), counting them as ignored', () => {
+    const output = [
+      'hello.src: W: invalid-license GPL-3.0-or-later',
+      'hello.src: W: invalid-url Source0: hello-2.12.3.tar.gz',
+      'libfoo1.x86_64: E: lib-package-without-%mklibname',
+      'hello.x86_64: W: no-documentation',
+    ].join('\n');
+    expect(parseRpmlint(output)).toEqual({
+      tool: 'rpmlint',
+      errors: 0,
+      warnings: 1,
+      tags: ['no-documentation'],
+      findings: [{ severity: 'warning', package: 'hello.x86_64', tag: 'no-documentation', info: '' }],
+      ignored: 3,
     });
   });
 
   it('reports nothing for a clean run', () => {
-    expect(parseRpmlint('1 packages and 0 specfiles checked; 0 errors, 0 warnings')).toEqual({ tool: 'rpmlint', errors: 0, warnings: 0, tags: [] });
+    expect(parseRpmlint('1 packages and 0 specfiles checked; 0 errors, 0 warnings')).toEqual({ tool: 'rpmlint', errors: 0, warnings: 0, tags: [], findings: [] });
   });
 });

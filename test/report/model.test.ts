@@ -38,8 +38,20 @@ describe('lintSummary', () => {
         { tag: 'd', count: 1 },
         { tag: 'e', count: 1 },
       ],
+      findings: [],
     });
     expect(lintSummary(undefined)).toBeNull();
+  });
+
+  it('counts tags from the findings and shows the findings, errors first, with package and details', () => {
+    const findings = [
+      { severity: 'warning' as const, package: 'hello', tag: 'no-manual-page', info: '[usr/bin/hello]' },
+      { severity: 'warning' as const, package: 'hello', tag: 'no-manual-page', info: '[usr/bin/hola]' },
+      { severity: 'error' as const, package: 'hello', tag: 'embedded-library', info: 'zlib [usr/bin/hello]' },
+    ];
+    const summary = lintSummary({ tool: 'lintian', errors: 1, warnings: 2, tags: ['embedded-library', 'no-manual-page'], findings });
+    expect(summary?.topTags).toEqual([{ tag: 'no-manual-page', count: 2 }, { tag: 'embedded-library', count: 1 }]);
+    expect(summary?.findings).toEqual([findings[2], findings[0], findings[1]]);
   });
 });
 
