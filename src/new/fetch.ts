@@ -67,7 +67,8 @@ const GithubRelease = z.object({
 /**
  * A GitHub tag archive or repository URL → the release's own tarball asset: a real file with an
  * extension and the generated `configure`, which the tag archive (tarball_url) lacks. The one with a
- * signature beside it wins. Undefined when the releases carry no tarball asset.
+ * signature beside it wins. For a repository URL whose releases carry no tarball asset, the newest
+ * release's tag archive; undefined when there is no release.
  */
 export async function githubReleaseAsset(http: HttpClient, url: URL): Promise<ChosenRelease | undefined> {
   const [owner, repo, section, ...rest] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -91,7 +92,9 @@ export async function githubReleaseAsset(http: HttpClient, url: URL): Promise<Ch
     const signature = assets.find((other) => ['.asc', '.sig', '.sign'].some((suffix) => other.name === `${chosen.name}${suffix}`));
     return { tarballUrl: chosen.browser_download_url, signatureUrl: signature?.browser_download_url };
   }
-  return undefined;
+  // A repository whose releases carry no files (xxHash, libcbor): the newest release's tag archive, the only tarball there is.
+  const newest = tag ? undefined : releases[0];
+  return newest ? { tarballUrl: `https://github.com/${owner}/${repo}/archive/refs/tags/${encodeURIComponent(newest.tag_name)}.tar.gz` } : undefined;
 }
 
 /** A tarball URL as given, or the newest one a download page links to. */

@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { githubReleasesHandler } from '../../bench/trial/github-fake.js';
+import { fillMirror } from '../../src/mirror/fill.js';
+import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
+import { createStaticHandler, listen, type RunningServer } from '../../src/serve/static.js';
+import { runCli } from '../cli/run-cli.js';
+
+/**
+ * `freshet new` on GitHub repository URLs as the issue 14 trial used them: the real release files
+ * (from Debian's pool) under github.com's paths, and api.github.com answering in its own JSON shape
+ * from the same folder (bench/trial/github-fake.ts): fribidi publishes a tarball asset, xxHash none.
+ */
+describe('freshet new on GitHub repositories (issue 14 trial)', () => {
+  let dir: string;
+  let mirror: RunningServer;
+  let api: RunningServer;
+  let configArgs: string[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-new-github-'));
+    const root = fileURLToPath(new URL('../../var/mirror', import.meta.url));
+    await fillMirror(root, manifestFiles(loadMirrorManifest(), ['xxhash', 'fribidi']));
+    mirror = await listen(createStaticHandler({ root, listings: true }), '127.0.0.1', 0);
+    api = await listen(githubReleasesHandler(root), '127.0.0.1', 0);
+    const config = readFileSync(new URL('../../freshet.config.yaml', import.meta.url), 'utf8')
+      .replace(/^recipes: .*$/m, `recipes: ${path.join(dir, 'recipes')}`)
+      .replace(/^archive: .*$/m, `archive: ${path.join(dir, 'archive')}`)
+      .replace(/^state: .*$/m, `state: ${path.join(dir, 'state')}`)
+      .replace(
+        /^rewrites:[\s\S]*?^allowHosts:\n.*$/m,
+        `rewrites:\n  - from: https://api.github.com/\n    to: ${api.url}\n  - from: https://github.com/\n    to: ${mirror.url}github.com/\nallowHosts:\n  - ${new URL(mirror.url).host}\n  - ${new URL(api.url).host}`,
+      );
+    writeFileSync(path.join(dir, 'freshet.config.yaml'), config);
+    configArgs = ['--config', path.join(dir, 'freshet.config.yaml')];
+  });
+
+  afterAll(async () => {
+    await mirror?.close();
+    await api?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('issue 14: a repository whose releases carry a tarball asset gets that asset (fribidi), its library named by soname', async () => {
+    const created = await runCli([...configArgs, 'new', 'https://github.com/fribidi/fribidi']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('https://github.com/fribidi/fribidi/releases/download/v1.0.16/fribidi-1.0.16.tar.xz');
+    const text = readFileSync(path.join(dir, 'recipes', 'fribidi.yaml'), 'utf8');
+    expect(text).toMatch(/^ {2}asset: fribidi-\.\+\\\.tar\\\.xz$/m);
+    expect(text).toMatch(/^ {2}- name: libfribidi0$/m);
+    expect(text).toContain('files: ["{bindir}/*"]');
+    expect((await runCli([...configArgs, 'lint', 'fribidi'])).code).toBe(0);
+  });
+
+  it('issue 14: a repository whose releases carry no files (xxHash) gets the newest release\'s tag archive, not "links to no release tarball"', async () => {
+    const created = await runCli([...configArgs, 'new', 'https://github.com/Cyan4973/xxHash']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('https://github.com/Cyan4973/xxHash/archive/refs/tags/v0.8.3.tar.gz');
+    const text = readFileSync(path.join(dir, 'recipes', 'xxhash.yaml'), 'utf8');
+    expect(text).toMatch(/"?0\.8\.3"?: aae608dfe8213dfd05d909a57718ef82f30722c392344583d3f39050c7f29a80/);
+    // Tag archives have no file extension in the API: the recipe says so, and lint refuses it until changed.
+    expect(text).toMatch(/GUESS: no release of github\.com\/Cyan4973\/xxHash has a tarball asset/);
+    expect(text).toMatch(/^ {2}- name: libxxhash0$/m);
+  });
+});
