@@ -1,9 +1,11 @@
+import { getEngine } from '../build/engine/api.js';
 import type { ContainerEngine } from '../build/engine/types.js';
 import { cleanupStaleContainers } from '../build/labels.js';
 import { startWatchdog } from '../build/watchdog.js';
 import type { ResolvedConfig } from '../config/load.js';
+import { log } from '../core/log.js';
 import { acquireLock } from '../publish/lock.js';
-import type { StateStore } from '../state/store.js';
+import { StateStore } from '../state/store.js';
 import { stateLayout } from './layout.js';
 
 /**
@@ -34,4 +36,18 @@ export async function guardRun(config: ResolvedConfig, engine: ContainerEngine):
 export async function clearKilledRuns(state: StateStore, engine: ContainerEngine): Promise<void> {
   state.markInterruptedBuilds(new Date().toISOString());
   await cleanupStaleContainers(engine);
+}
+
+/**
+ * The state as commands that write it open it (status, watch, generate, forget): builds of a freshet
+ * that is gone are marked interrupted, and its containers removed, one engine listing. A killed run's
+ * watchdog removes them already; this catches a watchdog that was killed too. Without a working
+ * engine (a host that only reports) the containers wait for the next `freshet run`.
+ */
+export async function openStateClearingKilledRuns(config: ResolvedConfig): Promise<StateStore> {
+  const state = StateStore.open(config.stateDir);
+  await cleanupStaleContainers(getEngine(config.engine)).catch((error: unknown) =>
+    log.warn('could not look for containers of killed freshet runs; the next freshet run removes them', { error: error instanceof Error ? error.message : String(error) }),
+  );
+  return state;
 }

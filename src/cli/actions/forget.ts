@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { ExitCode, UserError } from '../../core/errors.js';
-import { StateStore } from '../../state/store.js';
+import { openStateClearingKilledRuns } from '../../pipeline/run-guard.js';
 import { configFor, output } from '../context.js';
 
 /** `freshet forget <recipe> [version]`: see StateStore.forgetReleases. */
 export async function forget(recipe: string, version: string | undefined, command: Command): Promise<ExitCode> {
   const config = configFor(command);
-  const state = StateStore.open(config.stateDir);
+  const state = await openStateClearingKilledRuns(config);
   try {
     const known = state.releases(recipe).map((row) => row.upstreamVersion);
     if (known.length === 0 || (version !== undefined && !known.includes(version))) {

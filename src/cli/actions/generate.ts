@@ -11,8 +11,8 @@ import { HttpClient } from '../../net/http.js';
 import { httpPolicy } from '../../net/policy.js';
 import { explicitRpmNames } from '../../pipeline/families.js';
 import { stateLayout } from '../../pipeline/layout.js';
+import { openStateClearingKilledRuns } from '../../pipeline/run-guard.js';
 import { listRecipeFiles, loadRecipeFile, resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../../recipe/load.js';
-import { StateStore } from '../../state/store.js';
 import { watchContext, watchRecipe } from '../../watch/watch.js';
 import { planVersion } from '../../versioning/planner.js';
 import { configFor, output } from '../context.js';
@@ -32,7 +32,7 @@ function givenTarball(file: string): string {
 async function fetchNewest(config: ResolvedConfig, loaded: LoadedRecipe, wanted: string | undefined): Promise<{ tarball: string; signature: string | undefined; version: string }> {
   const name = loaded.recipe.name;
   const http = new HttpClient(httpPolicy(config));
-  const state = StateStore.open(config.stateDir);
+  const state = await openStateClearingKilledRuns(config);
   try {
     const watched = await watchRecipe(loaded, watchContext(http, state, name));
     if (watched.error) throw new UserError(watched.error);

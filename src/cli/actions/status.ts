@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
+import { openStateClearingKilledRuns } from '../../pipeline/run-guard.js';
 import { statusTable } from '../../report/terminal.js';
 import { buildStatus } from '../../report/write.js';
-import { StateStore } from '../../state/store.js';
 import { configFor, output } from '../context.js';
 
 export async function status(command: Command): Promise<ExitCode> {
   const config = configFor(command);
-  const state = StateStore.open(config.stateDir);
+  const state = await openStateClearingKilledRuns(config);
   try {
     const doc = await buildStatus(config, state);
     output(command, doc, () => statusTable(doc));

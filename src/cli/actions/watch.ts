@@ -3,9 +3,9 @@ import { loadConfig } from '../../config/load.js';
 import { ExitCode } from '../../core/errors.js';
 import { HttpClient } from '../../net/http.js';
 import { httpPolicy } from '../../net/policy.js';
+import { openStateClearingKilledRuns } from '../../pipeline/run-guard.js';
 import { loadRecipes } from '../../recipe/load.js';
 import { ParseCache } from '../../recipe/parse-cache.js';
-import { StateStore } from '../../state/store.js';
 import { targetNeeds, type TargetNeed } from '../../watch/targets.js';
 import { watchAll, type WatchOutcome } from '../../watch/watch.js';
 import { globalOptions, output } from '../context.js';
@@ -50,7 +50,7 @@ export async function watch(names: string[], command: Command): Promise<ExitCode
   const parseCache = ParseCache.inState(config.stateDir);
   const recipes = loadRecipes(config.recipesDir, names, parseCache);
   parseCache.save();
-  const state = StateStore.open(config.stateDir);
+  const state = await openStateClearingKilledRuns(config);
   const http = new HttpClient(httpPolicy(config));
   const memo = new Map<string, Promise<unknown>>();
   try {
