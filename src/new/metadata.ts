@@ -1,3 +1,4 @@
+import { escapeRegex } from './archive-name.js';
 import type { SourceTree } from './tree.js';
 
 /** Summary, description and homepage, from the first source that has them; `from` names it. */
@@ -159,8 +160,9 @@ export function mesonLicense(text: string): string | undefined {
 
 /** The NAME line of the project's own man page: `less \\- opposite of more`, mdoc's `.Nd terminal multiplexer`. */
 export function manPageSummary(tree: SourceTree, name: string): { text: string; from: string } | undefined {
-  const manNames = [`${name}.1`, `${name}.1.in`, `${name}.in.1`, `${name}.nro`, `${name}.man`];
-  const page = tree.files.find((file) => manNames.includes(file.split('/').pop()!));
+  // Sources only: less's less.man is the formatted page, NAME overstruck with backspaces.
+  const manNames = [`${name}.1`, `${name}.1.in`, `${name}.in.1`, `${name}.nro`];
+  const page = manNames.map((manName) => tree.files.find((file) => file.split('/').pop() === manName)).find(Boolean);
   const text = page ? tree.read(page) : undefined;
   if (!page || !text) return undefined;
   const mdoc = /^\.Nd\s+(.+)$/m.exec(text)?.[1];
@@ -242,7 +244,9 @@ export function detectMetadata(tree: SourceTree, nameHint?: string): MetadataGue
   if (man) setSummary(man.text, man.from);
   const readme = tree.files.find((file) => README.test(file));
   const paragraph = readme ? readmeParagraph(tree.read(readme) ?? '') : undefined;
-  if (readme && paragraph) {
+  // A README paragraph describes the project only when it names it (not "The manual page is in less.man").
+  const namesProject = (text: string) => manNames.length === 0 || manNames.some((manName) => new RegExp(`\\b${escapeRegex(manName)}\\b(?!\\.\\w)`, 'i').test(text));
+  if (readme && paragraph && namesProject(paragraph)) {
     setSummary(paragraph, readme);
     guess.description = { text: wrap(paragraph.slice(0, 1500)), from: readme };
   }
