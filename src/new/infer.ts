@@ -2,7 +2,7 @@ import type { BinaryPackage, Dependency, Gate, Recipe } from '../recipe/schema.j
 import { escapeRegex, packageNameOf } from './archive-name.js';
 import { detectBuildSystem } from './build-system.js';
 import { fromCmake, fromConfigureAc, fromMeson, uniqueDependencies, type DetectedDependency } from './dependencies.js';
-import { detectLibrary, libraryPackageName, type LibraryGuess } from './library.js';
+import { detectLibrary, libraryPackageName, NOT_INSTALLED_DIR, type LibraryGuess } from './library.js';
 import { copyrightLines, fingerprintLicense, guessLicense, isLicenseFile } from './license.js';
 import { detectMetadata } from './metadata.js';
 import type { SourceTree } from './tree.js';
@@ -61,11 +61,13 @@ function dependenciesOf(tree: SourceTree): DetectedDependency[] {
   const found: DetectedDependency[] = [];
   const configure = tree.has('configure.ac') ? 'configure.ac' : tree.has('configure.in') ? 'configure.in' : undefined;
   if (configure) found.push(...fromConfigureAc(tree.read(configure) ?? '', configure));
+  // What only the tests or examples need (libcbor's test/ finds CMocka REQUIRED) is optional for the package.
+  const asOptional = (file: string, dependencies: DetectedDependency[]) => (NOT_INSTALLED_DIR.test(file) ? dependencies.map((dependency) => ({ ...dependency, optional: true })) : dependencies);
   for (const file of tree.files.filter((name) => /(^|\/)CMakeLists\.txt$/.test(name) && name.split('/').length <= 2)) {
-    found.push(...fromCmake(tree.read(file) ?? '', file));
+    found.push(...asOptional(file, fromCmake(tree.read(file) ?? '', file)));
   }
   for (const file of tree.files.filter((name) => /(^|\/)meson\.build$/.test(name) && name.split('/').length <= 2)) {
-    found.push(...fromMeson(tree.read(file) ?? '', file));
+    found.push(...asOptional(file, fromMeson(tree.read(file) ?? '', file)));
   }
   return uniqueDependencies(found);
 }
@@ -170,7 +172,10 @@ export function inferRecipe(input: InferInput): Inference {
     note(['upstream', 'sha256'], `upstream signs releases (${input.signatureUrl}): put its key at recipes/${name}/keys/signing-key.asc and add signature: {url: "{url}${input.signatureUrl.slice(input.signatureUrl.lastIndexOf('.'))}", key: keys/signing-key.asc}`);
   }
 
-  const buildSection: Recipe['build'] = build ? { system: build.system, ...(build.autoreconf ? { autoreconf: true } : {}) } : { system: 'custom' };
+  const buildSection: Recipe['build'] = build
+    ? { system: build.system, ...(build.autoreconf ? { autoreconf: true } : {}), ...(build.system === 'cmake' && library?.sharedByOption ? { configure: ['-DBUILD_SHARED_LIBS=ON'] } : {}) }
+    : { system: 'custom' };
+  if (buildSection.configure) note(['build', 'configure'], `${library!.from} is shared only with BUILD_SHARED_LIBS, as Debian builds it`);
   if (!build) note(['build'], 'GUESS: no configure, CMakeLists.txt, meson.build, setup.py or Makefile at the top of the tarball; write the steps');
   else note(['build', 'system'], `from ${build.file}${build.alternatives.length ? `; the tarball also has ${build.alternatives.join(', ')}` : ''}`);
   if (build?.system === 'make') note(['build', 'system'], 'plain make: freshet passes PREFIX=/usr to make and make install; add make: [VAR=value] for other variables');

@@ -15,6 +15,8 @@ export interface LibraryGuess {
   pkgConfig?: string;
   /** CMake package files are installed under {libdir}/cmake. */
   cmakeConfig: boolean;
+  /** CMake add_library without SHARED: shared only with -DBUILD_SHARED_LIBS=ON (libcbor). */
+  sharedByOption?: boolean;
   from: string;
 }
 
@@ -24,6 +26,23 @@ function cmakeVariables(text: string): Map<string, string> {
   return variables;
 }
 
+/** Folders whose build files build tests, examples or fuzzers, not what is installed. */
+export const NOT_INSTALLED_DIR = /(^|\/)(tests?|examples?|fuzz|oss-fuzz|doc|docs|bench(mark)?s?)\//i;
+
+/** `${MAJOR}.${MINOR}` with both set → `0.10`; undefined when a part is unknown. */
+function expandCmake(value: string, variables: Map<string, string>): string | undefined {
+  const expanded = value.replace(/\$\{(\w+)\}/g, (_whole, name: string) => variables.get(name) ?? '\0');
+  return expanded.includes('\0') ? undefined : expanded;
+}
+
+/** The top CMakeLists.txt and those one folder down (libcbor's src/), without test or example folders. */
+function cmakeSources(tree: SourceTree): string {
+  return tree.files
+    .filter((file) => /(^|\/)CMakeLists\.txt$/.test(file) && file.split('/').length <= 2 && !NOT_INSTALLED_DIR.test(file))
+    .map((file) => tree.read(file) ?? '')
+    .join('\n');
+}
+
 function fromCmake(text: string, tree: SourceTree): LibraryGuess | undefined {
   const source = text.replace(/#.*$/gm, '');
   const variables = cmakeVariables(source);
@@ -31,8 +50,8 @@ function fromCmake(text: string, tree: SourceTree): LibraryGuess | undefined {
   if (!library || /\bSTATIC\b/.test(library[3] ?? '') || !/install\s*\(\s*TARGETS/i.test(source)) return undefined;
   const libraryName = library[1] ? variables.get(library[1]) : library[2];
   if (!libraryName) return undefined;
-  const raw = /SOVERSION\s+"?(\$\{(\w+)\}|[\w.]+)"?/i.exec(source);
-  const soversion = raw ? (raw[2] ? variables.get(raw[2]) : raw[1]) : undefined;
+  const raw = /SOVERSION\s+"?((?:\$\{\w+\}|[\w.])+)"?/i.exec(source);
+  const soversion = raw ? expandCmake(raw[1]!, variables) : undefined;
   const pc = pkgConfigTemplates(tree, libraryName)[0];
   return {
     name: libraryName.replace(/^lib/, '').toLowerCase(),
@@ -40,6 +59,7 @@ function fromCmake(text: string, tree: SourceTree): LibraryGuess | undefined {
     pkgConfig: pc ? pc.split('/').pop()!.replace(/\.pc\.in$/, '') : undefined,
     cmakeConfig: /install\s*\(\s*EXPORT/i.test(source) || /DESTINATION\s+"?\$\{[A-Z_]*LIBDIR\}\/cmake/i.test(source),
     from: `CMakeLists.txt: add_library(${libraryName})`,
+    ...(!/\bSHARED\b/.test(library[3] ?? '') && !/set\(\s*BUILD_SHARED_LIBS\s+ON/i.test(source) ? { sharedByOption: true } : {}),
   };
 }
 
@@ -107,7 +127,7 @@ function fromAutomake(tree: SourceTree): LibraryGuess | undefined {
 
 export function detectLibrary(tree: SourceTree, system: BuildSystem): LibraryGuess | undefined {
   const readers: Record<string, () => LibraryGuess | undefined> = {
-    cmake: () => fromCmake(tree.read('CMakeLists.txt') ?? '', tree),
+    cmake: () => fromCmake(cmakeSources(tree), tree),
     meson: () => fromMeson(tree),
     autotools: () => fromAutomake(tree),
     make: () => fromMakefile(tree),

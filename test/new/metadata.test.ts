@@ -114,3 +114,22 @@ describe('inferRecipe: the programs package beside a library', () => {
     expect(programs(memoryTree({ ...files, 'doc/fribidi.1': '.TH FRIBIDI 1\n' }))).toEqual(['{bindir}/*', '{mandir}/man1/*']);
   });
 });
+
+describe('inferRecipe: a CMake library as libcbor builds it', () => {
+  it('issue 14: reads add_library and SOVERSION ${MAJOR}.${MINOR} from src/CMakeLists.txt, asks for BUILD_SHARED_LIBS, and takes test-only CMocka as optional', () => {
+    const tree = memoryTree({
+      'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.0)\nproject(libcbor)\nSET(CBOR_VERSION_MAJOR "0")\nSET(CBOR_VERSION_MINOR "10")\noption(WITH_TESTS "[TEST] Build unit tests (requires CMocka)" OFF)\nadd_subdirectory(src)\nif (WITH_TESTS)\n  add_subdirectory(test)\nendif (WITH_TESTS)\n',
+      'src/CMakeLists.txt': 'add_library(cbor ${SOURCES})\nset_target_properties(cbor PROPERTIES\n\t\tVERSION ${CBOR_VERSION}\n\t\tSOVERSION ${CBOR_VERSION_MAJOR}.${CBOR_VERSION_MINOR})\ninstall(TARGETS cbor\n  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})\n',
+      'src/libcbor.pc.in': 'Name: libcbor\nDescription: CBOR protocol implementation for C and others\n',
+      'test/CMakeLists.txt': 'find_package(CMocka REQUIRED)\n',
+      'LICENSE.md': 'MIT License\n\nCopyright (c) 2014-2017 Pavel Kalvoda\n\nPermission is hereby granted, free of charge, to any person obtaining a copy',
+    });
+    const { recipe } = inferRecipe({ tree, upstream: guessUpstream('https://github.com/PJK/libcbor/archive/refs/tags/v0.10.2.tar.gz')! });
+    expect(recipe.packages.map((pkg) => [pkg.name, pkg.role])).toEqual([
+      ['libcbor0.10', 'library'],
+      ['libcbor-dev', 'dev'],
+    ]);
+    expect(recipe.build).toEqual({ system: 'cmake', configure: ['-DBUILD_SHARED_LIBS=ON'] });
+    expect(recipe.depends).toBeUndefined();
+  });
+});
