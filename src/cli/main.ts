@@ -5,7 +5,23 @@ import { setLogLevel } from '../core/log.js';
 import { commands } from './commands/index.js';
 import { takeExitCode } from './context.js';
 
-export function buildProgram(): Command {
+/**
+ * The subcommand `argv` names, if it names one: its first word that is not a top-level option or
+ * the value of `--config`. Anything else (no command, `help`, a typo) gets every command.
+ */
+function commandNamed(argv: readonly string[]): string | undefined {
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    if (arg === '--') return argv[index + 1];
+    // -c/--config take the next word unless the value is attached (--config=x, -cx).
+    if (arg === '--config' || /^-[a-z]*c$/.test(arg)) index += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** The CLI with every command, or only the one `argv` names (its definition is all that loads). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('freshet')
     .description('Fresh upstream releases, packaged for the distributions people already run.')
     .option('-c, --config <file>', 'config file (default: freshet.config.yaml, or $FRESHET_CONFIG)')
@@ -16,14 +32,16 @@ export function buildProgram(): Command {
     .hook('preAction', (command) => {
       if (command.optsWithGlobals().verbose) setLogLevel('debug');
     });
-  for (const register of commands) register(program);
+  const named = commandNamed(argv);
+  const wanted = commands.some(([name]) => name === named) ? commands.filter(([name]) => name === named) : commands;
+  for (const register of await Promise.all(wanted.map(([, load]) => load()))) register(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return takeExitCode();
   } catch (error) {

@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { execa, type ResultPromise } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, createWriteStream, openSync } from 'node:fs';
 import { UserError } from './errors.js';
 import { redact } from './redact.js';
 
@@ -7,7 +7,9 @@ import { redact } from './redact.js';
  * The one place freshet starts processes. Commands are a file plus an argument array, never a
  * shell string, so a recipe value can only ever be one argument. Failures become a
  * CommandError carrying the command, exit code, whether it timed out or was cancelled, and the
- * tail of its output.
+ * tail of its output. Runs that log to a file (builds, gates) go through execa, imported on first
+ * use; the short ones (gpgv, xz, queries) and the streaming and detached ones use node:child_process
+ * directly, so a publish does not load execa's hundred modules at every start.
  */
 export interface RunOptions {
   cwd?: string;
@@ -92,16 +94,86 @@ function assertArguments(file: string, args: readonly string[]): void {
   }
 }
 
-export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  assertArguments(file, args);
-  const command = describeCommand(file, args);
-  const started = Date.now();
-  const tailBytes = options.tailBytes ?? 64 * 1024;
-  const logging = options.logFile !== undefined;
-  const env = options.cleanEnv
-    ? { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...options.env }
-    : options.env;
-  const subprocess: ResultPromise = execa(file, [...args], {
+const MAX_BUFFER = 256 * 1024 * 1024;
+const FORCE_KILL_AFTER_MS = 5_000;
+
+/** How a process ended, whichever way it was run. */
+interface Ended {
+  exitCode: number | undefined;
+  timedOut: boolean;
+  isCanceled: boolean;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved as they came. */
+  all: string;
+  cause?: unknown;
+}
+
+/**
+ * Stop a process on timeout or cancellation the way execa does: SIGTERM, then SIGKILL if it is
+ * still there after FORCE_KILL_AFTER_MS. Returns the cleanup to call once it has ended.
+ */
+function watchLimits(child: ChildProcess, timeoutMs: number | undefined, signal: AbortSignal | undefined, on: { timedOut(): void; canceled(): void }): () => void {
+  let forceKill: NodeJS.Timeout | undefined;
+  const stop = () => {
+    child.kill('SIGTERM');
+    forceKill ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
+  };
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => (on.timedOut(), stop()), timeoutMs);
+  const abort = () => (on.canceled(), stop());
+  if (signal?.aborted) abort();
+  else signal?.addEventListener('abort', abort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    clearTimeout(forceKill);
+    signal?.removeEventListener('abort', abort);
+  };
+}
+
+function spawnBuffered(file: string, args: readonly string[], options: RunOptions, env: NodeJS.ProcessEnv): Promise<Ended> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { cwd: options.cwd, env, stdio: 'pipe' });
+    const ended: Omit<Ended, 'stdout' | 'stderr' | 'all'> = { exitCode: undefined, timedOut: false, isCanceled: false };
+    const chunks: { stdout: Buffer[]; stderr: Buffer[]; all: Buffer[] } = { stdout: [], stderr: [], all: [] };
+    let buffered = 0;
+    const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      buffered += chunk.byteLength;
+      if (buffered > MAX_BUFFER) {
+        ended.cause ??= new Error(`output exceeded ${MAX_BUFFER} bytes`);
+        child.kill('SIGKILL');
+        return;
+      }
+      chunks[stream].push(chunk);
+      chunks.all.push(chunk);
+    };
+    child.stdout!.on('data', collect('stdout'));
+    child.stderr!.on('data', collect('stderr'));
+    // A process that exits without reading its input closes the pipe: not an error of ours.
+    child.stdin!.on('error', () => undefined);
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    const cleanup = watchLimits(child, options.timeoutMs, options.signal, { timedOut: () => (ended.timedOut = true), canceled: () => (ended.isCanceled = true) });
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      const text = (list: Buffer[]) => Buffer.concat(list).toString('utf8');
+      resolve({ ...ended, stdout: text(chunks.stdout), stderr: text(chunks.stderr), all: text(chunks.all) });
+    };
+    child.on('error', (error) => {
+      ended.cause ??= error;
+      settle();
+    });
+    child.on('close', (code) => {
+      ended.exitCode = code ?? undefined;
+      settle();
+    });
+  });
+}
+
+async function runLogged(file: string, args: readonly string[], options: RunOptions, env: Record<string, string | undefined> | undefined, tailBytes: number): Promise<Ended> {
+  const { execa } = await import('execa');
+  const subprocess = execa(file, [...args], {
     cwd: options.cwd,
     env,
     extendEnv: !options.cleanEnv,
@@ -110,14 +182,12 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     cancelSignal: options.signal,
     reject: false,
     all: true,
-    buffer: !logging,
+    buffer: false,
     stripFinalNewline: false,
-    forceKillAfterDelay: 5_000,
-    maxBuffer: 256 * 1024 * 1024,
+    forceKillAfterDelay: FORCE_KILL_AFTER_MS,
   });
-
   let tailText = '';
-  if (logging && subprocess.all) {
+  if (subprocess.all) {
     const sinkStream = createWriteStream(options.logFile!, { flags: 'a' });
     subprocess.all.on('data', (chunk: Buffer) => {
       tailText = (tailText + chunk.toString('utf8')).slice(-tailBytes);
@@ -126,19 +196,32 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     await new Promise<void>((resolve) => sinkStream.on('close', resolve).on('error', () => resolve()));
   }
   const result = await subprocess;
-  const stdout = logging ? '' : String(result.stdout ?? '');
-  const stderr = logging ? '' : String(result.stderr ?? '');
-  const combined = logging ? tailText : String(result.all ?? '');
+  return { exitCode: result.exitCode, timedOut: result.timedOut, isCanceled: result.isCanceled, stdout: '', stderr: '', all: tailText, cause: result.cause };
+}
+
+export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  assertArguments(file, args);
+  const command = describeCommand(file, args);
+  const started = Date.now();
+  const tailBytes = options.tailBytes ?? 64 * 1024;
+  const env = options.cleanEnv
+    ? { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...options.env }
+    : options.env;
+  const result =
+    options.logFile === undefined
+      ? await spawnBuffered(file, args, options, options.cleanEnv ? env! : { ...process.env, ...env })
+      : await runLogged(file, args, options, env, tailBytes);
   const outcome: RunResult = {
     command,
     exitCode: result.exitCode ?? -1,
-    stdout,
-    stderr,
-    tail: redact(lastLines(combined)),
+    stdout: result.stdout,
+    stderr: result.stderr,
+    tail: redact(lastLines(result.all)),
     timedOut: result.timedOut,
     durationMs: Date.now() - started,
   };
-  if (result.failed && !options.allowFailure) {
+  const failed = result.exitCode !== 0 || result.timedOut || result.isCanceled || result.cause !== undefined;
+  if (failed && !options.allowFailure) {
     throw new CommandError({
       command,
       exitCode: result.exitCode,
@@ -175,18 +258,12 @@ export interface DetachedProcess {
  */
 export function startDetached(file: string, args: readonly string[]): DetachedProcess {
   assertArguments(file, args);
-  const subprocess = execa(file, [...args], {
-    detached: true,
-    cleanup: false,
-    stdin: 'pipe',
-    stdout: 'ignore',
-    stderr: 'ignore',
-    reject: false,
-  });
-  subprocess.unref();
+  const child = spawn(file, args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   // A process that could not start, or ended early, leaves a closed pipe: that is not freshet's error.
-  subprocess.stdin!.on('error', () => undefined);
-  return { input: subprocess.stdin! };
+  child.on('error', () => undefined);
+  child.stdin!.on('error', () => undefined);
+  child.unref();
+  return { input: child.stdin! };
 }
 
 /** A process whose stdout is read as a stream (decompressors feeding the unpacker). */
@@ -201,30 +278,41 @@ export function runStreaming(file: string, args: readonly string[], options: ({ 
   assertArguments(file, args);
   const command = describeCommand(file, args);
   let stopped = false;
-  const subprocess = execa(file, [...args], {
-    ...('inputFile' in options ? { inputFile: options.inputFile } : { input: options.input }),
-    timeout: options.timeoutMs,
-    buffer: { stdout: false, stderr: true },
-    reject: false,
-    forceKillAfterDelay: 5_000,
+  const inputFd = 'inputFile' in options ? openSync(options.inputFile, 'r') : undefined;
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, { stdio: [inputFd ?? 'pipe', 'pipe', 'pipe'] });
+  } finally {
+    if (inputFd !== undefined) closeSync(inputFd);
+  }
+  if ('input' in options) {
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(options.input);
+  }
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-64 * 1024);
   });
-  const done = subprocess.then((result) => {
-    if (stopped || !result.failed) return;
-    throw new CommandError({
-      command,
-      exitCode: result.exitCode,
-      timedOut: result.timedOut,
-      isCanceled: result.isCanceled,
-      tail: redact(lastLines(String(result.stderr ?? ''))),
-      logFile: undefined,
-    });
+  let timedOut = false;
+  const cleanup = watchLimits(child, options.timeoutMs, undefined, { timedOut: () => (timedOut = true), canceled: () => undefined });
+  const done = new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (exitCode: number | undefined) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      if (stopped || (exitCode === 0 && !timedOut)) return resolve();
+      reject(new CommandError({ command, exitCode, timedOut, isCanceled: false, tail: redact(lastLines(stderr)), logFile: undefined }));
+    };
+    child.on('error', () => settle(undefined));
+    child.on('close', (code) => settle(code ?? undefined));
   });
   return {
-    stdout: subprocess.stdout!,
+    stdout: child.stdout!,
     done,
     stop: () => {
       stopped = true;
-      subprocess.kill();
+      child.kill();
     },
   };
 }

@@ -13,6 +13,7 @@ import { generateDebianSource } from '../generate/deb/index.js';
 import { generateRpmSource } from '../generate/rpm/index.js';
 import { AUTORECONF_REQUIRES, autoreconf } from '../generate/rpm/view.js';
 import { resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../recipe/load.js';
+import { explicitRpmNames } from '../recipe/rpm-names.js';
 import type { BuildArtifact, BuildJob, BuildResult, Family } from '../types.js';
 
 /**
@@ -86,12 +87,8 @@ const deb: FamilySteps = {
   gate: (request, artifacts, context) => runAptGate({ ...request, files: artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.file) }, context),
 };
 
-/** Whether the recipe named each package for RPM itself (`name: {deb, rpm}`), after overrides. */
-export function explicitRpmNames(loaded: LoadedRecipe, targetId: string): boolean[] {
-  const { recipe } = loaded;
-  const packages = recipe.overrides?.targets?.[targetId]?.packages ?? recipe.overrides?.rpm?.packages ?? recipe.packages;
-  return packages.map((pkg) => typeof pkg.name !== 'string');
-}
+// In a module of its own so that `freshet publish` checks a result without loading the build stages.
+export { explicitRpmNames };
 
 /**
  * RPM: Fedora targets install the spec's BuildRequires with dnf; rpm-on-Debian targets install the

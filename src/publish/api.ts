@@ -3,14 +3,22 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import type { Family } from '../types.js';
-import { aptPublisher } from './apt/index.js';
-import { yumPublisher } from './yum/index.js';
 import type { ArchiveLocation, Publisher } from './types.js';
+
+/** A publisher whose code loads on first use: publishing one family does not load the other's. */
+function loadedOnUse(family: Family, load: () => Promise<Publisher>): Publisher {
+  return {
+    family,
+    publish: async (request) => (await load()).publish(request),
+    resign: async (request) => (await load()).resign(request),
+    suites: async (root) => (await load()).suites(root),
+  };
+}
 
 /** Every repository format freshet publishes, by package family. YUM registers here too. */
 export const publishers: Partial<Record<Family, Publisher>> = {
-  deb: aptPublisher,
-  rpm: yumPublisher,
+  deb: loadedOnUse('deb', async () => (await import('./apt/index.js')).aptPublisher),
+  rpm: loadedOnUse('rpm', async () => (await import('./yum/index.js')).yumPublisher),
 };
 
 export function publisherFor(family: Family): Publisher {

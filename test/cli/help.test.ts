@@ -1,6 +1,7 @@
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_PREFIX } from '../../src/build/images.js';
+import { commands } from '../../src/cli/commands/index.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from './run-cli.js';
 
@@ -13,9 +14,9 @@ function commandPaths(command: Command, prefix: string[] = []): Array<[string[],
 }
 
 // Command implementations load only when a command runs; their definitions must still describe them fully.
-describe('freshet <command> --help', () => {
-  const paths = commandPaths(buildProgram());
+const paths = commandPaths(await buildProgram());
 
+describe('freshet <command> --help', () => {
   it('lists every subcommand', () => {
     expect(paths.map(([path]) => path.join(' '))).toEqual(expect.arrayContaining(['watch', 'publish', 'run', 'images bootstrap', 'key create', 'mirror fill']));
   });
@@ -28,6 +29,19 @@ describe('freshet <command> --help', () => {
     expect(text).toContain(`Usage: freshet ${path.join(' ')}`);
     for (const option of command.options) expect(text).toContain(option.flags);
     expect(text).toContain(command.description());
+  });
+
+  it('freshet --help lists every command', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    for (const [name] of commands) expect(stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+  });
+
+  // main() loads only the module of the command it is given, found by this name.
+  it.each(commands.map(([name, load]) => [name, load] as const))('%s: the command table names what the module registers', async (name, load) => {
+    const program = new Command('freshet');
+    (await load())(program);
+    expect(program.commands.map((command) => command.name())).toEqual([name]);
   });
 
   it('names the image prefix that build/images uses', async () => {

@@ -6,10 +6,10 @@ import { artifactPolicy, type ArtifactPolicy } from '../../build/artifact-policy
 import type { ResolvedConfig } from '../../config/load.js';
 import { findTarget } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
-import { explicitRpmNames } from '../../pipeline/families.js';
 import { archiveAt, mainArchive, publisherFor, stagingArchive } from '../../publish/api.js';
 import type { ArchiveLocation, PublishItem, PublishOutcome } from '../../publish/types.js';
 import { loadRecipes, resolveRecipe } from '../../recipe/load.js';
+import { explicitRpmNames } from '../../recipe/rpm-names.js';
 import type { BuildResult } from '../../types.js';
 import { configFor, output } from '../context.js';
 import type { PublishOptions } from '../commands/publish.js';

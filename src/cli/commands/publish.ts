@@ -17,6 +17,7 @@ export const registerPublish: RegisterCommand = (program) => {
     .option('--staging <dir>', 'publish into a staging copy: <dir>/archive, state in <dir>/state')
     .option('--resign', 'renew Date and Valid-Until and sign again, indices unchanged')
     .option('--suite <codename...>', 'suites to re-sign or remove from (default: every deb target)')
-    .option('--remove <name[=version]...>', 'take packages out of the index (pool files go after the grace period)')
+    // Not <name[=version]...>: commander reads a bracket in the value name as optional and the option as not variadic.
+    .option('--remove <package...>', 'take packages out of the index, each NAME or NAME=VERSION (pool files go after the grace period)')
     .action(action(async (files: string[], options: PublishOptions, command) => (await import('../actions/publish.js')).publish(files, options, command)));
 };
