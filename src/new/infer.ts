@@ -88,8 +88,9 @@ function obviousProgram(tree: SourceTree, names: readonly string[]): string | un
 
 /** Does the install also put programs in bindir (xxhsum beside libxxhash)? Read from the build files, not run. */
 function installsPrograms(tree: SourceTree): boolean {
-  const texts = tree.files.filter((file) => /(^|\/)(Makefile(\.am)?|makefile|GNUmakefile|CMakeLists\.txt|meson\.build)$/.test(file) && file.split('/').length <= 2).map((file) => tree.read(file) ?? '');
-  return texts.some((text) => /^\s*(s?bin_PROGRAMS|bin_SCRIPTS)\s*\+?=/m.test(text) || /\$\(DESTDIR\)\$\((BINDIR|bindir)\)/.test(text) || /\bexecutable\([^)]*install\s*:\s*true/s.test(text) || /install\s*\(\s*TARGETS[^)]*RUNTIME/i.test(text));
+  const texts = tree.files.filter((file) => /(^|\/)(Makefile(\.am)?|makefile|GNUmakefile|CMakeLists\.txt|meson\.build)$/.test(file) && file.split('/').length <= 2 && !NOT_INSTALLED_DIR.test(file)).map((file) => tree.read(file) ?? '');
+  // CMake's RUNTIME DESTINATION also places a library's Windows DLL: it means programs only beside an add_executable.
+  return texts.some((text) => /^\s*(s?bin_PROGRAMS|bin_SCRIPTS)\s*\+?=/m.test(text) || /\$\(DESTDIR\)\$\((BINDIR|bindir)\)/.test(text) || /\bexecutable\([^)]*install\s*:\s*true/s.test(text) || (/install\s*\(\s*TARGETS[^)]*RUNTIME/i.test(text) && /add_executable\s*\(/i.test(text)));
 }
 
 /** A section-1 man page in the tree (xxhsum.1): without one, a {mandir}/man1 glob would match nothing and dh_install fails. */

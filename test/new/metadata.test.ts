@@ -116,10 +116,11 @@ describe('inferRecipe: the programs package beside a library', () => {
 });
 
 describe('inferRecipe: a CMake library as libcbor builds it', () => {
-  it('issue 14: reads add_library and SOVERSION ${MAJOR}.${MINOR} from src/CMakeLists.txt, asks for BUILD_SHARED_LIBS, and takes test-only CMocka as optional', () => {
+  it('issue 14: reads add_library and SOVERSION ${MAJOR}.${MINOR} from src/CMakeLists.txt, asks for BUILD_SHARED_LIBS, takes test-only CMocka as optional and a RUNTIME DESTINATION for DLLs as no programs', () => {
     const tree = memoryTree({
       'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.0)\nproject(libcbor)\nSET(CBOR_VERSION_MAJOR "0")\nSET(CBOR_VERSION_MINOR "10")\noption(WITH_TESTS "[TEST] Build unit tests (requires CMocka)" OFF)\nadd_subdirectory(src)\nif (WITH_TESTS)\n  add_subdirectory(test)\nendif (WITH_TESTS)\n',
-      'src/CMakeLists.txt': 'add_library(cbor ${SOURCES})\nset_target_properties(cbor PROPERTIES\n\t\tVERSION ${CBOR_VERSION}\n\t\tSOVERSION ${CBOR_VERSION_MAJOR}.${CBOR_VERSION_MINOR})\ninstall(TARGETS cbor\n  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})\n',
+      'src/CMakeLists.txt': 'add_library(cbor ${SOURCES})\nset_target_properties(cbor PROPERTIES\n\t\tVERSION ${CBOR_VERSION}\n\t\tSOVERSION ${CBOR_VERSION_MAJOR}.${CBOR_VERSION_MINOR})\ninstall(TARGETS cbor\n  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}\n  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})\n',
+      'examples/CMakeLists.txt': 'add_executable(readfile readfile.c)\ninstall(TARGETS readfile RUNTIME DESTINATION bin)\n',
       'src/libcbor.pc.in': 'Name: libcbor\nDescription: CBOR protocol implementation for C and others\n',
       'test/CMakeLists.txt': 'find_package(CMocka REQUIRED)\n',
       'LICENSE.md': 'MIT License\n\nCopyright (c) 2014-2017 Pavel Kalvoda\n\nPermission is hereby granted, free of charge, to any person obtaining a copy',
