@@ -29,6 +29,7 @@ import { buildId, stateLayout } from './layout.js';
 import { assertAcyclic, buildStages, chainsOf, providersOf, recipeGraph, relationNames, type RecipeGraph } from './graph.js';
 import { followLibraries, planAction, type LiveBinaries, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
 import { clearKilledRuns, guardRun } from './run-guard.js';
+import { recordChains } from './chain-record.js';
 
 /**
  * `freshet run`: watch → fetch → generate → build → gate → publish, for every recipe and enabled
@@ -57,6 +58,8 @@ export interface JobOutcome {
   error?: string;
   logFile?: string;
   lint?: BuildResult['lint'];
+  /** For `waiting` and `held`: the builds of its chain that kept it out, with their status (`failed-before`: its last build failed). */
+  blockedBy?: Array<{ recipe: string; status: string }>;
 }
 
 export interface RunSummary {
@@ -467,7 +470,12 @@ function holdBrokenChains(
   const chain = order.find((entry) => entry.targetId === action.targetId)?.chains.find((members) => members.includes(action.recipe)) ?? [];
   const broken = chain.filter((recipe) => finished.get(key(action.targetId, recipe))?.status !== 'published');
   if (broken.length === 0) return outcome;
-  return { ...outcome, status: 'held', error: `not published: ${broken.join(', ')} of its chain (${chain.join(', ')}) did not pass` };
+  return {
+    ...outcome,
+    status: 'held',
+    error: `not published: ${broken.join(', ')} of its chain (${chain.join(', ')}) did not pass`,
+    blockedBy: broken.map((recipe) => ({ recipe, status: finished.get(key(action.targetId, recipe))?.status ?? 'not built' })),
+  };
 }
 
 export async function runPipeline(config: ResolvedConfig, options: RunOptions = {}): Promise<RunSummary> {
@@ -546,20 +554,21 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
       const graph = graphs.get(action.targetId)!;
       const needed = [...(graph.needs.get(action.recipe)?.keys() ?? [])].sort();
       const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
-      const waitForProviders = async (): Promise<string[]> => {
-        const blocking: string[] = [];
+      const waitForProviders = async (): Promise<NonNullable<JobOutcome['blockedBy']>> => {
+        const blocking: NonNullable<JobOutcome['blockedBy']> = [];
         for (const provider of needed) {
-          if (failedBefore.has(key(action.targetId, provider))) blocking.push(`${provider} (its last build failed)`);
+          if (failedBefore.has(key(action.targetId, provider))) blocking.push({ recipe: provider, status: 'failed-before' });
           const outcome = await running.get(key(action.targetId, provider));
-          if (outcome && outcome.status !== 'published') blocking.push(`${provider} (${outcome.status})`);
+          if (outcome && outcome.status !== 'published') blocking.push({ recipe: provider, status: outcome.status });
         }
         return blocking;
       };
       running.set(key(action.targetId, action.recipe), waitForProviders().then((blocking) => {
         if (blocking.length === 0) return startJob(action);
-        const outcome: JobOutcome = { action, buildId: id, status: 'waiting', error: `waiting on ${blocking.join(', ')}` };
+        const on = blocking.map(({ recipe, status }) => `${recipe} (${status === 'failed-before' ? 'its last build failed' : status})`);
+        const outcome: JobOutcome = { action, buildId: id, status: 'waiting', error: `waiting on ${on.join(', ')}`, blockedBy: blocking };
         options.onJob?.(id, `${action.recipe} ${action.targetId} ${action.packageVersion}`, 'failed', outcome.error);
-        log.warn('job waiting', { recipe: action.recipe, target: action.targetId, on: blocking });
+        log.warn('job waiting', { recipe: action.recipe, target: action.targetId, on });
         return outcome;
       }));
     }
@@ -569,6 +578,7 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
     if (publishable.length > 0) await jobCheckpoint('publish');
     const published = options.signal?.aborted ? [] : await publishGated(context, publishable);
     const resigned = options.signal?.aborted ? [] : await resignQuiet(context, targets, published);
+    recordChains(state, order, graphs, jobs, new Date().toISOString());
     // The report stage: status page, JSON, badges and setup files, also when nothing was published.
     await writeStatus(config, state);
     // Builds that passed their gate are not live when a stop came before the publish.

@@ -9,8 +9,10 @@ import { upstreamCompare } from '../versioning/upstream.js';
 import { logLink } from './logs.js';
 import {
   STATUS_SCHEMA_VERSION,
+  type Blocked,
   type BuildSummary,
   type Cell,
+  type Chain,
   type CellState,
   type LagPoint,
   type LintSummary,
@@ -163,10 +165,12 @@ function cellFor(info: RecipeInfo, target: ResolvedTarget, newest: string | null
     published: live?.upstreamVersion ?? null,
     newestBuild: newestBuildRow ? { status: newestBuildRow.status, gate: newestGate } : null,
   });
+  const blocked = blockedOf(info.name, target.id, state);
+  const why = blocked ? blockedText(blocked) : note;
   return {
     target: target.id,
     state: cellState,
-    note: note === null ? null : redact(note),
+    note: why === null ? null : redact(why),
     newest,
     shipped,
     published: live?.upstreamVersion ?? null,
@@ -174,7 +178,42 @@ function cellFor(info: RecipeInfo, target: ResolvedTarget, newest: string | null
     publishedAt: live?.publishedAt ?? null,
     build: latest ? buildSummary(latest, state) : null,
     lag: newest && lagStates.has(cellState) ? lagFor(info.name, target.id, newest, state, now) : null,
+    blocked,
   };
+}
+
+function blockedOf(recipe: string, targetId: string, state: StateStore): Blocked | null {
+  const row = state.blockedJobs({ recipe, targetId })[0];
+  return row ? { status: row.status, packageVersion: row.packageVersion, on: row.blockedBy, at: row.at } : null;
+}
+
+const outcomeWords = (status: string): string => (status === 'failed-before' ? 'its last build failed' : status.replace(/-/g, ' '));
+
+/** `waiting on libtick (build failed)`, `held: libtick of its chain did not pass`. */
+export function blockedText(blocked: Blocked): string {
+  if (blocked.status === 'waiting') return `waiting on ${blocked.on.map((entry) => `${entry.recipe} (${outcomeWords(entry.status)})`).join(', ')}`;
+  return `held: ${blocked.on.map((entry) => entry.recipe).join(', ')} of its chain did not pass`;
+}
+
+/** The chains runs recorded on enabled targets, each with its state now. */
+export function chainStatus(targets: readonly ResolvedTarget[], state: StateStore): Chain[] {
+  return targets.flatMap((target) =>
+    state.chains(target.id).map((chain): Chain => {
+      const blocked = chain.members.flatMap((recipe) => {
+        const row = blockedOf(recipe, target.id, state);
+        return row ? [`${recipe}: ${blockedText(row)}`] : [];
+      });
+      const live = chain.members.every((recipe) => state.publications({ recipe, targetId: target.id, live: true }).length > 0);
+      return {
+        target: target.id,
+        members: chain.members,
+        edges: chain.edges,
+        state: blocked.length > 0 ? 'held' : live ? 'live' : 'pending',
+        note: blocked.length > 0 ? redact(blocked.join('; ')) : null,
+        recordedAt: chain.recordedAt,
+      };
+    }),
+  );
 }
 
 /** From seen upstream to live on the target; for a version not yet live, the lag so far. */
@@ -257,5 +296,6 @@ export function statusDocument(
       ...setupFor(target, url),
     })),
     recipes: recipes.map((info) => recipeStatus(info, targets, state, options.now)),
+    chains: chainStatus(targets, state),
   };
 }

@@ -1,7 +1,7 @@
 import { formatDuration, formatTime, stateDescriptions } from './format.js';
 import { externalHref, html, localHref, SafeHtml } from './html-template.js';
 import { lagPlot } from './plot.js';
-import type { BuildSummary, Cell, CellState, RecipeStatus, StatusDocument } from './schema.js';
+import type { BuildSummary, Cell, CellState, Chain, RecipeStatus, StatusDocument } from './schema.js';
 import { STYLE } from './style.js';
 
 /**
@@ -88,6 +88,24 @@ function operators(doc: StatusDocument): SafeHtml {
   return html`<section aria-labelledby="use"><h2 id="use">Use this archive</h2>${key}${rows}</section>`;
 }
 
+/** `libtick → tock, tick-tools`: each provider with the members that need it. */
+function chainLinks(chain: Chain): string {
+  const providers = [...new Set(chain.edges.map((edge) => edge.provider))];
+  return providers.map((provider) => `${provider} → ${chain.edges.filter((edge) => edge.provider === provider).map((edge) => edge.dependent).join(', ')}`).join('; ');
+}
+
+const chainStateClass: Record<Chain['state'], CellState> = { live: 'newest', held: 'failed', pending: 'pending' };
+
+function chainsSection(chains: readonly Chain[]): SafeHtml | null {
+  if (chains.length === 0) return null;
+  const rows = chains.map(
+    (chain) => html`<tr data-target="${chain.target}"><td>${chain.target}</td><td>${chainLinks(chain)}</td><td class="st-${chainStateClass[chain.state]}"><span class="state">${chain.state}</span>${chain.note ? html`<span class="note">${chain.note}</span>` : null}</td></tr>`,
+  );
+  return html`<section aria-labelledby="chains"><h2 id="chains">Chains</h2>
+<p class="muted">A library and what depends on it go live in one publish, after all of their gates passed; while one of them fails, the chain stays out and the archive serves the previous generation.</p>
+<div class="scroll"><table aria-labelledby="chains"><thead><tr><th scope="col">Target</th><th scope="col">Provider → dependents</th><th scope="col">State</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
 export function indexPage(doc: StatusDocument): string {
   const head = html`<tr><th scope="col">Recipe</th><th scope="col">Upstream newest</th>${doc.targets.map(
     (target) => html`<th scope="col">${target.id}<br><span class="muted">${target.codename}</span></th>`,
@@ -105,6 +123,7 @@ ${recipe.cells.map((cell) => html`<td class="cell st-${cell.state}" data-target=
 ${legend()}
 <h2 id="matrix">Packages</h2>
 <div class="scroll"><table aria-labelledby="matrix"><thead>${head}</thead><tbody>${rows}</tbody></table></div>
+${chainsSection(doc.chains ?? [])}
 ${operators(doc)}
 </main>`;
   return page('freshet status', body, doc.generatedAt);

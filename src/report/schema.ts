@@ -60,6 +60,18 @@ export const Lag = z.strictObject({
 });
 export type Lag = z.infer<typeof Lag>;
 
+export const Blocked = z
+  .strictObject({
+    status: z.enum(['waiting', 'held']),
+    packageVersion: z.string(),
+    on: z
+      .array(z.strictObject({ recipe: z.string(), status: z.string().describe('What happened to it in that run: build-failed, gate-failed, failed-before (its last build failed), waiting…') }))
+      .describe('The builds of its chain that kept it out'),
+    at: isoTime,
+  })
+  .describe('waiting: not attempted because a recipe it needs did not pass; held: passed its gate, kept out because another build of its chain did not (issue 15)');
+export type Blocked = z.infer<typeof Blocked>;
+
 export const Cell = z.strictObject({
   target: z.string(),
   state: CellState,
@@ -71,6 +83,7 @@ export const Cell = z.strictObject({
   publishedAt: isoTime.nullable(),
   build: BuildSummary.nullable().describe('The latest build on this target'),
   lag: Lag.nullable(),
+  blocked: Blocked.nullable().optional().describe('Set while the last run that planned this build kept it out because of its chain (added in schema 1: absent from older documents)'),
 });
 export type Cell = z.infer<typeof Cell>;
 
@@ -99,6 +112,18 @@ export const RecipeStatus = z.strictObject({
 });
 export type RecipeStatus = z.infer<typeof RecipeStatus>;
 
+export const Chain = z.strictObject({
+  target: z.string(),
+  members: z.array(z.string()).describe('Recipes built together in a run, sorted'),
+  edges: z.array(z.strictObject({ provider: z.string(), dependent: z.string() })).describe('Which member needs which (build or runtime dependency)'),
+  state: z
+    .enum(['live', 'held', 'pending'])
+    .describe('live: every member is live; held: the last run kept the chain out (the archive serves the previous generation); pending: not all members live yet'),
+  note: z.string().nullable().describe('For a held chain: which member waits on or was held by which'),
+  recordedAt: isoTime,
+});
+export type Chain = z.infer<typeof Chain>;
+
 export const TargetInfo = z.strictObject({
   id: z.string(),
   family: z.enum(['deb', 'rpm']),
@@ -120,6 +145,7 @@ export const StatusDocument = z
     }),
     targets: z.array(TargetInfo),
     recipes: z.array(RecipeStatus),
+    chains: z.array(Chain).optional().describe('Providers and their dependents that go live in one publish, per target (added in schema 1: absent from older documents)'),
   })
   .meta({ title: 'freshet status.json' });
 export type StatusDocument = z.infer<typeof StatusDocument>;

@@ -71,4 +71,22 @@ export const migrations: readonly string[] = [
   `ALTER TABLE builds ADD COLUMN inputs_hash TEXT;`,
   // The freshet process running a build (pid:token): a build whose process is gone was interrupted.
   `ALTER TABLE builds ADD COLUMN owner TEXT;`,
+  // Chains (issue 15): builds a run did not publish because of another build of their chain
+  // (waiting: not attempted; held: passed, kept out), and the chains runs built together.
+  `CREATE TABLE blocked_jobs (
+     recipe TEXT NOT NULL,
+     target_id TEXT NOT NULL,
+     package_version TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('waiting', 'held')),
+     blocked_by TEXT NOT NULL,
+     at TEXT NOT NULL,
+     PRIMARY KEY (recipe, target_id)
+   ) STRICT;
+   CREATE TABLE chains (
+     target_id TEXT NOT NULL,
+     members TEXT NOT NULL,
+     edges TEXT NOT NULL,
+     recorded_at TEXT NOT NULL,
+     PRIMARY KEY (target_id, members)
+   ) STRICT;`,
 ];

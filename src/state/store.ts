@@ -64,6 +64,27 @@ export interface PublicationRow {
   removedAt: string | null;
 }
 
+/** A build a run did not publish because of another build of its chain. */
+export interface BlockedJobRow {
+  recipe: string;
+  targetId: string;
+  packageVersion: string;
+  /** waiting: not attempted, a provider did not pass; held: passed, but its chain did not. */
+  status: 'waiting' | 'held';
+  /** The builds of its chain that kept it out, with their run status (build-failed, failed-before…). */
+  blockedBy: Array<{ recipe: string; status: string }>;
+  at: string;
+}
+
+/** Builds of one run on one target linked by dependencies: they go live together. */
+export interface ChainRow {
+  targetId: string;
+  /** Sorted. */
+  members: string[];
+  edges: Array<{ provider: string; dependent: string }>;
+  recordedAt: string;
+}
+
 export const STATE_DB = 'freshet.db';
 
 interface RawBuild {
@@ -382,6 +403,53 @@ export class StateStore {
          ORDER BY published_at DESC`,
       )
       .all({ recipe: filter.recipe ?? null, target: filter.targetId ?? null, live: filter.live ? 1 : 0 }) as PublicationRow[];
+  }
+
+  // Chains: what the last run did not publish because of another build of its chain, and the chains.
+
+  /** Records a waiting or held job; it stays until a later run builds or publishes the recipe there. */
+  setBlocked(job: BlockedJobRow): void {
+    this.statement(
+        `INSERT INTO blocked_jobs (recipe, target_id, package_version, status, blocked_by, at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (recipe, target_id) DO UPDATE SET package_version = excluded.package_version, status = excluded.status,
+           blocked_by = excluded.blocked_by, at = excluded.at`,
+      )
+      .run(job.recipe, job.targetId, job.packageVersion, job.status, JSON.stringify(job.blockedBy), job.at);
+  }
+
+  clearBlocked(recipe: string, targetId: string): void {
+    this.statement(`DELETE FROM blocked_jobs WHERE recipe = ? AND target_id = ?`).run(recipe, targetId);
+  }
+
+  blockedJobs(filter: { recipe?: string; targetId?: string } = {}): BlockedJobRow[] {
+    const rows = this.statement(
+        `SELECT recipe, target_id AS targetId, package_version AS packageVersion, status, blocked_by AS blockedBy, at FROM blocked_jobs
+         WHERE (@recipe IS NULL OR recipe = @recipe) AND (@target IS NULL OR target_id = @target) ORDER BY target_id, recipe`,
+      )
+      .all({ recipe: filter.recipe ?? null, target: filter.targetId ?? null }) as Array<Omit<BlockedJobRow, 'blockedBy'> & { blockedBy: string }>;
+    return rows.map((row) => ({ ...row, blockedBy: JSON.parse(row.blockedBy) as BlockedJobRow['blockedBy'] }));
+  }
+
+  /** Records a chain; a chain recorded before on the target that shares a member is replaced by it. */
+  recordChain(chain: ChainRow): void {
+    this.db.transaction(() => {
+      for (const old of this.chains(chain.targetId)) {
+        if (old.members.some((member) => chain.members.includes(member))) {
+          this.statement(`DELETE FROM chains WHERE target_id = ? AND members = ?`).run(chain.targetId, JSON.stringify(old.members));
+        }
+      }
+      this.statement(`INSERT INTO chains (target_id, members, edges, recorded_at) VALUES (?, ?, ?, ?)`)
+        .run(chain.targetId, JSON.stringify(chain.members), JSON.stringify(chain.edges), chain.recordedAt);
+    })();
+  }
+
+  chains(targetId?: string): ChainRow[] {
+    const rows = this.statement(
+        `SELECT target_id AS targetId, members, edges, recorded_at AS recordedAt FROM chains
+         WHERE (@target IS NULL OR target_id = @target) ORDER BY target_id, members`,
+      )
+      .all({ target: targetId ?? null }) as Array<{ targetId: string; members: string; edges: string; recordedAt: string }>;
+    return rows.map((row) => ({ ...row, members: JSON.parse(row.members) as string[], edges: JSON.parse(row.edges) as ChainRow['edges'] }));
   }
 
   /** The upstream version freshet has live for a recipe on a target (the newest published). */

@@ -146,4 +146,21 @@ describe('StateStore', () => {
     store.setHttpCache('http://x/', { etag: '"1"', body: Buffer.from('index') });
     expect(store.httpCache('http://x/')).toEqual({ etag: '"1"', lastModified: undefined, body: Buffer.from('index') });
   });
+
+  it('keeps one waiting or held record per recipe and target, and a chain replaces the chains it overlaps', () => {
+    const store = StateStore.openFile(':memory:');
+    const waiting = { recipe: 'tock', targetId: 'debian-12', packageVersion: '1.0-0~deb12+freshet1', status: 'waiting' as const, blockedBy: [{ recipe: 'libtick', status: 'build-failed' }], at: '2026-01-01T00:00:00Z' };
+    store.setBlocked(waiting);
+    store.setBlocked({ ...waiting, status: 'held', blockedBy: [{ recipe: 'libtick', status: 'gate-failed' }] });
+    expect(store.blockedJobs({ targetId: 'debian-12' })).toEqual([{ ...waiting, status: 'held', blockedBy: [{ recipe: 'libtick', status: 'gate-failed' }] }]);
+    store.clearBlocked('tock', 'debian-12');
+    expect(store.blockedJobs()).toEqual([]);
+
+    const chain = (members: string[], recordedAt: string) => ({ targetId: 'debian-12', members, edges: [{ provider: 'libtick', dependent: 'tock' }], recordedAt });
+    store.recordChain(chain(['libtick', 'tock'], '2026-01-01T00:00:00Z'));
+    store.recordChain(chain(['other', 'thing'], '2026-01-01T00:00:00Z'));
+    store.recordChain(chain(['libtick', 'tock', 'tock-extra'], '2026-01-02T00:00:00Z'));
+    expect(store.chains('debian-12').map((row) => row.members)).toEqual([['libtick', 'tock', 'tock-extra'], ['other', 'thing']]);
+    expect(store.chains('debian-13')).toEqual([]);
+  });
 });
