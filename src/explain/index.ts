@@ -7,7 +7,8 @@ import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { baseImageFor } from '../gate/apt/index.js';
 import { debianView } from '../generate/deb/view.js';
 import { AUTORECONF_REQUIRES, autoreconf, rpmView } from '../generate/rpm/view.js';
-import { gateDebianDepends } from '../gate/rpm/debian-depends.js';
+import { gateDepends as gateDependsOf } from '../gate/rpm/debian-depends.js';
+import { splitArchiveDepends } from '../build/rpm-archive.js';
 import { explicitRpmNames } from '../pipeline/families.js';
 import { buildId, stateLayout } from '../pipeline/layout.js';
 import { buildStages, providersOf, relationNames } from '../pipeline/graph.js';
@@ -32,7 +33,7 @@ export interface ImageStatus {
 }
 
 export interface CommandStep {
-  step: 'deps-install' | 'build' | 'lintian' | 'rpmlint' | 'gate-image' | 'gate-host' | 'gate-download' | 'gate';
+  step: 'deps-install' | 'deps-archive' | 'build' | 'lintian' | 'rpmlint' | 'gate-image' | 'gate-archive' | 'gate-host' | 'gate-download' | 'gate';
   image: string;
   /** The command inside the container, one argument per element. */
   command: string[];
@@ -115,16 +116,18 @@ export async function explainRecipe(
     ? rpmView({ ...versions, recipe, tarballName: 'source.tar.gz', topDir: undefined, explicitNames: explicitRpmNames(loaded, target.id) })
     : debianView({ ...versions, recipe });
   // As src/pipeline/families.ts: rpm-on-Debian installs the recipe's Debian names, Fedora the spec's BuildRequires.
-  const debianNames = () => {
-    const debian = resolveRecipe(loaded, 'deb', target.id, config.dependencies);
-    return [...new Set([...debian.buildDepends, ...(autoreconf(debian) ? AUTORECONF_REQUIRES : [])])];
-  };
+  // What the recipe's providers in the archive provide comes from the target's YUM repository instead (src/build/rpm-archive.ts).
+  const archiveRecipes = rpm && !fedora ? providersOf(graph, recipe.name, new Set(graph.needs.keys())) : [];
+  const debian = resolveRecipe(loaded, 'deb', target.id, config.dependencies);
+  const buildSplit = splitArchiveDepends(config, target, recipe.name, { debian: [...debian.buildDepends, ...(autoreconf(debian) ? AUTORECONF_REQUIRES : [])], rpm: recipe.buildDepends }, archiveRecipes);
+  const debianNames = () => [...new Set(buildSplit.debian)];
   const buildDepends = 'buildRequires' in view ? (fedora ? checkRpmBuildRequires(view.buildRequires) : checkBuildDepends(debianNames())) : checkBuildDepends(view.buildDepends);
   const engine = options.engine;
   const builderId = engine ? (await engine.inspectImage(imageRef.builder(target.id)).catch(() => undefined))?.id : undefined;
   if (!engine) notes.push('no container engine answered: image cache states are unknown');
   const depsRef = builderId ? imageRef.deps(target.id, depsKey(target.id, buildDepends, builderId)) : imageRef.deps(target.id, '<key of the deps and builder image id>');
-  const gateDepends = gateDebianDepends(loaded, target, config);
+  const gateSplit = gateDependsOf(loaded, target, config, archiveRecipes);
+  const gateDepends = gateSplit.debian;
   const gateRef = rpm && !fedora ? (gateDepends.length === 0 ? imageRef.builder(target.id) : builderId ? imageRef.deps(target.id, depsKey(target.id, gateDepends, builderId)) : imageRef.deps(target.id, '<key of the gate packages and builder image id>')) : baseImageFor(target);
   const images: ImageStatus[] = [
     { role: 'base', ref: imageRef.base(target.id), cached: await cached(engine, imageRef.base(target.id)) },
@@ -148,7 +151,7 @@ export async function explainRecipe(
   };
   const sandbox = 'as the builder user (uid 2000), no capabilities, read-only root with size-capped tmpfs on /tmp, /var/tmp and HOME; /build = a scratch copy of the generated source';
   const commands: CommandStep[] = rpm
-    ? rpmCommands({ recipe: recipe.name, packages, depsInstall, depsRef, gateRef, gateDepends, fedora, sandbox, smoke, target })
+    ? rpmCommands({ recipe: recipe.name, packages, depsInstall, depsRef, gateRef, gateDepends, fedora, sandbox, smoke, target, buildArchive: buildSplit.rpm, gateArchive: gateSplit.rpm })
     : debianCommands({ recipe: recipe.name, packages, depsInstall, depsRef, sandbox, smoke, target, tree: plan ? `${recipe.name}-${plan.version}` : '<source tree>', version: plan?.full });
   const archive = mainArchive(config).root;
   return {
@@ -216,11 +219,23 @@ function debianCommands(input: CommandInput & { tree: string; version: string | 
 }
 
 /** The commands as src/build/rpm.ts and src/gate/rpm run them (scripts abridged). */
-function rpmCommands(input: CommandInput & { gateRef: string; gateDepends: string[]; fedora: boolean }): CommandStep[] {
+/** The host and layer steps that take an rpm-on-Debian build's or gate's archive-provided dependencies from the YUM repository. */
+function archiveRpmStep(step: 'deps-archive' | 'gate-archive', requires: readonly string[], over: string): CommandStep {
+  return {
+    step,
+    image: '(host)',
+    command: ['dnf', 'repoquery', '--repo', 'freshet', '--latest-limit', '1', '--whatprovides', ...requires],
+    network: 'host',
+    note: `in the staging YUM repository served on loopback (gpgcheck=1, repo_gpgcheck=1), with what those require from it (repoquery --requires --resolve); rpm -K with the archive key; then rpm -i --nodeps (signatures required) in a layer over ${over}, /usr/lib64 first in ld.so.conf.d`,
+  };
+}
+
+function rpmCommands(input: CommandInput & { gateRef: string; gateDepends: string[]; fedora: boolean; buildArchive: string[]; gateArchive: string[] }): CommandStep[] {
   const { packages, depsRef, target, fedora } = input;
   const spec = `SPECS/${input.recipe}.spec`;
   const steps: CommandStep[] = [
     input.depsInstall,
+    ...(input.buildArchive.length > 0 ? [archiveRpmStep('deps-archive', input.buildArchive, 'the deps image')] : []),
     {
       step: 'build',
       image: depsRef,
@@ -260,6 +275,7 @@ function rpmCommands(input: CommandInput & { gateRef: string; gateDepends: strin
       note: 'only when the gate image is not cached: the Debian packages of the recipe\'s build and runtime dependencies and gate.requires, so rpm -i --nodeps finds the libraries the programs link against',
     });
   }
+  if (!fedora && input.gateArchive.length > 0) steps.push(archiveRpmStep('gate-archive', input.gateArchive, 'the gate image'));
   steps.push({
     step: 'gate',
     image: input.gateRef,
