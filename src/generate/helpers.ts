@@ -84,6 +84,47 @@ function deb822Text(...args: unknown[]): string {
   return [first, ...continuation].join('\n');
 }
 
+/**
+ * The install folders a build argument names as `{libdir}` (src/recipe/fields.ts), as debian/rules
+ * text (make expands the multiarch folder) and as rpm macros. Filled after escaping, so the make
+ * and macro syntax freshet puts in is the only one that reaches make or rpm.
+ */
+const DEB_BUILD_DIRS: Record<string, string> = {
+  prefix: '/usr',
+  bindir: '/usr/bin',
+  sbindir: '/usr/sbin',
+  libdir: '/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH)',
+  libexecdir: '/usr/libexec',
+  includedir: '/usr/include',
+  datadir: '/usr/share',
+  mandir: '/usr/share/man',
+  docdir: '/usr/share/doc',
+  sysconfdir: '/etc',
+  localstatedir: '/var',
+};
+const RPM_BUILD_DIRS: Record<string, string> = {
+  prefix: '%{_prefix}',
+  bindir: '%{_bindir}',
+  sbindir: '%{_sbindir}',
+  libdir: '%{_libdir}',
+  libexecdir: '%{_libexecdir}',
+  includedir: '%{_includedir}',
+  datadir: '%{_datadir}',
+  mandir: '%{_mandir}',
+  docdir: '%{_docdir}',
+  sysconfdir: '%{_sysconfdir}',
+  localstatedir: '%{_localstatedir}',
+};
+
+function fillDirs(text: string, dirs: Record<string, string>, options: HelperOptions): string {
+  // `%{name}` is an escaped rpm macro the value itself held (`%%{name}`), never a placeholder.
+  return text.replace(/(?<!%)\{([a-z]+)\}/g, (placeholder, name: string) => {
+    const dir = dirs[name];
+    if (dir === undefined) throw new HelperError(`${where(options)}: unknown placeholder ${placeholder}`);
+    return dir;
+  });
+}
+
 function shellQuote(text: string, safe = SAFE_SHELL_WORD): string {
   return safe.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
@@ -97,7 +138,7 @@ function shellArg(...args: unknown[]): string {
 /** One shell word inside a make recipe: shell-quoted, then `$` doubled so make passes it through. */
 function makeArg(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
-  return shellQuote(singleLine(values[0], options)).replaceAll('$', '$$$$');
+  return fillDirs(shellQuote(singleLine(values[0], options)).replaceAll('$', '$$$$'), DEB_BUILD_DIRS, options);
 }
 
 function argumentList(value: unknown, options: HelperOptions): string[] {
@@ -117,7 +158,7 @@ function shellCommand(...args: unknown[]): string {
 function makeCommand(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
   return argumentList(values[0], options)
-    .map((arg) => shellQuote(arg).replaceAll('$', '$$$$'))
+    .map((arg) => fillDirs(shellQuote(arg).replaceAll('$', '$$$$'), DEB_BUILD_DIRS, options))
     .join(' ');
 }
 
@@ -128,7 +169,7 @@ function makeValue(...args: unknown[]): string {
   if (text.includes('#')) throw new HelperError(`${where(options)}: "#" would start a make comment`);
   if (text.endsWith('\\')) throw new HelperError(`${where(options)}: a trailing backslash would continue the line`);
   if (/^[ \t]/.test(text)) throw new HelperError(`${where(options)}: make would drop its leading blanks`);
-  return text.replaceAll('$', '$$$$');
+  return fillDirs(text.replaceAll('$', '$$$$'), DEB_BUILD_DIRS, options);
 }
 
 /** Join a list of one-line strings with a separator (default ", "). */
@@ -196,14 +237,14 @@ function rpmText(...args: unknown[]): string {
 /** One shell word in a spec's build section: quoted if it holds `%` or shell metacharacters, then `%` doubled. */
 function rpmArg(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
-  return rpmEscape(shellQuote(singleLine(values[0], options), SAFE_RPM_WORD));
+  return fillDirs(rpmEscape(shellQuote(singleLine(values[0], options), SAFE_RPM_WORD)), RPM_BUILD_DIRS, options);
 }
 
 /** A command (argument array) as one shell line of a spec's build section. */
 function rpmCommand(...args: unknown[]): string {
   const { values, options } = splitArgs(args);
   return argumentList(values[0], options)
-    .map((arg) => rpmEscape(shellQuote(arg, SAFE_RPM_WORD)))
+    .map((arg) => fillDirs(rpmEscape(shellQuote(arg, SAFE_RPM_WORD)), RPM_BUILD_DIRS, options))
     .join(' ');
 }
 

@@ -22,14 +22,24 @@ export const paragraphText = z
   .max(4000)
   .refine((value) => !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(value), 'must not contain control characters or tabs');
 
-/** One argument for configure, cmake, meson or make: no shell, make or rpm metacharacters. */
+/** Install folders a build argument may name as `{libdir}`: filled per family (docs/adding-a-recipe.md). */
+export const BUILD_PLACEHOLDERS = ['prefix', 'bindir', 'sbindir', 'libdir', 'libexecdir', 'includedir', 'datadir', 'mandir', 'docdir', 'sysconfdir', 'localstatedir'] as const;
+
+/**
+ * One argument for configure, cmake, meson or make: no shell, make or rpm metacharacters; `{libdir}`
+ * and the other BUILD_PLACEHOLDERS become the family's folder (`/usr/lib/<multiarch>`, `%{_libdir}`).
+ */
 export const buildFlag = z
   .string()
   .min(1)
   .max(300)
   .regex(
-    /^[A-Za-z0-9_@+=:,./-][A-Za-z0-9_@+=:,./ -]*$/,
-    'may only contain letters, digits, spaces and _@+=:,./- (no $, `, quotes, ;, |, &, <, >, %, #, newlines)',
+    /^(?:[A-Za-z0-9_@+=:,./-]|\{[a-z]+\})(?:[A-Za-z0-9_@+=:,./ -]|\{[a-z]+\})*$/,
+    'may only contain letters, digits, spaces, _@+=:,./- and {libdir}-style placeholders (no $, `, quotes, ;, |, &, <, >, %, #, newlines)',
+  )
+  .refine(
+    (value) => [...value.matchAll(/\{([a-z]+)\}/g)].every((match) => (BUILD_PLACEHOLDERS as readonly string[]).includes(match[1]!)),
+    `may only use the placeholders ${BUILD_PLACEHOLDERS.map((name) => `{${name}}`).join(', ')}`,
   );
 
 /**

@@ -49,6 +49,8 @@ export const Build = z.strictObject({
   env: z.record(envName, buildFlag).optional(),
   /** Run the upstream test suite (make check, ctest, meson test). Default: true. */
   check: z.boolean().optional(),
+  /** Minutes the test suite may run (default 30); then its processes are killed and the build fails. */
+  checkTimeoutMinutes: z.number().int().min(1).max(600).optional(),
   /** Subdirectory holding the build files, when not the top of the tarball. */
   subdir: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/).optional(),
   /** For `system: custom`: the commands, each an argument array. */

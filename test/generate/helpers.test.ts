@@ -87,6 +87,17 @@ describe('rpm helpers', () => {
   });
 });
 
+describe('install folder placeholders in build arguments', () => {
+  it('fills {libdir} and friends after escaping: make text on Debian, rpm macros in a spec', () => {
+    expect(call('makeCommand', ['--libdir={libdir}', 'BINDIR={bindir}'])).toBe("'--libdir=/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH)' 'BINDIR=/usr/bin'");
+    expect(call('makeValue', '-L{libdir}')).toBe('-L/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH)');
+    expect(call('rpmCommand', ['--libdir={libdir}', 'V=1'])).toBe("'--libdir=%{_libdir}' V=1");
+    // A macro the recipe wrote stays escaped and is never taken for a placeholder.
+    expect(call('rpmCommand', ['%{libdir}'])).toBe("'%%{libdir}'");
+    expect(() => call('makeCommand', ['{nodir}'])).toThrow(HelperError);
+  });
+});
+
 describe('join and eq', () => {
   it('joins one-line items', () => expect(call('join', ['a', 'b'], ' ')).toBe('a b'));
   it('refuses a non-list', () => expect(() => call('join', 'a')).toThrow(/expected a list/));

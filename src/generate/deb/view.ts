@@ -64,6 +64,9 @@ const DH_BUILDSYSTEM: Record<BuildSystem, string | undefined> = {
   custom: undefined,
 };
 
+/** Minutes the upstream test suite may run when the recipe sets no build.checkTimeoutMinutes. */
+export const DEFAULT_CHECK_TIMEOUT_MINUTES = 30;
+
 const BUILD_SYSTEM_DEPENDS: Record<BuildSystem, string[]> = {
   autotools: [],
   cmake: ['cmake'],
@@ -193,6 +196,10 @@ export function debianView(input: DebianViewInput) {
         .sort(byName)
         .map((name) => ({ name, value: build.env![name]! })),
       check: build.check ?? true,
+      checkTimeoutMinutes: build.checkTimeoutMinutes ?? DEFAULT_CHECK_TIMEOUT_MINUTES,
+      checkTimeoutSeconds: (build.checkTimeoutMinutes ?? DEFAULT_CHECK_TIMEOUT_MINUTES) * 60,
+      // Build machines are shared and containers CPU-limited: give meson's per-test timeouts room.
+      testArgs: build.system === 'meson' ? ['--timeout-multiplier', '5'] : [],
       subdir: build.subdir,
       steps: { build: build.steps?.build ?? [], install: build.steps?.install ?? [] },
       installDir,

@@ -37,15 +37,37 @@ describe('debian/rules per build system', () => {
   });
 
   it('meson tests run with a timeout multiplier, unless the recipe turns them off', async () => {
-    expect((await render({ system: 'meson' })).rules).toContain('override_dh_auto_test:\n\tdh_auto_test -- --timeout-multiplier 5\n');
+    expect((await render({ system: 'meson' })).rules).toContain('override_dh_auto_test:\n\ttimeout --kill-after=10 1800 dh_auto_test -- --timeout-multiplier 5 || ');
     expect((await render({ system: 'meson', check: false })).rules).not.toContain('--timeout-multiplier');
   });
 
-  it('make passes PREFIX=/usr to build and install (dh adds DESTDIR)', async () => {
+  it('make passes PREFIX=/usr and the recipe make arguments to build, install and clean (dh adds DESTDIR)', async () => {
     const { rules } = await render({ system: 'make', make: ['V=1'] });
     expect(rules).toContain('\tdh $@ --buildsystem=makefile\n');
     expect(rules).toContain('override_dh_auto_build:\n\tdh_auto_build -- PREFIX=/usr V=1\n');
-    expect(rules).toContain('override_dh_auto_install:\n\tdh_auto_install -- PREFIX=/usr\n');
+    expect(rules).toContain('override_dh_auto_install:\n\tdh_auto_install -- PREFIX=/usr V=1\n');
+    expect(rules).toContain('override_dh_auto_clean:\n\tdh_auto_clean -- PREFIX=/usr V=1\n');
+    expect((await render({ system: 'make' })).rules).toContain('override_dh_auto_install:\n\tdh_auto_install -- PREFIX=/usr\n');
+  });
+
+  it('autotools passes the make arguments to install and clean too', async () => {
+    const { rules } = await render({ system: 'autotools', make: ['V=1'] });
+    expect(rules).toContain('override_dh_auto_install:\n\tdh_auto_install -- V=1\n');
+    expect(rules).toContain('\t[ ! -f Makefile ] || dh_auto_clean -- V=1\n');
+  });
+
+  it('fills {libdir} and friends in configure, make and env values with the Debian folders', async () => {
+    const { rules } = await render({ system: 'make', configure: ['--libdir={libdir}'], make: ['LIBDIR={libdir}', 'MANDIR={mandir}'], env: { PKG_CONFIG_PATH: '{libdir}/pkgconfig' } });
+    // Quoted for the shell; make expands $(shell …) before the shell sees the line.
+    expect(rules).toContain("dh_auto_build -- PREFIX=/usr 'LIBDIR=/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH)' 'MANDIR=/usr/share/man'\n");
+    expect(rules).toContain('export PKG_CONFIG_PATH = /usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH)/pkgconfig\n');
+  });
+
+  it('gives the test suite build.checkTimeoutMinutes (default 30), then kills it and fails the build saying why', async () => {
+    expect((await render({ system: 'cmake' })).rules).toContain('\ttimeout --kill-after=10 1800 dh_auto_test || ');
+    const { rules } = await render({ system: 'autotools', checkTimeoutMinutes: 2 });
+    expect(rules).toContain('\ttimeout --kill-after=10 120 dh_auto_test || { status=$$?;');
+    expect(rules).toContain('ran longer than build.checkTimeoutMinutes (2 min); its processes were killed');
   });
 
   it('python uses pybuild and the python3 sequence', async () => {
@@ -64,6 +86,7 @@ describe('debian/rules per build system', () => {
 
   it('disables the upstream test suite when check is false', async () => {
     expect((await render({ system: 'cmake', check: false })).rules).toContain('override_dh_auto_test:\n');
-    expect((await render({ system: 'cmake' })).rules).not.toContain('override_dh_auto_test:');
+    expect((await render({ system: 'cmake', check: false })).rules).toContain('upstream tests disabled by the recipe');
+    expect((await render({ system: 'cmake' })).rules).not.toContain('upstream tests disabled by the recipe');
   });
 });
