@@ -9,15 +9,22 @@ import { makeFixture, NOW, TOKEN } from './fixture.js';
 
 /**
  * The status page in a real browser (Debian's chromium), JavaScript off: the matrix cells, a log
- * link, the badges. Leaves a screenshot in test-artifacts/status.png for a human look.
+ * link, the badges, the chains. Leaves a screenshot in test-artifacts/status.png for a human look.
  */
 const fixture = makeFixture();
+const gadget = { name: 'gadget', summary: 'needs frob', homepage: 'https://example.org/gadget/', sourcePackage: 'gadget', skips: {} };
 const profile = mkdtempSync(path.join(tmpdir(), 'freshet-chromium-'));
 let server: FreshetServer;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  await writeStatus(fixture.config, fixture.state, NOW, { recipes: fixture.recipes, fingerprint: '0123456789ABCDEF0123456789ABCDEF01234567' });
+  // A chain (issue 15): gadget needs frob, whose 1.4 build failed, so that run left gadget waiting.
+  const { state } = fixture;
+  state.recordRelease('gadget', { upstreamVersion: '0.9', url: 'https://example.org/gadget/gadget-0.9.tar.gz' }, '2025-04-30T00:00:00Z');
+  state.recordCheck('gadget', { ok: true, newest: '0.9', checkedAt: '2025-05-01T23:00:00Z' });
+  state.recordChain({ targetId: 'debian-12', members: ['frob', 'gadget'], edges: [{ provider: 'frob', dependent: 'gadget' }], recordedAt: '2025-04-30T02:15:00Z' });
+  state.setBlocked({ recipe: 'gadget', targetId: 'debian-12', packageVersion: '0.9-0~deb12+freshet1', status: 'waiting', blockedBy: [{ recipe: 'frob', status: 'build-failed' }], at: '2025-04-30T02:15:00Z' });
+  await writeStatus(fixture.config, fixture.state, NOW, { recipes: [...fixture.recipes, gadget], fingerprint: '0123456789ABCDEF0123456789ABCDEF01234567' });
   server = await startServer({
     config: fixture.config,
     state: fixture.state,
@@ -95,6 +102,18 @@ describe('status page in chromium', () => {
     expect(logText).toContain('configure: error: libfoo not found <b>bold</b>');
     expect(logText).toContain('Authorization: Bearer [REDACTED]');
     expect(logText).not.toContain(TOKEN);
+  });
+
+  it('shows a chain held by its failed provider, and its dependent waiting on it', async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}status/`);
+    const waiting = page.locator('tbody tr', { has: page.locator('th[scope=row] a', { hasText: 'gadget' }) }).locator('td[data-target="debian-12"]');
+    await expect(waiting.locator('.state').innerText()).resolves.toBe('pending');
+    expect(await waiting.locator('.note').innerText()).toBe('waiting on frob (build failed)');
+
+    const chains = page.getByRole('table', { name: 'Chains' });
+    expect(await chains.locator('tbody tr').count()).toBe(1);
+    expect(await chains.locator('tbody tr').innerText()).toMatch(/^debian-12\s+frob → gadget\s+held\s*gadget: waiting on frob \(build failed\)$/);
   });
 
   it('the recipe page draws the lag plot and the build history', async () => {
