@@ -2,21 +2,33 @@ import { readdirSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { listen, parseListen } from '../../src/serve/static.js';
+import { createStaticHandler, listen, parseListen } from '../../src/serve/static.js';
 
 /**
- * api.github.com on loopback, answering `GET /repos/OWNER/REPO/releases` and `/tags` in GitHub's
- * own JSON shape from what a mirror folder holds under github.com/OWNER/REPO/: each
- * `releases/download/TAG/FILE` is an asset of release TAG; a repository with only
- * `archive/refs/tags/TAG.tar.gz` has releases without assets, as xxHash and libcbor publish them.
- * The asset URLs are github.com's real ones (the freshet config rewrites github.com to the mirror).
+ * api.github.com and github.com on loopback, from what a mirror folder holds under
+ * github.com/OWNER/REPO/: `GET /repos/OWNER/REPO/releases` and `/tags` answer in the API's own JSON
+ * shape (each `releases/download/TAG/FILE` is an asset of release TAG; a repository with only
+ * `archive/refs/tags/TAG.tar.gz` has releases without assets, as xxHash and libcbor publish them);
+ * `/OWNER/REPO/tags` is the tags page linking each tag's archive; anything else is the mirror's file.
+ * Asset and archive URLs are github.com's real ones: point the config's rewrites of both
+ * https://api.github.com/ and https://github.com/ here.
  */
 export function githubReleasesHandler(mirrorRoot: string): (request: IncomingMessage, response: ServerResponse) => void {
+  const files = createStaticHandler({ root: path.join(mirrorRoot, 'github.com'), listings: false });
   return (request, response) => {
     const url = new URL(request.url ?? '/', 'http://api.github.invalid');
+    const page = /^\/([\w.-]+)\/([\w.-]+)\/tags$/.exec(url.pathname);
+    if (page && page[1] !== 'repos' && isDir(path.join(mirrorRoot, 'github.com', page[1]!, page[2]!))) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(tagsPage(path.join(mirrorRoot, 'github.com', page[1]!, page[2]!), page[1]!, page[2]!));
+      return;
+    }
     const match = /^(?:\/api)?\/repos\/([\w.-]+)\/([\w.-]+)\/(releases|tags)$/.exec(url.pathname);
-    const repoDir = match ? path.join(mirrorRoot, 'github.com', match[1]!, match[2]!) : undefined;
-    if (!match || !repoDir || !isDir(repoDir)) {
+    if (!match) {
+      files(request, response);
+      return;
+    }
+    const repoDir = path.join(mirrorRoot, 'github.com', match[1]!, match[2]!);
+    if (!isDir(repoDir)) {
       response.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' }));
       return;
     }
@@ -33,6 +45,17 @@ function tagNames(repoDir: string): string[] {
   const released = list(path.join(repoDir, 'releases', 'download'));
   const archived = list(path.join(repoDir, 'archive', 'refs', 'tags')).map((file) => file.replace(/\.(tar\.gz|zip)$/, ''));
   return [...new Set([...released, ...archived])].sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+}
+
+/** The tags page as github.com renders its links: each tag's .zip and .tar.gz archive, newest first. */
+function tagsPage(repoDir: string, owner: string, repo: string): string {
+  const rows = tagNames(repoDir).map(
+    (tag) =>
+      `<div class="Box-row"><h2 class="f4 d-inline"><a href="/${owner}/${repo}/releases/tag/${tag}" class="Link--primary">${tag}</a></h2>\n` +
+      `<a class="Link--muted" href="/${owner}/${repo}/archive/refs/tags/${tag}.zip" rel="nofollow">zip</a>\n` +
+      `<a class="Link--muted" href="/${owner}/${repo}/archive/refs/tags/${tag}.tar.gz" rel="nofollow">tar.gz</a></div>`,
+  );
+  return `<!DOCTYPE html>\n<html lang="en"><head><title>Tags · ${owner}/${repo} · GitHub</title></head><body>\n${rows.join('\n')}\n</body></html>\n`;
 }
 
 function tagsOf(repoDir: string, owner: string, repo: string) {

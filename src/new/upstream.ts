@@ -36,12 +36,17 @@ function github(url: URL): UpstreamGuess | undefined {
     const tag = file.replace(/\.(tar\.gz|zip)$/, '');
     const found = tagVersion(tag);
     if (!found) return undefined;
+    // The API's tarball_url has no file extension (lint refuses use: tags); the tags page links each
+    // tag's archive under a real file name, newest first.
+    const prefix = tag.slice(0, tag.length - found.version.length);
     return {
-      upstream: { kind: 'github', repo: `${owner}/${repo}`, use: 'tags', ...(found.tagPattern ? { tagPattern: found.tagPattern } : {}) },
+      upstream: { kind: 'html-index', url: `https://github.com/${owner}/${repo}/tags`, pattern: `${escapeRegex(prefix)}(\\d[\\d.]*)\\.tar\\.gz` },
       name: repo,
       version: found.version,
       homepage,
-      notes: [`GUESS: no release of github.com/${owner}/${repo} has a tarball asset (or api.github.com was not reachable); GitHub's tag archives have no file extension and lack a generated configure, and freshet lint refuses use: tags: name the release asset (asset: NAME-.+\\.tar\\.gz) or use kind: html-index`],
+      notes: [
+        `no release of github.com/${owner}/${repo} has a tarball asset (or api.github.com was not reachable): watching the tags page for tag archives; they lack a generated configure, so an autotools project needs build.autoreconf`,
+      ],
     };
   }
   if (section === 'releases' && parts[3] === 'download' && parts.length >= 6) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubReleasesHandler } from '../../bench/trial/github-fake.js';
 import { fillMirror } from '../../src/mirror/fill.js';
 import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
-import { createStaticHandler, listen, type RunningServer } from '../../src/serve/static.js';
+import { listen, type RunningServer } from '../../src/serve/static.js';
 import { runCli } from '../cli/run-cli.js';
 
 /**
@@ -16,7 +16,6 @@ import { runCli } from '../cli/run-cli.js';
  */
 describe('freshet new on GitHub repositories (issue 14 trial)', () => {
   let dir: string;
-  let mirror: RunningServer;
   let api: RunningServer;
   let configArgs: string[];
 
@@ -24,7 +23,6 @@ describe('freshet new on GitHub repositories (issue 14 trial)', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-new-github-'));
     const root = fileURLToPath(new URL('../../var/mirror', import.meta.url));
     await fillMirror(root, manifestFiles(loadMirrorManifest(), ['xxhash', 'fribidi']));
-    mirror = await listen(createStaticHandler({ root, listings: true }), '127.0.0.1', 0);
     api = await listen(githubReleasesHandler(root), '127.0.0.1', 0);
     const config = readFileSync(new URL('../../freshet.config.yaml', import.meta.url), 'utf8')
       .replace(/^recipes: .*$/m, `recipes: ${path.join(dir, 'recipes')}`)
@@ -32,14 +30,13 @@ describe('freshet new on GitHub repositories (issue 14 trial)', () => {
       .replace(/^state: .*$/m, `state: ${path.join(dir, 'state')}`)
       .replace(
         /^rewrites:[\s\S]*?^allowHosts:\n.*$/m,
-        `rewrites:\n  - from: https://api.github.com/\n    to: ${api.url}\n  - from: https://github.com/\n    to: ${mirror.url}github.com/\nallowHosts:\n  - ${new URL(mirror.url).host}\n  - ${new URL(api.url).host}`,
+        `rewrites:\n  - from: https://api.github.com/\n    to: ${api.url}\n  - from: https://github.com/\n    to: ${api.url}\nallowHosts:\n  - ${new URL(api.url).host}`,
       );
     writeFileSync(path.join(dir, 'freshet.config.yaml'), config);
     configArgs = ['--config', path.join(dir, 'freshet.config.yaml')];
   });
 
   afterAll(async () => {
-    await mirror?.close();
     await api?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -56,15 +53,18 @@ describe('freshet new on GitHub repositories (issue 14 trial)', () => {
     expect((await runCli([...configArgs, 'lint', 'fribidi'])).code).toBe(0);
   });
 
-  it('issue 14: a repository whose releases carry no files (xxHash) gets the newest release\'s tag archive, not "links to no release tarball"', async () => {
+  it('issue 14: a repository whose releases carry no files (xxHash) gets the newest release\'s tag archive, watched on the tags page, and lints and plans a build', async () => {
     const created = await runCli([...configArgs, 'new', 'https://github.com/Cyan4973/xxHash']);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(created.stdout).toContain('https://github.com/Cyan4973/xxHash/archive/refs/tags/v0.8.3.tar.gz');
     const text = readFileSync(path.join(dir, 'recipes', 'xxhash.yaml'), 'utf8');
     expect(text).toMatch(/"?0\.8\.3"?: aae608dfe8213dfd05d909a57718ef82f30722c392344583d3f39050c7f29a80/);
-    // Tag archives have no file extension in the API: the recipe says so, and lint refuses it until changed.
-    expect(text).toMatch(/GUESS: no release of github\.com\/Cyan4973\/xxHash has a tarball asset/);
+    // The API's tag tarball_url has no file extension: the tags page links the archives by file name.
+    expect(text).toMatch(/^ {2}kind: html-index\n {2}url: https:\/\/github\.com\/Cyan4973\/xxHash\/tags\n {2}pattern: v\(\\d\[\\d\.\]\*\)\\\.tar\\\.gz$/m);
+    expect((await runCli([...configArgs, 'lint', 'xxhash'])).code).toBe(0);
+    const plan = await runCli([...configArgs, 'run', 'xxhash', '--target', 'debian-12', '--dry-run']);
+    expect(plan.stdout).toContain('xxhash debian-12: build 0.8.3-0~deb12+freshet1');
     expect(text).toMatch(/^ {2}- name: libxxhash0$/m);
   });
 });

@@ -165,7 +165,7 @@ describe('renderRecipe', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-new-test-'));
     writeFileSync(path.join(dir, 'frob.yaml'), text);
     const loaded = loadRecipeFile(path.join(dir, 'frob.yaml'));
-    expect(loaded.recipe.upstream).toMatchObject({ kind: 'github', repo: 'jane/frob', sha256: { '2.4.1': 'a'.repeat(64) } });
+    expect(loaded.recipe.upstream).toMatchObject({ kind: 'html-index', url: 'https://github.com/jane/frob/tags', sha256: { '2.4.1': 'a'.repeat(64) } });
     expect(text).toMatch(/^  # from CMakeLists\.txt$/m);
     expect(text).toMatch(/# a shared library \(CMakeLists\.txt: add_library\(frob\), soname version 3\)/);
     expect(parse(text)).toEqual(JSON.parse(JSON.stringify(inference.recipe)));

@@ -21,17 +21,16 @@ describe('guessUpstream', () => {
     });
   });
 
-  it('reads github tag archives and release assets', () => {
+  it('issue 14: watches a tag archive on the tags page (the API\'s tarball_url has no file extension), and release assets by the releases API', () => {
     expect(guessUpstream('https://github.com/DaveGamble/cJSON/archive/refs/tags/v1.7.19.tar.gz')).toMatchObject({
-      upstream: { kind: 'github', repo: 'DaveGamble/cJSON', use: 'tags' },
+      upstream: { kind: 'html-index', url: 'https://github.com/DaveGamble/cJSON/tags', pattern: 'v(\\d[\\d.]*)\\.tar\\.gz' },
       name: 'cJSON',
       version: '1.7.19',
     });
     expect(guessUpstream('https://github.com/benhoyt/inih/archive/refs/tags/r61.tar.gz')?.upstream).toEqual({
-      kind: 'github',
-      repo: 'benhoyt/inih',
-      use: 'tags',
-      tagPattern: 'r(\\d.*)',
+      kind: 'html-index',
+      url: 'https://github.com/benhoyt/inih/tags',
+      pattern: 'r(\\d[\\d.]*)\\.tar\\.gz',
     });
     expect(guessUpstream('https://github.com/o/tool/releases/download/v2.1.0/tool-2.1.0.tar.xz')?.upstream).toEqual({
       kind: 'github',
