@@ -1,8 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podman } from '../../src/build/engine/podman/index.js';
+import { imageRef } from '../../src/build/images.js';
 import { OWNER_LABEL, RUN_LABEL } from '../../src/build/labels.js';
+import type { BuildSpec } from '../../src/build/engine/types.js';
+import { run } from '../../src/core/exec.js';
 import type { RunResult } from '../../src/core/exec.js';
 import * as tick from './tick-project.js';
 
@@ -63,6 +66,20 @@ async function pausedRun(step: string, name: string): Promise<{ pid: number; log
   const started = startRun(name, { FRESHET_PUBLISH_PAUSE_AT: step });
   const match = await logged(started.logFile, new RegExp(`paused at job step ${step} \\(pid (\\d+)\\)`), started.done);
   return { pid: Number(match[1]), ...started };
+}
+
+/** Processes whose command line holds `marker`. */
+function processesWith(marker: string): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      } catch {
+        return ''; // gone meanwhile
+      }
+    })
+    .filter((command) => command.includes(marker));
 }
 
 /** No container of the killed process is left; polled for at most 30 s after the kill. */
@@ -160,6 +177,30 @@ describe('interrupted and concurrent freshet runs', () => {
     expect(next.exitCode, `${next.stdout}\n${next.stderr}`).toBe(0);
     expect(next.stdout).toMatch(/tick debian-12 2\.1-\S+: published/);
     await tick.verified(project);
+  });
+
+  it('case 43: an image build of the images step ends with the SIGKILLed freshet that started it: none of its processes is left 30 s later', async () => {
+    // The builder image is built by the engine client itself (podman build): its RUN steps are no
+    // labelled container the watchdog could remove. A build that would take 300 s, started by the
+    // engine code of the built CLI in a process that is then killed, as freshet would be.
+    const marker = `freshet-test-orphan-build-${process.pid}-${Date.now()}`;
+    const context = path.join(project.dir, marker);
+    mkdirSync(context);
+    writeFileSync(path.join(context, 'Containerfile'), `ARG BASE\nFROM $BASE\nRUN sleep 300 # ${marker}\n`);
+    const spec: BuildSpec = { contextDir: context, containerfile: path.join(context, 'Containerfile'), tag: `localhost/${marker}`, buildArgs: { BASE: imageRef.base('debian-12') }, network: 'none' };
+    const engine = path.resolve(import.meta.dirname, '../../dist/build/engine/podman/index.js');
+    const script = `console.log('pid', process.pid); const { podman } = await import(${JSON.stringify(engine)}); await podman.buildImage(${JSON.stringify(spec)});`;
+    const logFile = path.join(project.dir, `${marker}.log`);
+    writeFileSync(logFile, '');
+    const done = run('node', ['--input-type=module', '--eval', script], { allowFailure: true, logFile, timeoutMs: 600_000 });
+    const pid = Number((await logged(logFile, /^pid (\d+)$/m, done))[1]);
+    for (let waited = 0; waited < 120_000 && processesWith(`sleep 300 # ${marker}`).length === 0; waited += 500) await sleep(500);
+    expect(processesWith(`sleep 300 # ${marker}`), readFileSync(logFile, 'utf8')).not.toEqual([]);
+
+    process.kill(pid, 'SIGKILL');
+    expect((await done).exitCode).toBe(-1);
+    for (let waited = 0; waited < 30_000 && processesWith(marker).length > 0; waited += 1_000) await sleep(1_000);
+    expect(processesWith(marker)).toEqual([]);
   });
 
   it('case 44: two runs at once: the second waits for the first, naming it; status, verify and --dry-run work meanwhile; nothing is built twice', async () => {

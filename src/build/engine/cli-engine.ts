@@ -18,6 +18,13 @@ export interface EngineDialect {
   forceRemove: string[];
   /** Arguments that print the folder holding images and containers' writable layers. */
   storageRootQuery: string[];
+  /**
+   * A command the image build runs under, so that it ends with freshet however freshet ends. podman
+   * builds in its own client process: its RUN steps are no labelled containers and outlive a
+   * SIGKILLed freshet (the watchdog cannot see them). docker builds in the daemon and cancels a
+   * build whose client is gone.
+   */
+  buildWrapper?: () => string[];
 }
 
 const QUERY_TIMEOUT_MS = 60_000;
@@ -58,8 +65,9 @@ const ContainerInspect = z.array(
 );
 
 export function createCliEngine(dialect: EngineDialect): ContainerEngine {
-  const call = (args: string[], options: RunControl & { timeoutMs?: number } = {}): Promise<RunResult> =>
-    run(dialect.binary, args, {
+  const call = (args: string[], options: RunControl & { timeoutMs?: number; wrapper?: string[] } = {}): Promise<RunResult> => {
+    const [file, ...rest] = [...(options.wrapper ?? []), dialect.binary, ...args];
+    return run(file!, rest, {
       env: dialect.env(),
       cwd: engineWorkDir(),
       timeoutMs: options.timeoutMs,
@@ -67,6 +75,7 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
       logFile: options.logFile,
       allowFailure: options.allowFailure,
     });
+  };
 
   const inspectImages = async (refs: string[]): Promise<ImageInfo[]> => {
     if (refs.length === 0) return [];
@@ -111,7 +120,7 @@ export function createCliEngine(dialect: EngineDialect): ContainerEngine {
     },
 
     async buildImage(spec: BuildSpec, control = {}) {
-      await call(buildArguments(spec), { ...control, timeoutMs: 60 * 60_000 });
+      await call(buildArguments(spec), { ...control, timeoutMs: 60 * 60_000, wrapper: dialect.buildWrapper?.() });
     },
 
     async run(spec: RunSpec, control = {}) {

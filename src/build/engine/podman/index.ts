@@ -10,5 +10,10 @@ export const podman = createCliEngine({
   binary: 'podman',
   env: () => ({ CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? containersConfFile() }),
   forceRemove: ['rm', '--force', '--ignore', '--time=0'],
+  // The build is PID 1 of a PID namespace of its own (with its own /proc, which runc reads), killed
+  // when unshare dies, which dies with freshet (parent-death signal): the kernel then kills every
+  // process of the build, RUN steps included. Creating a PID namespace takes root; a rootless
+  // freshet builds without it.
+  buildWrapper: () => (process.getuid?.() === 0 ? ['setpriv', '--pdeathsig', 'KILL', 'unshare', '--pid', '--fork', '--kill-child', '--mount-proc'] : []),
   storageRootQuery: ['info', '--format={{.Store.GraphRoot}}'],
 });
