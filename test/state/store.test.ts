@@ -32,8 +32,11 @@ describe('StateStore', () => {
   it('records a release once and keeps the first time it was seen', () => {
     const store = StateStore.openFile(':memory:');
     expect(store.recordRelease('hello', release, '2026-01-01T00:00:00Z')).toEqual({ isNew: true, seenAt: '2026-01-01T00:00:00Z' });
-    expect(store.recordRelease('hello', release, '2026-02-01T00:00:00Z')).toEqual({ isNew: false, seenAt: '2026-01-01T00:00:00Z' });
+    expect(store.recordRelease('hello', release, '2026-02-01T00:00:00Z')).toEqual({ isNew: false, seenAt: '2026-01-01T00:00:00Z', moved: false });
     expect(store.releases('hello')).toHaveLength(1);
+    // The recipe's upstream changed: the known version is fetched from the new URL, first sighting kept.
+    expect(store.recordRelease('hello', { ...release, url: 'https://mirror.example.org/hello-2.12.3.tar.gz' }, '2026-03-01T00:00:00Z')).toEqual({ isNew: false, seenAt: '2026-01-01T00:00:00Z', moved: true });
+    expect(store.release('hello', '2.12.3')).toMatchObject({ url: 'https://mirror.example.org/hello-2.12.3.tar.gz', seenAt: '2026-01-01T00:00:00Z' });
   });
 
   it('keeps the first recorded tarball hash', () => {
