@@ -163,14 +163,16 @@ export function inferRecipe(input: InferInput): Inference {
   if (copyright.length === 0) note(['copyright'], 'GUESS: no copyright line found in the license file or source headers');
   else note(['copyright'], 'from the license file and source headers; add missing holders');
 
-  const upstreamSection = { ...upstream.upstream, ...(input.sha256 ? { sha256: { [watchedVersion(upstream)]: input.sha256 } } : {}) };
+  // A signature beside the tarball is checked from the first build: only the key is left to the packager.
+  const signature = input.signatureUrl ? { url: `{url}${input.signatureUrl.slice(input.signatureUrl.lastIndexOf('.'))}`, key: 'keys/signing-key.asc' } : undefined;
+  const upstreamSection = { ...upstream.upstream, ...(signature ? { signature } : {}), ...(input.sha256 ? { sha256: { [watchedVersion(upstream)]: input.sha256 } } : {}) };
   note(['upstream'], upstream.notes.join('; ') || `a ${upstream.upstream.kind} upstream`);
   if (upstream.upstream.kind === 'github') {
     note(['upstream', 'kind'], `github asks api.github.com; where only the tag archives are reachable (a mirror), use kind: html-index with url: https://github.com/${upstream.upstream.repo}/archive/refs/tags/ and a pattern for the tag`);
   }
   if (input.sha256) note(['upstream', 'sha256'], `the hash of the tarball freshet new downloaded (trust on first use); prefer a signature or a checksum file`);
   if (input.signatureUrl) {
-    note(['upstream', 'sha256'], `upstream signs releases (${input.signatureUrl}): put its key at recipes/${name}/keys/signing-key.asc and add signature: {url: "{url}${input.signatureUrl.slice(input.signatureUrl.lastIndexOf('.'))}", key: keys/signing-key.asc}`);
+    note(['upstream', 'signature'], `upstream signs releases (${input.signatureUrl}): put its OpenPGP key at recipes/${name}/keys/signing-key.asc (lint refuses the recipe until it is there), or delete signature: to rely on the pinned sha256 alone`);
   }
 
   const buildSection: Recipe['build'] = build

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferRecipe } from '../../src/new/infer.js';
 import { detectMetadata } from '../../src/new/metadata.js';
+import { renderRecipe } from '../../src/new/render.js';
 import { memoryTree } from '../../src/new/tree.js';
 import { guessUpstream } from '../../src/new/upstream.js';
 
@@ -132,5 +133,19 @@ describe('inferRecipe: a CMake library as libcbor builds it', () => {
     ]);
     expect(recipe.build).toEqual({ system: 'cmake', configure: ['-DBUILD_SHARED_LIBS=ON'] });
     expect(recipe.depends).toBeUndefined();
+  });
+});
+
+describe('renderRecipe: a signed upstream', () => {
+  it('issue 14: writes signature: {url: "{url}.sig", key: keys/signing-key.asc} when a signature sits beside the tarball (less), with the key to add in a comment', () => {
+    const tree = memoryTree({ configure: '#!/bin/sh\n', 'less.nro': '.SH NAME\nless \\- display the contents of a file in a terminal\n' });
+    const inference = inferRecipe({
+      tree,
+      upstream: guessUpstream('https://www.greenwoodsoftware.com/less/less-668.tar.gz')!,
+      sha256: 'a'.repeat(64),
+      signatureUrl: 'https://www.greenwoodsoftware.com/less/less-668.tar.gz.sig',
+    });
+    expect(inference.recipe.upstream).toMatchObject({ signature: { url: '{url}.sig', key: 'keys/signing-key.asc' }, sha256: { '668': 'a'.repeat(64) } });
+    expect(renderRecipe(inference, 'https://www.greenwoodsoftware.com/less/less-668.tar.gz')).toMatch(/# upstream signs releases \(.*less-668\.tar\.gz\.sig\): put its OpenPGP key at recipes\/less\/keys\/signing-key\.asc[^\n]*\n {2}signature:/);
   });
 });
