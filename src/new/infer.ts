@@ -93,16 +93,19 @@ function installsPrograms(tree: SourceTree): boolean {
   return texts.some((text) => /^\s*(s?bin_PROGRAMS|bin_SCRIPTS)\s*\+?=/m.test(text) || /\$\(DESTDIR\)\$\((BINDIR|bindir)\)/.test(text) || /\bexecutable\([^)]*install\s*:\s*true/s.test(text) || (/install\s*\(\s*TARGETS[^)]*RUNTIME/i.test(text) && /add_executable\s*\(/i.test(text)));
 }
 
-/** A section-1 man page in the tree (xxhsum.1): without one, a {mandir}/man1 glob would match nothing and dh_install fails. */
-function hasProgramManPage(tree: SourceTree): boolean {
-  return tree.files.some((file) => /\.1(\.in)?$|\.in\.1$/.test(file));
+/** A man page of this section in the tree (xxhsum.1, fribidi's doc/*.3): without one, a {mandir}/manN glob would match nothing and dh_install fails. */
+function hasManPages(tree: SourceTree, section: 1 | 3): boolean {
+  return tree.files.some((file) => new RegExp(`\\.${section}(\\.in)?$|\\.in\\.${section}$`).test(file));
 }
 
-function packagesFor(name: string, summary: string, library: LibraryGuess | undefined, programs: boolean, manPages: boolean): BinaryPackage[] {
+function packagesFor(name: string, summary: string, library: LibraryGuess | undefined, programs: boolean, tree: SourceTree): BinaryPackage[] {
   if (!library) return [{ name }];
   const dev: string[] = ['{includedir}/*', '{libdir}/lib*.so'];
   if (library.pkgConfig) dev.push('{libdir}/pkgconfig/*');
   if (library.cmakeConfig) dev.push('{libdir}/cmake/*');
+  // The API's man pages go with the headers, as in Debian's libfribidi-dev.
+  if (hasManPages(tree, 3)) dev.push('{mandir}/man3/*');
+  const manPages = hasManPages(tree, 1);
   const runtime = libraryPackageName(library);
   return [
     // The programs keep the project's name, as Debian's xxhash beside libxxhash0.
@@ -198,7 +201,7 @@ export function inferRecipe(input: InferInput): Inference {
     upstream: upstreamSection,
     build: buildSection,
     ...(depends.length ? { depends: { build: depends } } : {}),
-    packages: packagesFor(name, summary, library, library ? installsPrograms(tree) : false, hasProgramManPage(tree)),
+    packages: packagesFor(name, summary, library, library ? installsPrograms(tree) : false, tree),
     ...(() => {
       const gate = gateFor(program, library, upstream);
       return gate ? { gate } : {};

@@ -101,7 +101,7 @@ describe('inferRecipe: license, copyright and gate from what upstream states', (
 });
 
 describe('inferRecipe: the programs package beside a library', () => {
-  it('issue 14: lists {mandir}/man1 only when the tree has a section-1 man page (fribidi installs none: dh_install failed on the glob)', () => {
+  it('issue 14: lists {mandir}/man1 only when the tree has a section-1 man page (fribidi installs none: dh_install failed on the glob), and the dev package takes section-3 pages (dh_missing failed on them)', () => {
     const files = {
       configure: '#!/bin/sh\n',
       'configure.ac': 'AC_INIT([GNU FriBidi], [1.0.16])\n',
@@ -112,6 +112,7 @@ describe('inferRecipe: the programs package beside a library', () => {
     const upstream = guessUpstream('https://github.com/fribidi/fribidi/releases/download/v1.0.16/fribidi-1.0.16.tar.xz')!;
     const programs = (tree: ReturnType<typeof memoryTree>) => inferRecipe({ tree, upstream }).recipe.packages.find((pkg) => pkg.name === 'fribidi')?.files;
     expect(programs(memoryTree(files))).toEqual(['{bindir}/*']);
+    expect(inferRecipe({ tree: memoryTree(files), upstream }).recipe.packages.find((pkg) => pkg.role === 'dev')?.files).toContain('{mandir}/man3/*');
     expect(programs(memoryTree({ ...files, 'doc/fribidi.1': '.TH FRIBIDI 1\n' }))).toEqual(['{bindir}/*', '{mandir}/man1/*']);
   });
 });
