@@ -65,23 +65,25 @@ async function checkArtifact(artifact: BuildArtifact): Promise<void> {
 const fileName = /^[A-Za-z0-9][A-Za-z0-9._+~^-]*\.rpm$/;
 
 interface Staged {
+  artifact: BuildArtifact;
   tmp: string;
   final: string;
   row: PackageRow;
 }
 
-/** Copy a new package beside its final name; an already published name must come from the same artifact. */
-async function stagePackage(
+/** Where a new package is copied, beside its final name; an already published name must come from the same artifact. */
+function planPackage(
   context: Context,
   artifact: BuildArtifact,
   recipe: string | undefined,
   targetId: string | undefined,
   headers: Map<string, Record<string, string>>,
-): Promise<Staged | undefined> {
+  published: Map<string, PackageRow>,
+): Staged | undefined {
   const name = path.basename(artifact.file);
   if (!fileName.test(name)) throw new UserError(`${artifact.file}: not an RPM file name freshet publishes`);
   const relative = `packages/${name}`;
-  const existing = context.state.packages.find((row) => row.file === relative);
+  const existing = published.get(relative);
   if (existing) {
     if (existing.artifactSha256 !== artifact.sha256) {
       throw new UserError(`${relative} is already published from a different build; published packages never change`, {
@@ -91,14 +93,11 @@ async function stagePackage(
     existing.removedAt = null;
     return undefined;
   }
-  await checkArtifact(artifact);
   const fields = headers.get(artifact.file) ?? artifact.fields!;
   const dir = packagesDir(context.request.archive.root, context.request.suite);
-  await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${name}.tmp-${process.pid}.rpm`);
-  await copyFile(artifact.file, tmp);
   return {
-    tmp,
+    artifact,
+    tmp: path.join(dir, `.${name}.tmp-${process.pid}.rpm`),
     final: path.join(dir, name),
     row: {
       file: relative,
@@ -133,15 +132,27 @@ async function placePackages(context: Context, items: PublishRequest['add']): Pr
     const problems = rpmArtifacts(item).flatMap((artifact) => checkRpmFields(policy, path.basename(artifact.file), artifact.kind as 'rpm' | 'srpm', headers.get(artifact.file)!));
     if (problems.length > 0) throw new UserError(describeProblems(policy, problems));
   }
+  // Maps, not scans: a full publish of 100,000 packages would otherwise compare every pair.
+  const published = new Map(context.state.packages.map((row) => [row.file, row]));
+  const names = new Set<string>();
   try {
     for (const item of items) {
-      for (const artifact of item.artifacts) {
-        if (artifact.kind !== 'rpm' && artifact.kind !== 'srpm') continue;
-        if (staged.some((entry) => path.basename(entry.final) === path.basename(artifact.file))) continue;
-        const entry = await stagePackage(context, artifact, item.recipe, item.targetId, headers);
-        if (entry) staged.push(entry);
+      for (const artifact of rpmArtifacts(item)) {
+        if (names.has(path.basename(artifact.file))) continue;
+        const entry = planPackage(context, artifact, item.recipe, item.targetId, headers, published);
+        if (entry) {
+          staged.push(entry);
+          names.add(path.basename(artifact.file));
+        }
       }
     }
+    await mkdir(packagesDir(context.request.archive.root, context.request.suite), { recursive: true });
+    await new PQueue({ concurrency: 8 }).addAll(
+      staged.map((entry) => async () => {
+        await checkArtifact(entry.artifact);
+        await copyFile(entry.artifact.file, entry.tmp);
+      }),
+    );
     await signRpmFiles(await context.signer(), path.join(context.request.archive.root, KEYRING_ASC), staged.map((entry) => entry.tmp));
     // Side by side: the file system commits the fsyncs in fewer journal flushes than one after another.
     await new PQueue({ concurrency: 16 }).addAll(staged.map((entry) => () => fsyncPath(entry.tmp)));
