@@ -4,6 +4,7 @@ import type { BuildSystem } from '../../recipe/schema.js';
 import type { Target } from '../../types.js';
 import { isSafeVersionString } from '../../versioning/upstream.js';
 import { changelogInstant, DAYS, MONTHS, twoDigits } from '../dates.js';
+import { DEFAULT_CHECK_TIMEOUT_MINUTES } from '../deb/view.js';
 
 /**
  * Everything the spec template sees, computed from the recipe with no I/O. Version and Release
@@ -250,6 +251,8 @@ export function rpmView(input: RpmViewInput) {
         .sort(byName)
         .map((name) => ({ name, value: build.env![name]! })),
       check: build.check ?? true,
+      checkTimeoutMinutes: build.checkTimeoutMinutes ?? DEFAULT_CHECK_TIMEOUT_MINUTES,
+      checkTimeoutSeconds: (build.checkTimeoutMinutes ?? DEFAULT_CHECK_TIMEOUT_MINUTES) * 60,
       autoreconf: autoreconf(recipe),
       subdir: build.subdir,
       steps: { build: build.steps?.build ?? [], install: build.steps?.install ?? [] },

@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { podman } from '../../src/build/engine/podman/index.js';
+import { ensureDepsImage } from '../../src/build/images.js';
+import { runRpmBuild } from '../../src/build/rpm.js';
+import { findTarget, loadConfig } from '../../src/config/load.js';
+import { generateRpmSource } from '../../src/generate/rpm/index.js';
+import { loadRecipeFile, resolveRecipe } from '../../src/recipe/load.js';
+import { planVersion } from '../../src/versioning/planner.js';
+import { FIXTURES } from '../generate/deb/cases.js';
+import { fixtureTarball } from '../generate/upstream-tarballs.js';
+
+/**
+ * The hangcheck fixture (a plain Makefile whose `make check` hangs, a sleeper in the background and
+ * one in front) built by rpmbuild on debian-12-rpm: %check gives up after build.checkTimeoutMinutes,
+ * killing the suite's processes, and the build fails saying so, long before the build timeout;
+ * without the check, the recipe's make arguments (with {libdir}) reach %build and %install.
+ */
+const config = loadConfig('freshet.config.yaml');
+const target = findTarget(config, 'debian-12-rpm');
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'freshet-rpm-check-timeout-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function build(name: string, change: (recipe: ReturnType<typeof resolveRecipe>) => void) {
+  const loaded = loadRecipeFile(path.join(FIXTURES, 'hangcheck.yaml'));
+  const recipe = resolveRecipe(loaded, 'rpm', target.id);
+  change(recipe);
+  const packageVersion = planVersion({ upstreamVersion: '1.0', target, rebuild: 1 }).full;
+  const sourceDir = path.join(scratch, name, 'source');
+  await generateRpmSource({
+    recipe,
+    recipeFilesDir: loaded.filesDir,
+    target,
+    upstreamVersion: '1.0',
+    packageVersion,
+    tarball: await fixtureTarball('hangcheck-1.0', 'tar.gz', path.join(scratch, name)),
+    maintainer: 'freshet tests <tests@localhost>',
+    date: '2025-06-01T12:00:00Z',
+    outDir: sourceDir,
+  });
+  const deps = await ensureDepsImage(target, [], { engine: podman, stateDir: config.stateDir });
+  return runRpmBuild(
+    { id: `rpm-check-timeout-${name}`, recipe: 'hangcheck', target, upstreamVersion: '1.0', packageVersion, rebuild: 1, tarballSha256: '', sourceDir, outputDir: path.join(scratch, name, 'output') },
+    { engine: podman, image: deps.ref, nodeps: true, limits: { memory: '2g', pids: 1024, timeoutMs: 20 * 60_000 } },
+  );
+}
+
+describe('build.checkTimeoutMinutes in a real rpmbuild', () => {
+  it('kills a hanging make check after its timeout and fails the build saying why', async () => {
+    const result = await build('hangs', () => undefined);
+    const log = readFileSync(result.logFile, 'utf8');
+    expect(result.status, log.slice(-3000)).toBe('failed');
+    expect(log).toMatch(/timeout --kill-after=10 60 \/usr\/bin\/make -O -j\d+ V=1 VERBOSE=1 check/);
+    expect(log).toContain('freshet: the upstream test suite ran longer than build.checkTimeoutMinutes (1 min); its processes were killed');
+    expect(log).toMatch(/error: Bad exit status from \S+ \(%check\)/);
+    expect(result.error ?? '').not.toMatch(/timed out/);
+  });
+
+  it('passes the make arguments, with {libdir} filled, to build and install', async () => {
+    const result = await build('no-check', (recipe) => {
+      recipe.build.check = false;
+    });
+    const log = readFileSync(result.logFile, 'utf8');
+    expect(result.error, log.slice(-3000)).toBeUndefined();
+    // The shell's trace of the %install line (set -x prints words unquoted).
+    expect(log).toMatch(/\n\+ \/usr\/bin\/make install DESTDIR=\S+ INSTALL=\/usr\/bin\/install -p PREFIX=\/usr MARK=\/usr\/lib64\n/);
+    expect(result.artifacts.some((artifact) => artifact.kind === 'rpm')).toBe(true);
+  });
+});
