@@ -72,6 +72,13 @@ function dependenciesOf(tree: SourceTree): DetectedDependency[] {
   return uniqueDependencies(found);
 }
 
+/** The variable a plain Makefile installs libraries under (xxHash: LIBDIR ?= $(libdir)), the one the install rule uses first. */
+function makefileLibdir(tree: SourceTree): string | undefined {
+  const makefile = ['GNUmakefile', 'Makefile', 'makefile'].map((file) => tree.read(file)).find((text) => text !== undefined) ?? '';
+  const defined = ['LIBDIR', 'libdir'].filter((variable) => new RegExp(`^${variable}\\s*[?:]?=`, 'm').test(makefile));
+  return defined.find((variable) => makefile.includes(`$(DESTDIR)$(${variable})`)) ?? defined[0];
+}
+
 /** A program named like the project, installed with a man page or mentioned in the sources, that knows --version. */
 function obviousProgram(tree: SourceTree, names: readonly string[]): string | undefined {
   for (const name of names) {
@@ -182,6 +189,12 @@ export function inferRecipe(input: InferInput): Inference {
     ? { system: build.system, ...(build.autoreconf ? { autoreconf: true } : {}), ...(build.system === 'cmake' && library?.sharedByOption ? { configure: ['-DBUILD_SHARED_LIBS=ON'] } : {}) }
     : { system: 'custom' };
   if (buildSection.configure) note(['build', 'configure'], `${library!.from} is shared only with BUILD_SHARED_LIBS, as Debian builds it`);
+  const libdirVariable = build?.system === 'make' ? makefileLibdir(tree) : undefined;
+  if (libdirVariable) {
+    // A plain Makefile installs into $(PREFIX)/lib; Debian's {libdir} is the multiarch folder.
+    buildSection.make = [`${libdirVariable}={libdir}`];
+    note(['build', 'make'], `the Makefile's ${libdirVariable} defaults to $(PREFIX)/lib; the packages expect {libdir}`);
+  }
   if (!build) note(['build'], 'GUESS: no configure, CMakeLists.txt, meson.build, setup.py or Makefile at the top of the tarball; write the steps');
   else note(['build', 'system'], `from ${build.file}${build.alternatives.length ? `; the tarball also has ${build.alternatives.join(', ')}` : ''}`);
   if (build?.system === 'make') note(['build', 'system'], 'plain make: freshet passes PREFIX=/usr to make and make install; add make: [VAR=value] for other variables');

@@ -150,3 +150,15 @@ describe('renderRecipe: a signed upstream', () => {
     expect(renderRecipe(inference, 'https://www.greenwoodsoftware.com/less/less-668.tar.gz')).toMatch(/# upstream signs releases \(.*less-668\.tar\.gz\.sig\): put its OpenPGP key at recipes\/less\/keys\/signing-key\.asc[^\n]*\n {2}signature:/);
   });
 });
+
+describe('inferRecipe: a plain Makefile library', () => {
+  it('issue 14: passes LIBDIR={libdir} when the Makefile installs under its own LIBDIR (xxHash put libxxhash.so in /usr/lib and dh_install missed it)', () => {
+    const tree = memoryTree({
+      Makefile: 'prefix      ?= /usr/local\nPREFIX      ?= $(prefix)\nlibdir      ?= $(EXEC_PREFIX)/lib\nLIBDIR      ?= $(libdir)\nLIBXXH = libxxhash.so.$(LIBVER)\nlibxxhash.$(SHARED_EXT_VER): LDFLAGS += -shared -Wl,-soname=libxxhash.$(SHARED_EXT_MAJOR)\ninstall: lib\n\t$(Q)$(MAKE_DIR) $(DESTDIR)$(LIBDIR)\n\t$(Q)$(INSTALL_PROGRAM) $(LIBXXH) $(DESTDIR)$(LIBDIR)\n',
+      'xxhash.h': '#define XXH_VERSION_MAJOR    0\n',
+    });
+    const { recipe } = inferRecipe({ tree, upstream: guessUpstream('https://github.com/Cyan4973/xxHash/archive/refs/tags/v0.8.3.tar.gz')! });
+    expect(recipe.build).toEqual({ system: 'make', make: ['LIBDIR={libdir}'] });
+    expect(inferRecipe({ tree: memoryTree({ Makefile: 'all:\n\tcc -o tool tool.c\n' }), upstream: guessUpstream('https://example.org/tool-1.0.tar.gz')! }).recipe.build).toEqual({ system: 'make' });
+  });
+});
