@@ -126,7 +126,10 @@ function packagesFor(name: string, summary: string, library: LibraryGuess | unde
 function gateFor(program: string | undefined, library: LibraryGuess | undefined, upstream: UpstreamGuess): Gate | undefined {
   // A version spelled as in the tarball name (3.5a too) is how the program prints it; a mangled one (mawk's date) is not.
   const asPrinted = watchedVersion(upstream) === upstream.version.replace(/^[vV](?=\d)/, '');
-  // ldconfig is in every base image (pkg-config is not): the runtime library must be registered.
+  // pkg-config finds the installed .pc on both families (the RPM gate on Debian sets PKG_CONFIG_PATH for
+  // /usr/lib64, which ldconfig's cache does not list) and checks the version too.
+  if (library?.pkgConfig) return { smoke: [['pkg-config', '--modversion', library.pkgConfig]], requires: ['pkg-config'], expect: '^{version}$' };
+  // Without a .pc, ldconfig (in every base image): the runtime library must be registered.
   if (library) return { smoke: [['ldconfig', '-p']], expect: `lib${escapeRegex(library.name)}\\.so${library.soversion ? `\\.${escapeRegex(library.soversion)}` : ''}` };
   if (program) return { smoke: [[program, '--version']], ...(asPrinted ? { expect: '{version}' } : {}) };
   return undefined;
@@ -242,7 +245,9 @@ export function inferRecipe(input: InferInput): Inference {
       ['gate'],
       program
         ? `${program} is the obvious program and mentions --version`
-        : `the runtime library must be in ldconfig's cache${library?.pkgConfig ? `; with pkgconf in the gate, [pkg-config, --modversion, ${library.pkgConfig}] and expect "^{version}$" check the version too` : ''}`,
+        : library?.pkgConfig
+          ? `the installed ${library.pkgConfig}.pc must give the version; check that upstream's .pc says {version} as freshet spells it`
+          : `the runtime library must be in ldconfig's cache (on debian-12-rpm, /usr/lib64 is not in it: add a program of the package as smoke command)`,
     );
   }
   else note(['packages'], 'no obvious program with --version: add gate.smoke commands to check the installed package');

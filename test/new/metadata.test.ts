@@ -118,7 +118,7 @@ describe('inferRecipe: the programs package beside a library', () => {
 });
 
 describe('inferRecipe: a CMake library as libcbor builds it', () => {
-  it('issue 14: reads add_library and SOVERSION ${MAJOR}.${MINOR} from src/CMakeLists.txt, asks for BUILD_SHARED_LIBS, takes test-only CMocka as optional and a RUNTIME DESTINATION for DLLs as no programs', () => {
+  it('issue 14: reads add_library and SOVERSION ${MAJOR}.${MINOR} from src/CMakeLists.txt, asks for BUILD_SHARED_LIBS, takes test-only CMocka as optional and a RUNTIME DESTINATION for DLLs as no programs, gates with pkg-config on both families', () => {
     const tree = memoryTree({
       'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.0)\nproject(libcbor)\nSET(CBOR_VERSION_MAJOR "0")\nSET(CBOR_VERSION_MINOR "10")\noption(WITH_TESTS "[TEST] Build unit tests (requires CMocka)" OFF)\nadd_subdirectory(src)\nif (WITH_TESTS)\n  add_subdirectory(test)\nendif (WITH_TESTS)\n',
       'src/CMakeLists.txt': 'add_library(cbor ${SOURCES})\nset_target_properties(cbor PROPERTIES\n\t\tVERSION ${CBOR_VERSION}\n\t\tSOVERSION ${CBOR_VERSION_MAJOR}.${CBOR_VERSION_MINOR})\ninstall(TARGETS cbor\n  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}\n  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})\n',
@@ -134,6 +134,8 @@ describe('inferRecipe: a CMake library as libcbor builds it', () => {
     ]);
     expect(recipe.build).toEqual({ system: 'cmake', configure: ['-DBUILD_SHARED_LIBS=ON'] });
     expect(recipe.depends).toBeUndefined();
+    // ldconfig -p failed the debian-12-rpm gate (/usr/lib64 is not in Debian's loader cache); the .pc is found on both families.
+    expect(recipe.gate).toEqual({ smoke: [['pkg-config', '--modversion', 'libcbor']], requires: ['pkg-config'], expect: '^{version}$' });
   });
 });
 
