@@ -107,6 +107,15 @@ function tockRecipe(): void {
 
 const packagesList = () => tick.packagesList(project);
 
+/** What status.json says of a recipe on debian-12, and the chains. */
+function statusOf(recipe: string): { cell: { state: string; note: string | null; blocked?: unknown }; chains: Array<{ members: string[]; state: string; note: string | null }> } {
+  const doc = JSON.parse(readFileSync(path.join(project.dir, 'archive/status.json'), 'utf8')) as {
+    recipes: Array<{ name: string; cells: Array<{ target: string; state: string; note: string | null; blocked?: unknown }> }>;
+    chains: Array<{ members: string[]; state: string; note: string | null }>;
+  };
+  return { cell: doc.recipes.find((entry) => entry.name === recipe)!.cells.find((cell) => cell.target === 'debian-12')!, chains: doc.chains };
+}
+
 beforeAll(async () => {
   await tick.buildCli();
   project = await tick.tickProject('freshet-chains-');
@@ -130,6 +139,8 @@ describe('chains: the archive builds against itself', () => {
     expect(failed.stdout).toMatch(/tock debian-12 1\.0-\S+: waiting: waiting on libtick \(build-failed\)/);
     expect(failed.stdout).toContain('debian-12 build order: libtick → tock');
     expect(failed.stdout).toContain('0 published');
+    expect(statusOf('tock').cell).toMatchObject({ note: 'waiting on libtick (build failed)', blocked: { status: 'waiting', on: [{ recipe: 'libtick', status: 'build-failed' }] } });
+    expect(statusOf('tock').chains).toEqual([expect.objectContaining({ members: ['libtick', 'tock'], state: 'held', note: 'tock: waiting on libtick (build failed)' })]);
 
     libtickRecipe(1);
     const fixed = await cli(['run']);
@@ -138,10 +149,13 @@ describe('chains: the archive builds against itself', () => {
     expect(fixed.stdout).toMatch(/tock debian-12 1\.0-\S+: published/);
     // One publish of the suite carrying the whole chain.
     expect(fixed.stdout.match(/^published bookworm: /gm)).toHaveLength(1);
-    expect(fixed.stdout).toMatch(/^published bookworm: 3 packages added/m);
+    // Two source packages, libtick1, libtick-dev and tock, and the -dbgsym packages of libtick1 and tock.
+    expect(fixed.stdout).toMatch(/^published bookworm: 7 packages added, 0 retired$/m);
     const packages = packagesList();
     expect(packages).toMatch(/^Package: libtick1$/m);
     expect(packages).toMatch(/^Depends: .*libtick1 \(>= 1\.0/m);
+    expect(statusOf('tock').cell).toMatchObject({ state: 'newest', blocked: null });
+    expect(statusOf('tock').chains).toEqual([expect.objectContaining({ members: ['libtick', 'tock'], state: 'live', note: null })]);
     await tick.verified(project);
   });
 
@@ -162,7 +176,9 @@ describe('chains: the archive builds against itself', () => {
     expect(upgraded.stdout.match(/^published bookworm: /gm)).toHaveLength(1);
     const packages = packagesList();
     expect(packages).toMatch(/^Package: libtick2$/m);
-    expect(packages).not.toMatch(/^Package: libtick1$/m);
+    expect(packages).toMatch(/^Package: tock\nVersion: 1\.0-0~deb12\+freshet2\n[^]*?^Depends: .*libtick2 \(>= 2\.0~\)$/m);
+    // libtick1 stays listed at its one version, as archiveInfo.keep keeps older versions (docs/archive.md): nothing installed loses its package.
+    expect(packages.match(/^Package: libtick1$/gm)).toHaveLength(1);
 
     const script = [
       'set -eu',
@@ -174,7 +190,10 @@ describe('chains: the archive builds against itself', () => {
       'tock',
       'src /new',
       'apt-get update -q -o APT::Sandbox::User=root >/dev/null',
-      // Plain `apt-get upgrade` never installs a new package (libtick2); --with-new-pkgs is what `apt upgrade` does.
+      // Plain `apt-get upgrade` never installs a new package (libtick2): it keeps the pair back and
+      // removes nothing, so the old pair goes on working. --with-new-pkgs is what `apt upgrade` does.
+      "apt-get upgrade -y | grep 'not upgraded' | sed 's/^/plain upgrade: /'",
+      'tock',
       'apt-get upgrade -y --with-new-pkgs',
       'tock',
       "dpkg-query -W -f '${Package} ${Status}\\n' | grep -E '^(libtick|tock)'",
@@ -186,6 +205,7 @@ describe('chains: the archive builds against itself', () => {
     );
     expect(result.exitCode, output(result)).toBe(0);
     expect(result.stdout).toMatch(/tock 1\.0 tick 1\n[\s\S]*tock 1\.0 tick 2\n/);
+    expect(result.stdout).toMatch(/^plain upgrade: 0 upgraded, 0 newly installed, 0 to remove and 2 not upgraded\.\ntock 1\.0 tick 1$/m);
     expect(result.stdout).toMatch(/\b2 upgraded, 1 newly installed, 0 to remove and 0 not upgraded\./);
     expect(result.stdout).not.toMatch(/kept back/);
     expect(result.stdout).toMatch(/^libtick2 install ok installed$/m);
