@@ -57,7 +57,8 @@ export function parseControlFields(text: string): Record<string, string> {
   for (const line of text.split('\n')) {
     if (/^[ \t]/.test(line) && last) fields[last] += `\n${line.trimEnd()}`;
     else {
-      const match = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
+      // dpkg and apt skip blanks before the colon: `Essential : yes` is Essential.
+      const match = /^([A-Za-z0-9][A-Za-z0-9-]*)\s*:\s*(.*)$/.exec(line);
       if (!match) continue;
       last = match[1]!;
       fields[last] = match[2]!.trimEnd();

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { artifactPolicy, checkArtifacts, describeProblems, relationNames, type ArtifactPolicy } from '../../src/build/artifact-policy.js';
+import { parseControlFields } from '../../src/build/artifacts.js';
+import { packagesStanza, type BinaryPackage } from '../../src/publish/apt/control.js';
+import { parseStanzas } from '../../src/publish/apt/deb822.js';
 import { loadRecipeFile, resolveRecipe } from '../../src/recipe/load.js';
 import type { BuildArtifact } from '../../src/types.js';
 
@@ -166,6 +169,21 @@ describe('artifactPolicy', () => {
   it('case 32: refuses a source RPM of another name or version', () => {
     const srpm = artifact('bash-99-1.src.rpm', 'srpm', { NAME: 'bash', EPOCHNUM: '0', VERSION: '99', RELEASE: '1', ARCH: 'x86_64' });
     expect(fieldsOf(rpm, [srpm])).toEqual(['bash-99-1.src.rpm Name', 'bash-99-1.src.rpm Version-Release']);
+  });
+});
+
+describe('control fields written with blanks before the colon', () => {
+  // dpkg and apt both skip blanks between a field name and its colon: apt marks this package Essential.
+  const control = `Package: libcmocka0\nSource: cmocka\nVersion: ${VERSION}\nArchitecture: amd64\nEssential : yes\nReplaces\t: bash\nDescription: x\n`;
+
+  it('case 32: refuses Essential : yes and Replaces<tab>: bash in the build check and in the Packages stanza publish writes', () => {
+    const built = checkArtifacts(deb, [artifact(`libcmocka0_${VERSION}_amd64.deb`, 'deb', parseControlFields(control))]);
+    expect(built.map((problem) => problem.field)).toEqual(['Essential', 'Replaces']);
+    const [stanza] = parseStanzas(control);
+    const republished = checkArtifacts(deb, [artifact(`libcmocka0_${VERSION}_amd64.deb`, 'deb', Object.fromEntries(stanza!))]);
+    expect(republished.map((problem) => problem.field)).toEqual(['Essential', 'Replaces']);
+    const pkg: BinaryPackage = { name: 'libcmocka0', version: VERSION, arch: 'amd64', source: 'cmocka', control: stanza! };
+    expect(packagesStanza(pkg, 'pool/x.deb', { size: 1, sha256: '0' })).toContain('\nEssential: yes\nReplaces: bash\n');
   });
 });
 

@@ -26,7 +26,8 @@ export function parseStanzas(text: string): Stanza[] {
       if (last) last[1] += `\n${line}`;
     } else if (!line.startsWith('#')) {
       const colon = line.indexOf(':');
-      if (colon > 0) current.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+      // dpkg and apt skip blanks before the colon: `Essential : yes` is Essential.
+      if (colon > 0) current.push([line.slice(0, colon).trimEnd(), line.slice(colon + 1).trim()]);
     }
   }
   if (current.length > 0) stanzas.push(current);
