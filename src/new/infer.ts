@@ -24,6 +24,7 @@ export interface Inference {
     license: string;
     dependencies: DetectedDependency[];
     library?: LibraryGuess;
+    /** The version command the gate runs: `less --version`, `tmux -V`. */
     program?: string;
   };
 }
@@ -79,8 +80,8 @@ function makefileLibdir(tree: SourceTree): string | undefined {
   return defined.find((variable) => makefile.includes(`$(DESTDIR)$(${variable})`)) ?? defined[0];
 }
 
-/** A program named like the project, installed with a man page or mentioned in the sources, that knows --version. */
-function obviousProgram(tree: SourceTree, names: readonly string[]): string | undefined {
+/** A program named like the project, with a man page or source, and the flag that prints its version. */
+function obviousProgram(tree: SourceTree, names: readonly string[]): { name: string; versionFlag: string } | undefined {
   for (const name of names) {
     // Man pages as grep (doc/grep.in.1) and less (less.nro) ship them.
     const manNames = [`${name}.1`, `${name}.1.in`, `${name}.in.1`, `${name}.nro`, `${name}.man`];
@@ -88,7 +89,11 @@ function obviousProgram(tree: SourceTree, names: readonly string[]): string | un
     const main = tree.files.find((file) => new RegExp(`(^|/)${name}\\.c$`).test(file) || file === `src/${name}.c`);
     if (!man && !main) continue;
     const texts = [man, main, ...tree.files.filter((file) => /\.c$/.test(file)).slice(0, 40)].filter(Boolean).map((file) => tree.read(file!) ?? '');
-    if (texts.some((text) => /(--version|\\-\\-version|"version")/.test(text))) return name;
+    // --version in a man page or usage text, or getopt_long's {"version", …} entry (grep).
+    if (texts.some((text) => /--version|\\-\\-version|\{\s*"version"\s*,\s*(no_argument|0)\b/.test(text))) return { name, versionFlag: '--version' };
+    // Only -V, documented next to the word version (tmux: ".It Fl V / Report the tmux version").
+    const manText = man ? (tree.read(man) ?? '') : '';
+    if (/^\.It Fl V\b(?:.*\n){0,3}.*\bversion\b/m.test(manText) || /\\-V\b.{0,80}\bversion\b/i.test(manText)) return { name, versionFlag: '-V' };
   }
   return undefined;
 }
@@ -123,7 +128,7 @@ function packagesFor(name: string, summary: string, library: LibraryGuess | unde
   ];
 }
 
-function gateFor(program: string | undefined, library: LibraryGuess | undefined, upstream: UpstreamGuess): Gate | undefined {
+function gateFor(program: { name: string; versionFlag: string } | undefined, library: LibraryGuess | undefined, upstream: UpstreamGuess): Gate | undefined {
   // A version spelled as in the tarball name (3.5a too) is how the program prints it; a mangled one (mawk's date) is not.
   const asPrinted = watchedVersion(upstream) === upstream.version.replace(/^[vV](?=\d)/, '');
   // pkg-config finds the installed .pc on both families (the RPM gate on Debian sets PKG_CONFIG_PATH for
@@ -131,7 +136,7 @@ function gateFor(program: string | undefined, library: LibraryGuess | undefined,
   if (library?.pkgConfig) return { smoke: [['pkg-config', '--modversion', library.pkgConfig]], requires: ['pkg-config'], expect: '^{version}$' };
   // Without a .pc, ldconfig (in every base image): the runtime library must be registered.
   if (library) return { smoke: [['ldconfig', '-p']], expect: `lib${escapeRegex(library.name)}\\.so${library.soversion ? `\\.${escapeRegex(library.soversion)}` : ''}` };
-  if (program) return { smoke: [[program, '--version']], ...(asPrinted ? { expect: '{version}' } : {}) };
+  if (program) return { smoke: [[program.name, program.versionFlag]], ...(asPrinted ? { expect: '{version}' } : {}) };
   return undefined;
 }
 
@@ -244,7 +249,7 @@ export function inferRecipe(input: InferInput): Inference {
     note(
       ['gate'],
       program
-        ? `${program} is the obvious program and mentions --version`
+        ? `${program.name} is the obvious program and documents ${program.versionFlag}`
         : library?.pkgConfig
           ? `the installed ${library.pkgConfig}.pc must give the version; check that upstream's .pc says {version} as freshet spells it`
           : `the runtime library must be in ldconfig's cache (on debian-12-rpm, /usr/lib64 is not in it: add a program of the package as smoke command)`,
@@ -255,6 +260,6 @@ export function inferRecipe(input: InferInput): Inference {
   return {
     recipe,
     annotations,
-    detected: { buildSystem: build ? `${build.system}${build.autoreconf ? ' (autoreconf)' : ''}` : 'none', license: license.spdx, dependencies, library, program },
+    detected: { buildSystem: build ? `${build.system}${build.autoreconf ? ' (autoreconf)' : ''}` : 'none', license: license.spdx, dependencies, library, program: program ? `${program.name} ${program.versionFlag}` : undefined },
   };
 }

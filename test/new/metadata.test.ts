@@ -92,9 +92,16 @@ describe('inferRecipe: license, copyright and gate from what upstream states', (
     expect(recipe.copyright).toEqual(['2014-2017 Pavel Kalvoda', '2019 Jane Roe <jane@example.org>', '2021 Example Corp']);
   });
 
-  it("issue 14: expects {version} in --version's output for a version with a letter (tmux 3.5a), not for a mangled one", () => {
-    const tmux = memoryTree({ configure: '#!/bin/sh\n', 'configure.ac': 'AC_INIT([tmux], 3.5a)\n', 'tmux.1': '.Sh NAME\n.Nd terminal multiplexer\n', 'tmux.c': 'printf("tmux %s\\n", getversion()); /* -V, --version */\n' });
-    expect(inferRecipe({ tree: tmux, upstream: guessUpstream('https://github.com/tmux/tmux/releases/download/3.5a/tmux-3.5a.tar.gz')! }).recipe.gate).toEqual({ smoke: [['tmux', '--version']], expect: '{version}' });
+  it("issue 14: runs the version flag the man page documents (tmux -V) and expects {version} for a version with a letter (tmux 3.5a), not for a mangled one", () => {
+    // As tmux 3.5a ships them: only -V prints the version (--version prints the usage and fails the gate); format.c's "version" is a format name.
+    const tmux = memoryTree({
+      configure: '#!/bin/sh\n',
+      'configure.ac': 'AC_INIT([tmux], 3.5a)\n',
+      'tmux.1': '.Sh NAME\n.Nd terminal multiplexer\n.It Fl V\nReport the\n.Nm\nversion.\n',
+      'tmux.c': 'while ((opt = getopt(argc, argv, "2c:CDdf:lL:NqS:T:uUvV")) != -1) {\n',
+      'format.c': '\t{ "version", FORMAT_TABLE_STRING,\n',
+    });
+    expect(inferRecipe({ tree: tmux, upstream: guessUpstream('https://github.com/tmux/tmux/releases/download/3.5a/tmux-3.5a.tar.gz')! }).recipe.gate).toEqual({ smoke: [['tmux', '-V']], expect: '{version}' });
     const mawk = memoryTree({ configure: '#!/bin/sh\n', 'mawk.1': '.TH MAWK 1\n--version\n' });
     expect(inferRecipe({ tree: mawk, upstream: guessUpstream('https://invisible-island.net/archives/mawk/mawk-1.3.4-20260302.tgz')! }).recipe.gate).toEqual({ smoke: [['mawk', '--version']] });
   });

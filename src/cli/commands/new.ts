@@ -33,7 +33,7 @@ export const registerNew: RegisterCommand = (program) => {
               `  license:      ${detected.license}`,
               `  dependencies: ${detected.dependencies.map((dependency) => `${dependency.name}${dependency.optional ? ' (optional)' : ''}`).join(', ') || 'none declared'}`,
               `  packages:     ${detected.library ? `library lib${detected.library.name} (soname ${detected.library.soversion ?? '?'}) + -dev` : 'one'}`,
-              `  gate:         ${detected.program ? `${detected.program} --version` : detected.library?.pkgConfig ? `pkg-config --modversion ${detected.library.pkgConfig}` : 'none'}`,
+              `  gate:         ${detected.program ? detected.program : detected.library?.pkgConfig ? `pkg-config --modversion ${detected.library.pkgConfig}` : 'none'}`,
               'next: check the # comments, then freshet lint, freshet explain, freshet run',
             ].join('\n'),
           );
