@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, createWriteStream, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { UserError } from '../core/errors.js';
+import { DEFAULT_DISK_RESERVE_MEGABYTES } from './engine/disk-guard.js';
 
 /**
  * The build folder after the container exits, read without ever following a link the build left.
@@ -156,6 +157,19 @@ export interface TakenFile {
 const STAGING = '.incoming';
 
 /**
+ * A sparse file costs the build no disk but its copy costs its full size: `truncate -s 4T x.deb`
+ * would fill the host's disk. The copies must fit in the free space, leaving the disk reserve.
+ */
+function refuseOversized(outputDir: string, files: ReadonlyArray<{ folder: BuildFolder; name: string }>): void {
+  const total = files.reduce((sum, { folder, name }) => sum + (folder.stat(name)?.size ?? 0), 0);
+  const stats = statfsSync(outputDir);
+  const room = stats.bavail * stats.bsize - DEFAULT_DISK_RESERVE_MEGABYTES * 1024 * 1024;
+  if (total > room) {
+    throw new UserError(`build output rejected: its files add up to ${total} bytes, more than the ${Math.max(0, room)} bytes free on the output's file system (beyond the disk reserve)`);
+  }
+}
+
+/**
  * Copy files out of the build folder into a staging folder beside the output, let `check` read
  * the copies, and move them into the output only when it returns: a rejected build leaves
  * nothing in the output.
@@ -163,6 +177,7 @@ const STAGING = '.incoming';
 export async function takeFiles<T>(outputDir: string, files: ReadonlyArray<{ folder: BuildFolder; name: string }>, check: (taken: TakenFile[]) => Promise<T>): Promise<T> {
   const staging = path.join(outputDir, STAGING);
   rmSync(staging, { recursive: true, force: true });
+  refuseOversized(outputDir, files);
   mkdirSync(staging);
   try {
     const taken: TakenFile[] = [];

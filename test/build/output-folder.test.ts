@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,20 @@ describe('collectDebOutput', () => {
     expect(message).toContain('hello_1.0-1_amd64.changes is a link');
     expect(message).toContain('hello_1.0-1.dsc has 2 hard links');
     expect(message).not.toMatch(/\/etc|\/root|host/);
+    expectNothingTaken(outputDir, host);
+  });
+});
+
+describe('collectDebOutput on a sparse file', () => {
+  it('case 36: refuses a sparse 4 TiB .deb, which costs the build no disk, without copying any of it', async () => {
+    const { workDir, outputDir, host } = scene();
+    mkdirSync(path.join(workDir, 'hello-1.0', 'debian'), { recursive: true });
+    writeFileSync(path.join(workDir, 'hello_1.0-1_amd64.deb'), '');
+    truncateSync(path.join(workDir, 'hello_1.0-1_amd64.deb'), 4 * 1024 ** 4);
+    writeFileSync(path.join(workDir, 'hello_1.0-1_amd64.changes'), 'Source: hello\n');
+    const tree = { dir: 'hello-1.0', identity: { source: 'hello', version: '1.0-1', upstreamVersion: '1.0' } };
+    const message = await rejection(collectDebOutput(workDir, outputDir, tree));
+    expect(message).toMatch(/^build output rejected: its files add up to 4398046511118 bytes, more than the \d+ bytes free on the output's file system/);
     expectNothingTaken(outputDir, host);
   });
 });
