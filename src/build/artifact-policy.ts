@@ -2,6 +2,7 @@ import path from 'node:path';
 import { rpmPackageNames } from '../generate/rpm/view.js';
 import type { ResolvedRecipe } from '../recipe/load.js';
 import type { BuildArtifact, Family } from '../types.js';
+import { classifyArtifact, fileVersion, upstreamOf } from './artifacts.js';
 
 /**
  * What a build may hand to the archive, derived from the recipe alone (docs/archive.md, "Only what
@@ -159,6 +160,13 @@ export function checkDscFields(policy: ArtifactPolicy, file: string, given: Reco
   const listed = (field('Package-List') ?? '').split('\n').map((line) => line.trim().split(/\s+/)[0]).filter((name): name is string => Boolean(name));
   const unlisted = listed.filter((name) => !policy.packages.includes(name));
   if (unlisted.length > 0) problems.push({ file, field: 'Package-List', message: `names ${allowed(unlisted)}, which the recipe does not declare` });
+  // The publisher puts every file a .dsc lists beside it in the pool: only this source's own tarballs may be listed.
+  const identity = { source: policy.source, version: fileVersion(policy.version), upstreamVersion: upstreamOf(policy.version) };
+  for (const list of ['Files', 'Checksums-Sha1', 'Checksums-Sha256']) {
+    const names = (field(list) ?? '').split('\n').map((line) => line.trim().split(/\s+/)[2]).filter((name): name is string => Boolean(name));
+    const strays = names.filter((name) => classifyArtifact(name, identity) !== 'source-tar');
+    if (strays.length > 0) problems.push({ file, field: list, message: `lists ${allowed(strays)}, which is not a source file of ${policy.source} ${policy.version}` });
+  }
   return problems;
 }
 

@@ -172,6 +172,21 @@ describe('artifactPolicy', () => {
   });
 });
 
+describe('files a .dsc lists', () => {
+  const row = (name: string) => ` ${'0'.repeat(64)} 1 ${name}`;
+  const own = [row('cmocka_2.0.1.orig.tar.xz'), row('cmocka_2.0.1.orig.tar.xz.asc'), row(`cmocka_${VERSION}.debian.tar.xz`)];
+
+  it('case 32: refuses a .dsc whose Checksums-Sha256 or Files list a file other than its own source tarballs (published beside it in the pool)', () => {
+    expect(checkArtifacts(deb, [dsc({ 'Checksums-Sha256': `\n${own.join('\n')}`, Files: `\n${own.join('\n')}` })])).toEqual([]);
+    const hostile = [...own, row('index.html'), row('bash_5.2.15-2_amd64.deb')].join('\n');
+    const problems = checkArtifacts(deb, [dsc({ 'Checksums-Sha256': `\n${hostile}`, Files: `\n${row('lintian.txt')}` })]);
+    expect(problems.map((problem) => `${problem.field}: ${problem.message}`)).toEqual([
+      `Files: lists "lintian.txt", which is not a source file of cmocka ${VERSION}`,
+      `Checksums-Sha256: lists "index.html", "bash_5.2.15-2_amd64.deb", which is not a source file of cmocka ${VERSION}`,
+    ]);
+  });
+});
+
 describe('control fields written with blanks before the colon', () => {
   // dpkg and apt both skip blanks between a field name and its colon: apt marks this package Essential.
   const control = `Package: libcmocka0\nSource: cmocka\nVersion: ${VERSION}\nArchitecture: amd64\nEssential : yes\nReplaces\t: bash\nDescription: x\n`;
