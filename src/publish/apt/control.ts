@@ -76,7 +76,8 @@ export async function readDsc(file: string): Promise<SourcePackage> {
   return { name, version, dsc: file, files, control };
 }
 
-const dropFromSources = new Set(['source', 'files', 'checksums-sha1', 'checksums-sha256', 'checksums-sha512', 'directory']);
+// Package is written from Source: one a .dsc carries would be a second, naming another package.
+const dropFromSources = new Set(['source', 'package', 'files', 'checksums-sha1', 'checksums-sha256', 'checksums-sha512', 'directory']);
 
 export function sourcesStanza(pkg: SourcePackage, directory: string): string {
   const kept = pkg.control.filter(([key]) => !dropFromSources.has(key.toLowerCase()));
