@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateStore } from '../../src/state/store.js';
+import { rpmProject, withState } from './rpm-project.js';
 import { runCli } from './run-cli.js';
 
 /**
@@ -15,30 +15,12 @@ let config = '';
 const stateDir = () => path.join(dir, 'state');
 
 function recordedVersions(): string[] {
-  const state = StateStore.open(stateDir());
-  try {
-    return state.releases('app').map((row) => row.upstreamVersion);
-  } finally {
-    state.close();
-  }
+  return withState(dir, (state) => state.releases('app').map((row) => row.upstreamVersion));
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-forget-'));
-  mkdirSync(path.join(dir, 'recipes'));
-  config = path.join(dir, 'freshet.config.yaml');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      recipes: 'recipes',
-      archive: 'archive',
-      state: 'state',
-      targets: [{ id: 'fedora-41', family: 'rpm', distro: 'fedora', release: '41', codename: 'fedora-41', image: { registry: 'registry.fedoraproject.org/fedora:41' } }],
-    }),
-  );
-  const state = StateStore.open(stateDir());
-  state.recordRelease('app', { upstreamVersion: '1.0', url: 'https://example.org/app-1.0.tar.gz' }, '2026-01-01T00:00:00Z');
-  state.close();
+  ({ dir, config } = rpmProject('freshet-forget-'));
+  withState(dir, (state) => state.recordRelease('app', { upstreamVersion: '1.0', url: 'https://example.org/app-1.0.tar.gz' }, '2026-01-01T00:00:00Z'));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchRelease } from '../../src/fetch/fetch.js';
@@ -8,7 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { HttpClient } from '../../src/net/http.js';
 import { httpPolicy } from '../../src/net/policy.js';
 import { resetHostQueues } from '../../src/net/queue.js';
-import { StateStore } from '../../src/state/store.js';
+import { rpmProject, watchRecipe, withState } from '../cli/rpm-project.js';
 import { runCli } from '../cli/run-cli.js';
 import { serve, type Loopback } from '../net/loopback.js';
 
@@ -23,35 +22,7 @@ let config = '';
 const served: Record<string, Buffer> = { '/old/app-1.0.tar.gz': Buffer.from('old bytes'), '/new/app-1.0.tar.gz': Buffer.from('new bytes') };
 
 function writeRecipe(folder: string): void {
-  const lines = [
-    'name: app',
-    'summary: a watch test recipe',
-    'description: |',
-    '  A recipe whose upstream moves.',
-    'homepage: https://example.org/',
-    'license: MIT',
-    'copyright:',
-    '  - 2025 freshet tests',
-    'upstream:',
-    '  kind: html-index',
-    `  url: ${server.url}/${folder}/`,
-    '  pattern: app-(\\d[\\d.]*)\\.tar\\.gz',
-    'build:',
-    '  system: make',
-    'packages:',
-    '  - name: app',
-    '',
-  ];
-  writeFileSync(path.join(dir, 'recipes', 'app.yaml'), lines.join('\n'));
-}
-
-function withState<T>(fn: (state: StateStore) => T): T {
-  const state = StateStore.open(path.join(dir, 'state'));
-  try {
-    return fn(state);
-  } finally {
-    state.close();
-  }
+  writeFileSync(path.join(dir, 'recipes', 'app.yaml'), watchRecipe('app', ['kind: html-index', `url: ${server.url}/${folder}/`, 'pattern: app-(\\d[\\d.]*)\\.tar\\.gz']));
 }
 
 beforeAll(async () => {
@@ -61,20 +32,7 @@ beforeAll(async () => {
     const body = served[url];
     return body ? res.writeHead(200).end(body) : res.writeHead(404).end();
   });
-  dir = mkdtempSync(path.join(tmpdir(), 'freshet-upstream-change-'));
-  mkdirSync(path.join(dir, 'recipes'));
-  config = path.join(dir, 'freshet.config.yaml');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      recipes: 'recipes',
-      archive: 'archive',
-      state: 'state',
-      targets: [{ id: 'fedora-41', family: 'rpm', distro: 'fedora', release: '41', codename: 'fedora-41', image: { registry: 'registry.fedoraproject.org/fedora:41' } }],
-      allowHosts: [server.host],
-      limits: { httpTimeoutSeconds: 5 },
-    }),
-  );
+  ({ dir, config } = rpmProject('freshet-upstream-change-', { allowHosts: [server.host], limits: { httpTimeoutSeconds: 5 } }));
 });
 
 afterAll(async () => {
@@ -88,13 +46,13 @@ describe('changing a recipe upstream after a version was seen', () => {
     writeRecipe('old');
     expect((await runCli(['--config', config, 'watch'])).code).toBe(0);
     const oldSha = createHash('sha256').update(served['/old/app-1.0.tar.gz']!).digest('hex');
-    withState((state) => state.setReleaseHash('app', '1.0', oldSha, 9));
+    withState(dir, (state) => state.setReleaseHash('app', '1.0', oldSha, 9));
 
     writeRecipe('new');
     const moved = await runCli(['--config', config, 'watch']);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stderr).toContain('known release now fetched from a new URL');
-    const row = withState((state) => state.release('app', '1.0'))!;
+    const row = withState(dir, (state) => state.release('app', '1.0'))!;
     expect(row.url).toBe(`${server.url}/new/app-1.0.tar.gz`);
     expect(row.sha256).toBe(oldSha);
 
@@ -113,9 +71,9 @@ describe('changing a recipe upstream after a version was seen', () => {
     const forgot = await runCli(['--config', config, 'forget', 'app', '1.0']);
     expect(forgot.code, forgot.stderr).toBe(0);
     expect(forgot.stdout).toContain('app: forgot 1 release');
-    expect(withState((state) => state.release('app', '1.0'))).toBeUndefined();
+    expect(withState(dir, (state) => state.release('app', '1.0'))).toBeUndefined();
     expect((await runCli(['--config', config, 'watch'])).code).toBe(0);
-    expect(withState((state) => state.release('app', '1.0'))).toMatchObject({ url: `${server.url}/new/app-1.0.tar.gz`, sha256: null });
+    expect(withState(dir, (state) => state.release('app', '1.0'))).toMatchObject({ url: `${server.url}/new/app-1.0.tar.gz`, sha256: null });
 
     const unknown = await runCli(['--config', config, 'forget', 'app', '9.9']);
     expect(unknown.code).not.toBe(0);

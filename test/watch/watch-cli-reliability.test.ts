@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetHostQueues } from '../../src/net/queue.js';
+import { rpmProject, watchRecipe } from '../cli/rpm-project.js';
 import { runCli } from '../cli/run-cli.js';
 import { serve, type Loopback } from '../net/loopback.js';
 
@@ -18,28 +18,8 @@ let config = '';
 let appFiles: string[] = [];
 const resetAt = () => String(Math.floor(Date.now() / 1000) + 7200);
 
-function recipe(name: string, upstream: string[]): string {
-  return [
-    `name: ${name}`,
-    'summary: a watch test recipe',
-    'description: |',
-    '  A recipe for the watch reliability tests.',
-    'homepage: https://example.org/',
-    'license: MIT',
-    'copyright:',
-    '  - 2025 freshet tests',
-    'upstream:',
-    ...upstream.map((line) => `  ${line}`),
-    'build:',
-    '  system: make',
-    'packages:',
-    `  - name: ${name}`,
-    '',
-  ].join('\n');
-}
-
 function writeRecipe(name: string, upstream: string[]): void {
-  writeFileSync(path.join(dir, 'recipes', `${name}.yaml`), recipe(name, upstream));
+  writeFileSync(path.join(dir, 'recipes', `${name}.yaml`), watchRecipe(name, upstream));
 }
 
 beforeAll(async () => {
@@ -57,21 +37,7 @@ beforeAll(async () => {
     if (url.startsWith('/pypi-cut/')) return res.writeHead(200, { 'content-type': 'application/json' }).end('{"info": {"name": "cut", "version": "1.');
     return res.writeHead(404).end();
   });
-  dir = mkdtempSync(path.join(tmpdir(), 'freshet-watch-cli-'));
-  mkdirSync(path.join(dir, 'recipes'));
-  config = path.join(dir, 'freshet.config.yaml');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      recipes: 'recipes',
-      archive: 'archive',
-      state: 'state',
-      // An RPM target: learning what it ships needs no mirror, so the test stays on loopback.
-      targets: [{ id: 'fedora-41', family: 'rpm', distro: 'fedora', release: '41', codename: 'fedora-41', image: { registry: 'registry.fedoraproject.org/fedora:41' } }],
-      allowHosts: [server.host],
-      limits: { httpTimeoutSeconds: 5 },
-    }),
-  );
+  ({ dir, config } = rpmProject('freshet-watch-cli-', { allowHosts: [server.host], limits: { httpTimeoutSeconds: 5 } }));
   writeRecipe('app', ['kind: html-index', `url: ${server.url}/app/`, 'pattern: app-(\\d[\\d.]*)\\.tar\\.gz']);
 });
 
