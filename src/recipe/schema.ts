@@ -43,7 +43,7 @@ export const Build = z.strictObject({
   autoreconf: z.boolean().optional(),
   /** Extra arguments for configure, cmake or meson. */
   configure: z.array(buildFlag).optional(),
-  /** Extra arguments for make (or ninja) during the build. */
+  /** Extra arguments for make (or ninja) during the build; the NAME=value ones also reach install and clean. */
   make: z.array(buildFlag).optional(),
   /** Environment for the build, such as CFLAGS additions. */
   env: z.record(envName, buildFlag).optional(),

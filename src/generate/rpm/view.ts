@@ -1,4 +1,5 @@
 import { ConfigError, UserError } from '../../core/errors.js';
+import { makeVariables } from '../../recipe/fields.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import type { BuildSystem } from '../../recipe/schema.js';
 import type { Target } from '../../types.js';
@@ -247,6 +248,7 @@ export function rpmView(input: RpmViewInput) {
       partial: `rpm-${build.system}`,
       configure: build.configure ?? [],
       make: build.make ?? [],
+      makeVariables: makeVariables(build.make),
       env: Object.keys(build.env ?? {})
         .sort(byName)
         .map((name) => ({ name, value: build.env![name]! })),

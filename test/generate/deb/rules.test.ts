@@ -50,6 +50,19 @@ describe('debian/rules per build system', () => {
     expect((await render({ system: 'make' })).rules).toContain('override_dh_auto_install:\n\tdh_auto_install -- PREFIX=/usr\n');
   });
 
+  it('a make target (lua\'s linux-readline) is built once: install and clean get only the NAME=value arguments', async () => {
+    const { rules } = await render({ system: 'make', make: ['linux-readline', 'V=1'] });
+    expect(rules).toContain('override_dh_auto_build:\n\tdh_auto_build -- PREFIX=/usr linux-readline V=1\n');
+    expect(rules).toContain('override_dh_auto_install:\n\tdh_auto_install -- PREFIX=/usr V=1\n');
+    expect(rules).toContain('override_dh_auto_clean:\n\tdh_auto_clean -- PREFIX=/usr V=1\n');
+    const targetOnly = (await render({ system: 'make', make: ['linux-readline'] })).rules;
+    expect(targetOnly).toContain('override_dh_auto_install:\n\tdh_auto_install -- PREFIX=/usr\n');
+    expect(targetOnly).not.toContain('override_dh_auto_clean');
+    const autotools = (await render({ system: 'autotools', make: ['all-am', 'V=1'] })).rules;
+    expect(autotools).toContain('\t[ ! -f Makefile ] || dh_auto_clean -- V=1\n');
+    expect(autotools).toContain('override_dh_auto_install:\n\tdh_auto_install -- V=1\n');
+  });
+
   it('autotools passes the make arguments to install and clean too', async () => {
     const { rules } = await render({ system: 'autotools', make: ['V=1'] });
     expect(rules).toContain('override_dh_auto_install:\n\tdh_auto_install -- V=1\n');

@@ -24,6 +24,13 @@ describe('spec build sections', () => {
     expect(sections({ system: 'cmake' })).toContain('\n%cmake_install\n');
   });
 
+  it('a make target (lua\'s linux-readline) is built once: %install gets only the NAME=value arguments', () => {
+    const make = sections({ system: 'make', make: ['linux-readline', 'V=1'] });
+    expect(make).toContain('\n%make_build PREFIX=%{_prefix} linux-readline V=1\n');
+    expect(make).toContain('\n%make_install PREFIX=%{_prefix} V=1\n');
+    expect(sections({ system: 'cmake', make: ['all'] })).toContain('\n%cmake_install\n');
+  });
+
   it('gives the test suite build.checkTimeoutMinutes (default 30), then kills its process group and fails saying why', () => {
     const autotools = sections({ system: 'autotools' });
     expect(autotools).toContain('\ntimeout --kill-after=10 1800 %{make_build} check || { status=$?; [ $status -ne 124 ] && [ $status -ne 137 ] || ');
