@@ -74,8 +74,12 @@ function dependenciesOf(tree: SourceTree): DetectedDependency[] {
 }
 
 /** The variable a plain Makefile installs libraries under (xxHash: LIBDIR ?= $(libdir)), the one the install rule uses first. */
+function makefileText(tree: SourceTree): string {
+  return ['GNUmakefile', 'Makefile', 'makefile'].map((file) => tree.read(file)).find((text) => text !== undefined) ?? '';
+}
+
 function makefileLibdir(tree: SourceTree): string | undefined {
-  const makefile = ['GNUmakefile', 'Makefile', 'makefile'].map((file) => tree.read(file)).find((text) => text !== undefined) ?? '';
+  const makefile = makefileText(tree);
   const defined = ['LIBDIR', 'libdir'].filter((variable) => new RegExp(`^${variable}\\s*[?:]?=`, 'm').test(makefile));
   return defined.find((variable) => makefile.includes(`$(DESTDIR)$(${variable})`)) ?? defined[0];
 }
@@ -117,6 +121,8 @@ function packagesFor(name: string, summary: string, library: LibraryGuess | unde
   if (library.cmakeConfig) dev.push('{libdir}/cmake/*');
   // The API's man pages go with the headers, as in Debian's libfribidi-dev.
   if (hasManPages(tree, 3)) dev.push('{mandir}/man3/*');
+  // A plain Makefile that also installs the static library (xxHash's libxxhash.a): dh_missing refuses it unlisted.
+  if (library.from.includes('-soname') && makefileText(tree).includes(`lib${library.name}.a`)) dev.push('{libdir}/lib*.a');
   const manPages = hasManPages(tree, 1);
   const runtime = libraryPackageName(library);
   return [

@@ -161,13 +161,27 @@ describe('renderRecipe: a signed upstream', () => {
 });
 
 describe('inferRecipe: a plain Makefile library', () => {
-  it('issue 14: passes LIBDIR={libdir} when the Makefile installs under its own LIBDIR (xxHash put libxxhash.so in /usr/lib and dh_install missed it)', () => {
+  it('issue 14: passes LIBDIR={libdir} when the Makefile installs under its own LIBDIR (xxHash put libxxhash.so in /usr/lib and dh_install missed it), and lists the static library it installs', () => {
     const tree = memoryTree({
-      Makefile: 'prefix      ?= /usr/local\nPREFIX      ?= $(prefix)\nlibdir      ?= $(EXEC_PREFIX)/lib\nLIBDIR      ?= $(libdir)\nLIBXXH = libxxhash.so.$(LIBVER)\nlibxxhash.$(SHARED_EXT_VER): LDFLAGS += -shared -Wl,-soname=libxxhash.$(SHARED_EXT_MAJOR)\ninstall: lib\n\t$(Q)$(MAKE_DIR) $(DESTDIR)$(LIBDIR)\n\t$(Q)$(INSTALL_PROGRAM) $(LIBXXH) $(DESTDIR)$(LIBDIR)\n',
+      Makefile: [
+        'prefix      ?= /usr/local',
+        'PREFIX      ?= $(prefix)',
+        'libdir      ?= $(EXEC_PREFIX)/lib',
+        'LIBDIR      ?= $(libdir)',
+        "LIBVER_MAJOR_SCRIPT:=`$(SED) -n '/define XXH_VERSION_MAJOR/s/.*[[:blank:]]\\([0-9][0-9]*\\).*/\\1/p' < xxhash.h`",
+        'LIBVER_MAJOR := $(shell echo $(LIBVER_MAJOR_SCRIPT))',
+        '\tSONAME_FLAGS = -Wl,-soname=libxxhash.$(SHARED_EXT).$(LIBVER_MAJOR)',
+        'install: lib',
+        '\t$(Q)$(MAKE_DIR) $(DESTDIR)$(LIBDIR)',
+        '\t$(Q)$(INSTALL_DATA) libxxhash.a $(DESTDIR)$(LIBDIR)',
+        '\t$(Q)$(INSTALL_PROGRAM) $(LIBXXH) $(DESTDIR)$(LIBDIR)',
+      ].join('\n'),
       'xxhash.h': '#define XXH_VERSION_MAJOR    0\n',
     });
     const { recipe } = inferRecipe({ tree, upstream: guessUpstream('https://github.com/Cyan4973/xxHash/archive/refs/tags/v0.8.3.tar.gz')! });
     expect(recipe.build).toEqual({ system: 'make', make: ['LIBDIR={libdir}'] });
+    // It installs libxxhash.a too; dh_missing failed the trial build while the dev package did not list it.
+    expect(recipe.packages.find((pkg) => pkg.role === 'dev')?.files).toContain('{libdir}/lib*.a');
     expect(inferRecipe({ tree: memoryTree({ Makefile: 'all:\n\tcc -o tool tool.c\n' }), upstream: guessUpstream('https://example.org/tool-1.0.tar.gz')! }).recipe.build).toEqual({ system: 'make' });
   });
 });
