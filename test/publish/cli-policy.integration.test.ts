@@ -1,13 +1,9 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../src/config/load.js';
-import { run } from '../../src/core/exec.js';
-import { gnupgHome, stopAgent } from '../../src/sign/gpg.js';
-import { createKey } from '../../src/sign/key.js';
 import { buildCli, cli } from './cli-publish.js';
-import { artifact, makeConfig } from './fixtures.js';
+import { artifact, debWithControl, signedProject, type SignedProject } from './fixtures.js';
 
 /**
  * `freshet publish` of build-result files (case 32): the files are checked against the recipe the
@@ -15,16 +11,13 @@ import { artifact, makeConfig } from './fixtures.js';
  */
 let dir: string;
 let config: ResolvedConfig;
+let project: SignedProject;
 const VERSION = '2.12.3-0~deb12+freshet1';
 
 /** A result file for `recipe` holding one .deb with these control fields (dpkg-deb builds it). */
 async function resultWith(name: string, recipe: string, fields: string[]): Promise<string> {
-  const tree = path.join(dir, `tree-${name}`);
-  mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
-  writeFileSync(path.join(tree, 'DEBIAN/control'), [...fields, 'Maintainer: freshet tests <tests@localhost>', 'Description: test package', ''].join('\n'));
   mkdirSync(path.join(dir, name));
-  const deb = path.join(dir, name, `${recipe}_${VERSION}_amd64.deb`);
-  await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, deb], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+  const deb = await debWithControl(path.join(dir, name, `${recipe}_${VERSION}_amd64.deb`), fields);
   const file = path.join(dir, `${name}.result.json`);
   const now = new Date().toISOString();
   const result = { jobId: name, recipe, targetId: 'debian-12', packageVersion: VERSION, status: 'ok', artifacts: [artifact(deb, 'deb')], logFile: '', startedAt: now, finishedAt: now };
@@ -34,17 +27,13 @@ async function resultWith(name: string, recipe: string, fields: string[]): Promi
 
 beforeAll(async () => {
   await buildCli();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-cli-policy-'));
-  config = makeConfig(dir);
+  project = await signedProject('freshet-cli-policy-');
+  ({ dir, config } = project);
   cpSync('recipes/hello.yaml', path.join(config.recipesDir, 'hello.yaml'));
   cpSync('recipes/hello', path.join(config.recipesDir, 'hello'), { recursive: true });
-  await createKey(config.stateDir, { name: 'freshet test', email: 'test@localhost', algorithm: 'ed25519', expire: '2y' });
 });
 
-afterAll(async () => {
-  await stopAgent(gnupgHome(config.stateDir));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => project?.remove());
 
 describe('freshet publish checks build results against their recipe', () => {
   it('case 32: refuses a build result of hello whose .deb says Source: bash and Essential: yes; nothing is published', async () => {

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/load.js';
 import { Config } from '../../src/config/schema.js';
 import { capture, run } from '../../src/core/exec.js';
+import { gnupgHome, stopAgent } from '../../src/sign/gpg.js';
+import { createKey } from '../../src/sign/key.js';
 import type { BuildArtifact } from '../../src/types.js';
 
 /** Tiny real packages and a throwaway config for publish tests and the bench. */
@@ -45,6 +48,15 @@ export async function makeDeb(dir: string, spec: DebSpec): Promise<BuildArtifact
   return artifact(out, 'deb');
 }
 
+/** A .deb at `out` with exactly these control fields, whatever they claim (dpkg-deb builds it). */
+export async function debWithControl(out: string, fields: string[]): Promise<string> {
+  const tree = path.join(path.dirname(out), `tree-${path.basename(out)}`);
+  mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
+  writeFileSync(path.join(tree, 'DEBIAN/control'), [...fields, 'Maintainer: freshet tests <tests@localhost>', 'Description: test package', ''].join('\n'));
+  await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, out], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+  return out;
+}
+
 /** A native source package made with dpkg-source -b: the .dsc and its tarball. */
 export async function makeSource(dir: string, name: string, version: string): Promise<BuildArtifact[]> {
   const tree = path.join(dir, `${name}-${version}`);
@@ -77,6 +89,25 @@ export function makeConfig(dir: string, archiveInfo: Record<string, unknown> = {
   const file = path.join(dir, 'freshet.config.yaml');
   writeFileSync(file, JSON.stringify(raw, null, 2));
   return resolveConfig(Config.parse(raw), file);
+}
+
+export interface SignedProject {
+  dir: string;
+  config: ResolvedConfig;
+  /** Stops the project's gpg agent and deletes it; for an afterAll. */
+  remove(): Promise<void>;
+}
+
+/** A throwaway project (makeConfig) with an archive key, for a beforeAll. */
+export async function signedProject(prefix: string): Promise<SignedProject> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const config = makeConfig(dir);
+  await createKey(config.stateDir, { name: 'freshet test', email: 'test@localhost', algorithm: 'ed25519', expire: '2y' });
+  const remove = async () => {
+    await stopAgent(gnupgHome(config.stateDir));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, config, remove };
 }
 
 /** Name, version, architecture and source of a built package, read from the file. */

@@ -1,17 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPolicy } from '../../../src/build/artifact-policy.js';
 import type { ResolvedConfig } from '../../../src/config/load.js';
-import { run } from '../../../src/core/exec.js';
 import { mainArchive } from '../../../src/publish/api.js';
 import { publishApt } from '../../../src/publish/apt/publish.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { loadRecipeFile, resolveRecipe } from '../../../src/recipe/load.js';
-import { gnupgHome, stopAgent } from '../../../src/sign/gpg.js';
-import { createKey } from '../../../src/sign/key.js';
-import { artifact, makeConfig } from '../fixtures.js';
+import { artifact, debWithControl, signedProject, type SignedProject } from '../fixtures.js';
 
 /**
  * The APT publisher's own check (defense in depth for case 32): given what the recipe declares, it
@@ -20,35 +16,22 @@ import { artifact, makeConfig } from '../fixtures.js';
  */
 let dir: string;
 let config: ResolvedConfig;
+let project: SignedProject;
 let archive: ArchiveLocation;
 const VERSION = '2.12.3-0~deb12+freshet1';
 const policy = () => artifactPolicy(resolveRecipe(loadRecipeFile('recipes/hello.yaml'), 'deb', 'debian-12'), { targetId: 'debian-12', packageVersion: VERSION });
 
-/** A .deb with exactly these control fields (dpkg-deb builds it). */
-async function debWith(name: string, fields: string[]): Promise<string> {
-  const tree = path.join(dir, `tree-${name}`);
-  mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
-  writeFileSync(path.join(tree, 'DEBIAN/control'), [...fields, 'Maintainer: freshet tests <tests@localhost>', 'Description: test package', ''].join('\n'));
-  const out = path.join(dir, name);
-  await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, out], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
-  return out;
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-publish-policy-'));
-  config = makeConfig(dir);
+  project = await signedProject('freshet-publish-policy-');
+  ({ dir, config } = project);
   archive = mainArchive(config);
-  await createKey(config.stateDir, { name: 'freshet test', email: 'test@localhost', algorithm: 'ed25519', expire: '2y' });
 });
 
-afterAll(async () => {
-  await stopAgent(gnupgHome(config.stateDir));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => project?.remove());
 
 describe('publishApt with the recipe policy', () => {
   it('case 32: refuses a .deb whose own control says Source: bash and Essential: yes, even when the build result says otherwise', async () => {
-    const file = await debWith(`hello_${VERSION}_amd64.deb`, ['Package: hello', 'Source: bash', `Version: ${VERSION}`, 'Architecture: amd64', 'Essential: yes']);
+    const file = await debWithControl(path.join(dir, `hello_${VERSION}_amd64.deb`), ['Package: hello', 'Source: bash', `Version: ${VERSION}`, 'Architecture: amd64', 'Essential: yes']);
     // The build result's fields claim a clean package; the publisher reads the file itself.
     const claimed = { ...artifact(file, 'deb'), fields: { Package: 'hello', Version: VERSION, Architecture: 'amd64' } };
     const publishing = publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [claimed], recipe: 'hello', targetId: 'debian-12', policy: policy() }] });
@@ -60,7 +43,7 @@ describe('publishApt with the recipe policy', () => {
 
   it('publishes the declared package into the pool folder of the recipe source', async () => {
     mkdirSync(path.join(dir, 'clean'));
-    const file = await debWith(`clean/hello_${VERSION}_amd64.deb`, ['Package: hello', `Version: ${VERSION}`, 'Architecture: amd64']);
+    const file = await debWithControl(path.join(dir, `clean/hello_${VERSION}_amd64.deb`), ['Package: hello', `Version: ${VERSION}`, 'Architecture: amd64']);
     const outcome = await publishApt({ config, archive, suite: 'bookworm', add: [{ artifacts: [artifact(file, 'deb')], recipe: 'hello', targetId: 'debian-12', policy: policy() }] });
     expect(outcome.added.map((pkg) => pkg.file)).toEqual([`pool/main/h/hello/hello_${VERSION}_amd64.deb`]);
   });

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
@@ -7,27 +6,23 @@ import { setLogSink } from '../../../src/core/log.js';
 import { mainArchive, stagingArchive } from '../../../src/publish/api.js';
 import { publishApt, resignApt } from '../../../src/publish/apt/publish.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
-import { stopAgent, gnupgHome } from '../../../src/sign/gpg.js';
-import { createKey, KEYRING_GPG } from '../../../src/sign/key.js';
+import { KEYRING_GPG } from '../../../src/sign/key.js';
 import { verifyArchive } from '../../../src/verify/index.js';
-import { makeConfig, makeDeb, makeSource } from '../fixtures.js';
+import { makeDeb, makeSource, signedProject, type SignedProject } from '../fixtures.js';
 import { aptWarnings, makeAptClient, serveStatic } from './apt-client.js';
 
 let dir: string;
 let config: ResolvedConfig;
 let archive: ArchiveLocation;
+let project: SignedProject;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-publish-'));
-  config = makeConfig(dir);
+  project = await signedProject('freshet-publish-');
+  ({ dir, config } = project);
   archive = mainArchive(config);
-  await createKey(config.stateDir, { name: 'freshet test', email: 'test@localhost', algorithm: 'ed25519', expire: '2y' });
 });
 
-afterAll(async () => {
-  await stopAgent(gnupgHome(config.stateDir));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => project?.remove());
 
 describe('publishing an APT suite', () => {
   it('publishes binaries and sources that verify and that real apt installs without a warning', async () => {
