@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, type RunResult } from '../../src/core/exec.js';
@@ -13,23 +13,13 @@ let project: tick.TickProject;
 const cli = (args: string[]): Promise<RunResult> => tick.cli(project, args);
 const output = (result: RunResult) => `${result.stdout}\n${result.stderr}`;
 
-async function pack(name: string, files: Record<string, string>): Promise<Buffer> {
-  const tree = path.join(project.dir, 'upstream', name);
-  mkdirSync(tree, { recursive: true });
-  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(tree, file), text, { mode: file.endsWith('.sh') ? 0o755 : 0o644 });
-  const out = `${tree}.tar.gz`;
-  await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=2025-01-01', '-czf', out, '-C', path.dirname(tree), name]);
-  rmSync(tree, { recursive: true });
-  return readFileSync(out);
-}
-
-const license = 'MIT License\n\nCopyright 2025 freshet tests\n';
+const pack = (name: string, files: Record<string, string>) => tick.pack(project, name, files);
 const multiarch = '"$(dpkg-architecture -qDEB_HOST_MULTIARCH)"';
 
 /** libtick <version> with shared-library version `soname`. */
 const libtickRelease = (version: string, soname: number) =>
   pack(`libtick-${version}`, {
-    LICENSE: license,
+    LICENSE: tick.LICENSE,
     'tick.h': 'int tick_version(void);\n',
     'tick.c': `#include "tick.h"\nint tick_version(void) { return ${soname}; }\n`,
     'build.sh': `#!/bin/sh\nset -eu\ncc $CFLAGS $LDFLAGS -shared -fPIC -Wl,-soname,libtick.so.${soname} -o libtick.so.${soname} tick.c\n`,
@@ -38,7 +28,7 @@ const libtickRelease = (version: string, soname: number) =>
 
 const tockRelease = (version: string) =>
   pack(`tock-${version}`, {
-    LICENSE: license,
+    LICENSE: tick.LICENSE,
     'tock.c': `#include <stdio.h>\n#include <tick.h>\nint main(void) { printf("tock ${version} tick %d\\n", tick_version()); return 0; }\n`,
     'build.sh': '#!/bin/sh\nset -eu\ncc $CFLAGS $LDFLAGS -o tock tock.c -ltick\n',
     'install.sh': '#!/bin/sh\nset -eu\ninstall -D -m 0755 tock "$DESTDIR/usr/bin/tock"\n',
@@ -48,18 +38,7 @@ function recipe(name: string, lines: string[]): void {
   writeFileSync(
     path.join(project.dir, 'recipes', `${name}.yaml`),
     [
-      `name: ${name}`,
-      `summary: ${name} for the chain tests`,
-      'description: |',
-      `  ${name}, made by freshet tests.`,
-      'homepage: https://example.org/tick/',
-      'license: MIT',
-      'copyright:',
-      '  - 2025 freshet tests',
-      'upstream:',
-      '  kind: html-index',
-      `  url: http://127.0.0.1:${project.port}/tick/`,
-      `  pattern: ${name}-(\\d[\\d.]*)\\.tar\\.gz`,
+      ...tick.recipeHead(project, name, `${name} for the chain tests`, `${name}, made by freshet tests.`),
       ...lines,
       '',
     ].join('\n'),

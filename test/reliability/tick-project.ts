@@ -72,29 +72,35 @@ export async function tickProject(prefix: string): Promise<TickProject> {
   };
 }
 
-/** An upstream release of tick whose build sleeps `delaySeconds`. */
-export async function tarball(project: TickProject, version: string, delaySeconds: number, note = ''): Promise<Buffer> {
-  const tree = path.join(project.dir, 'upstream', `tick-${version}`);
+/** An upstream tarball `<name>.tar.gz` of these files (`*.sh` executable), made reproducibly under the project. */
+export async function pack(project: TickProject, name: string, files: Record<string, string>): Promise<Buffer> {
+  const tree = path.join(project.dir, 'upstream', name);
   mkdirSync(tree, { recursive: true });
-  writeFileSync(path.join(tree, 'VERSION'), `${version}\n`);
-  writeFileSync(path.join(tree, 'delay'), `${delaySeconds}\n`);
-  writeFileSync(path.join(tree, 'README'), `tick ${version}\n${note}\n`);
-  writeFileSync(path.join(tree, 'LICENSE'), 'MIT License\n\nCopyright 2025 freshet tests\n');
-  writeFileSync(
-    path.join(tree, 'build.sh'),
-    '#!/bin/sh\nset -eu\nsleep "$(cat delay)"\nprintf \'#!/bin/sh\\necho "tick %s"\\n\' "$(cat VERSION)" > tick\nchmod 0755 tick\n',
-    { mode: 0o755 },
-  );
-  writeFileSync(path.join(tree, 'install.sh'), '#!/bin/sh\nset -eu\ninstall -D -m 0755 tick "$DESTDIR/usr/bin/tick"\n', { mode: 0o755 });
-  const out = path.join(project.dir, 'upstream', `tick-${version}.tar.gz`);
-  await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=2025-01-01', '-czf', out, '-C', path.dirname(tree), `tick-${version}`]);
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(tree, file), text, { mode: file.endsWith('.sh') ? 0o755 : 0o644 });
+  const out = `${tree}.tar.gz`;
+  await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=2025-01-01', '-czf', out, '-C', path.dirname(tree), name]);
   rmSync(tree, { recursive: true });
   return readFileSync(out);
 }
 
-export function recipeYaml(project: TickProject, description: string, summary = 'tiny package for the reliability tests'): string {
+export const LICENSE = 'MIT License\n\nCopyright 2025 freshet tests\n';
+
+/** An upstream release of tick whose build sleeps `delaySeconds`. */
+export function tarball(project: TickProject, version: string, delaySeconds: number, note = ''): Promise<Buffer> {
+  return pack(project, `tick-${version}`, {
+    VERSION: `${version}\n`,
+    delay: `${delaySeconds}\n`,
+    README: `tick ${version}\n${note}\n`,
+    LICENSE,
+    'build.sh': '#!/bin/sh\nset -eu\nsleep "$(cat delay)"\nprintf \'#!/bin/sh\\necho "tick %s"\\n\' "$(cat VERSION)" > tick\nchmod 0755 tick\n',
+    'install.sh': '#!/bin/sh\nset -eu\ninstall -D -m 0755 tick "$DESTDIR/usr/bin/tick"\n',
+  });
+}
+
+/** The lines of a recipe `name` up to its upstream, which the project serves at /tick/. */
+export function recipeHead(project: TickProject, name: string, summary: string, description: string): string[] {
   return [
-    'name: tick',
+    `name: ${name}`,
     `summary: ${summary}`,
     'description: |',
     `  ${description}`,
@@ -105,7 +111,13 @@ export function recipeYaml(project: TickProject, description: string, summary = 
     'upstream:',
     '  kind: html-index',
     `  url: http://127.0.0.1:${project.port}/tick/`,
-    '  pattern: tick-(\\d[\\d.]*)\\.tar\\.gz',
+    `  pattern: ${name}-(\\d[\\d.]*)\\.tar\\.gz`,
+  ];
+}
+
+export function recipeYaml(project: TickProject, description: string, summary = 'tiny package for the reliability tests'): string {
+  return [
+    ...recipeHead(project, 'tick', summary, description),
     'build:',
     '  system: custom',
     '  check: false',
