@@ -1,17 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDebBuild } from '../../src/build/debian.js';
 import { podman } from '../../src/build/engine/podman/index.js';
 import { ensureDepsImage } from '../../src/build/images.js';
-import { findTarget, loadConfig } from '../../src/config/load.js';
 import { generateDebianSource } from '../../src/generate/deb/index.js';
 import { buildDependsOf } from '../../src/pipeline/families.js';
-import { loadRecipeFile, resolveRecipe } from '../../src/recipe/load.js';
-import { planVersion } from '../../src/versioning/planner.js';
-import { FIXTURES } from '../generate/deb/cases.js';
-import { fixtureTarball } from '../generate/upstream-tarballs.js';
+import type { ResolvedRecipe } from '../../src/recipe/load.js';
+import { hangcheckBuilds } from './hangcheck.js';
 
 /**
  * A real build of a plain-Makefile upstream whose `make check` hangs (a sleeper in the background
@@ -19,35 +15,13 @@ import { fixtureTarball } from '../generate/upstream-tarballs.js';
  * fails saying so, long before the build timeout; without the check, the recipe's make arguments
  * (with {libdir}) reach build, install and clean.
  */
-const config = loadConfig('freshet.config.yaml');
-const target = findTarget(config, 'debian-12');
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'freshet-check-timeout-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { config, target, prepare } = hangcheckBuilds('debian-12', 'freshet-check-timeout-');
 
-async function build(name: string, change: (recipe: ReturnType<typeof resolveRecipe>) => void) {
-  const loaded = loadRecipeFile(path.join(FIXTURES, 'hangcheck.yaml'));
-  const recipe = resolveRecipe(loaded, 'deb', target.id);
-  change(recipe);
-  const packageVersion = planVersion({ upstreamVersion: '1.0', target, rebuild: 1 }).full;
-  const outDir = path.join(scratch, name, 'source');
-  const tarball = await fixtureTarball('hangcheck-1.0', 'tar.gz', path.join(scratch, name));
-  const generated = await generateDebianSource({
-    recipe,
-    recipeFilesDir: loaded.filesDir,
-    target,
-    upstreamVersion: '1.0',
-    packageVersion,
-    maintainer: 'freshet tests <tests@localhost>',
-    date: '2025-06-01T12:00:00Z',
-    tarball,
-    outDir,
-  });
+async function build(name: string, change: (recipe: ResolvedRecipe) => void) {
+  const { source, job } = await prepare(name, change);
+  const generated = await generateDebianSource(source);
   const deps = await ensureDepsImage(target, buildDependsOf(path.join(generated.sourceDir, 'debian', 'control')), { engine: podman, stateDir: config.stateDir });
-  const outputDir = path.join(scratch, name, 'output');
-  return runDebBuild(
-    { id: `check-timeout-${name}`, recipe: 'hangcheck', target, upstreamVersion: '1.0', packageVersion, rebuild: 1, tarballSha256: '', sourceDir: outDir, outputDir },
-    { engine: podman, image: deps.ref, limits: { memory: '2g', pids: 1024, timeoutMs: 20 * 60_000 } },
-  );
+  return runDebBuild(job(`check-timeout-${name}`), { engine: podman, image: deps.ref, limits: { memory: '2g', pids: 1024, timeoutMs: 20 * 60_000 } });
 }
 
 describe('build.checkTimeoutMinutes in a real build', () => {

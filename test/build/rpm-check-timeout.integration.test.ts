@@ -1,16 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { podman } from '../../src/build/engine/podman/index.js';
 import { ensureDepsImage } from '../../src/build/images.js';
 import { runRpmBuild } from '../../src/build/rpm.js';
-import { findTarget, loadConfig } from '../../src/config/load.js';
 import { generateRpmSource } from '../../src/generate/rpm/index.js';
-import { loadRecipeFile, resolveRecipe } from '../../src/recipe/load.js';
-import { planVersion } from '../../src/versioning/planner.js';
-import { FIXTURES } from '../generate/deb/cases.js';
-import { fixtureTarball } from '../generate/upstream-tarballs.js';
+import type { ResolvedRecipe } from '../../src/recipe/load.js';
+import { hangcheckBuilds } from './hangcheck.js';
 
 /**
  * The hangcheck fixture (a plain Makefile whose `make check` hangs, a sleeper in the background and
@@ -18,33 +13,13 @@ import { fixtureTarball } from '../generate/upstream-tarballs.js';
  * killing the suite's processes, and the build fails saying so, long before the build timeout;
  * without the check, the recipe's make arguments (with {libdir}) reach %build and %install.
  */
-const config = loadConfig('freshet.config.yaml');
-const target = findTarget(config, 'debian-12-rpm');
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'freshet-rpm-check-timeout-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { config, target, prepare } = hangcheckBuilds('debian-12-rpm', 'freshet-rpm-check-timeout-');
 
-async function build(name: string, change: (recipe: ReturnType<typeof resolveRecipe>) => void) {
-  const loaded = loadRecipeFile(path.join(FIXTURES, 'hangcheck.yaml'));
-  const recipe = resolveRecipe(loaded, 'rpm', target.id);
-  change(recipe);
-  const packageVersion = planVersion({ upstreamVersion: '1.0', target, rebuild: 1 }).full;
-  const sourceDir = path.join(scratch, name, 'source');
-  await generateRpmSource({
-    recipe,
-    recipeFilesDir: loaded.filesDir,
-    target,
-    upstreamVersion: '1.0',
-    packageVersion,
-    tarball: await fixtureTarball('hangcheck-1.0', 'tar.gz', path.join(scratch, name)),
-    maintainer: 'freshet tests <tests@localhost>',
-    date: '2025-06-01T12:00:00Z',
-    outDir: sourceDir,
-  });
+async function build(name: string, change: (recipe: ResolvedRecipe) => void) {
+  const { source, job } = await prepare(name, change);
+  await generateRpmSource(source);
   const deps = await ensureDepsImage(target, [], { engine: podman, stateDir: config.stateDir });
-  return runRpmBuild(
-    { id: `rpm-check-timeout-${name}`, recipe: 'hangcheck', target, upstreamVersion: '1.0', packageVersion, rebuild: 1, tarballSha256: '', sourceDir, outputDir: path.join(scratch, name, 'output') },
-    { engine: podman, image: deps.ref, nodeps: true, limits: { memory: '2g', pids: 1024, timeoutMs: 20 * 60_000 } },
-  );
+  return runRpmBuild(job(`rpm-check-timeout-${name}`), { engine: podman, image: deps.ref, nodeps: true, limits: { memory: '2g', pids: 1024, timeoutMs: 20 * 60_000 } });
 }
 
 describe('build.checkTimeoutMinutes in a real rpmbuild', () => {
