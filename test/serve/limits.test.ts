@@ -4,9 +4,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as report from '../../src/report/write.js';
-import { startServer, type FreshetServer, type ServeOptions } from '../../src/serve/server.js';
+import type { FreshetServer, ServeOptions } from '../../src/serve/server.js';
 import { MAX_HOOK_BODY_BYTES, sign } from '../../src/serve/webhook.js';
 import { makeFixture } from '../report/fixture.js';
+import { SECRET, startTestServer } from './start.js';
 
 // Count how often /metrics builds the status document.
 vi.mock(import('../../src/report/write.js'), async (importOriginal) => {
@@ -14,7 +15,6 @@ vi.mock(import('../../src/report/write.js'), async (importOriginal) => {
   return { ...original, buildStatus: vi.fn(original.buildStatus) };
 });
 
-const SECRET = 'a-long-webhook-secret-for-tests';
 const fixture = makeFixture({ webhooks: { hello: { secretEnv: 'HELLO_HOOK_SECRET' } } });
 const FIFTY_MB = 50 * 1024 * 1024;
 let server: FreshetServer | undefined;
@@ -31,16 +31,7 @@ afterEach(async () => {
 });
 
 async function start(options: Partial<ServeOptions> = {}): Promise<FreshetServer> {
-  server = await startServer({
-    config: fixture.config,
-    state: fixture.state,
-    host: '127.0.0.1',
-    port: 0,
-    env: { HELLO_HOOK_SECRET: SECRET },
-    runPipeline: async () => undefined,
-    writeStatus: async () => undefined,
-    ...options,
-  });
+  server = await startTestServer(fixture, options);
   return server;
 }
 

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeStatus } from '../../src/report/write.js';
-import { startServer, type FreshetServer } from '../../src/serve/server.js';
+import type { FreshetServer } from '../../src/serve/server.js';
 import { sign } from '../../src/serve/webhook.js';
 import { makeFixture, NOW } from '../report/fixture.js';
+import { SECRET, startTestServer } from './start.js';
 
-const SECRET = 'a-long-webhook-secret-for-tests';
 const fixture = makeFixture({ webhooks: { hello: { secretEnv: 'HELLO_HOOK_SECRET' }, frob: { secretEnv: 'FROB_HOOK_SECRET' } } });
 const calls: Array<{ recipes?: string[] }> = [];
 let release: (() => void) | undefined;
@@ -13,12 +13,7 @@ let statusWrites = 0;
 
 beforeAll(async () => {
   await writeStatus(fixture.config, fixture.state, NOW, { recipes: fixture.recipes, fingerprint: null });
-  server = await startServer({
-    config: fixture.config,
-    state: fixture.state,
-    host: '127.0.0.1',
-    port: 0,
-    env: { HELLO_HOOK_SECRET: SECRET },
+  server = await startTestServer(fixture, {
     maxBodyBytes: 1024,
     runPipeline: async (_config, options) => {
       calls.push({ recipes: options.recipes });
