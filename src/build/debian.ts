@@ -8,7 +8,7 @@ import { checkBinaryFields, classifyArtifact, fileVersion, parseControlFields, u
 import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
 import { lintLogFields } from './lint-report.js';
 import { parseLintian } from './lintian.js';
-import { BuildFolder, fileProblem, takeFiles } from './output-folder.js';
+import { BuildFolder, fileProblem, takeArtifacts } from './output-folder.js';
 
 /**
  * Build a Debian source package in a container of its deps image: no network, no capabilities,
@@ -91,22 +91,14 @@ export async function collectDebOutput(workDir: string, outputDir: string, tree:
     if (!found.some((file) => file.kind === 'deb')) problems.push('no binary package was built');
     if (!found.some((file) => file.kind === 'changes')) problems.push('no .changes file was written');
     if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
-    const kinds = new Map(found.map((file) => [file.name, file.kind]));
-    const artifacts = await takeFiles(outputDir, found, async (taken) => {
-      const checked: BuildArtifact[] = [];
-      for (const copy of taken) {
-        const kind = kinds.get(copy.name)!;
-        const artifact: BuildArtifact = { file: path.join(outputDir, copy.name), kind, size: copy.size, sha256: copy.sha256 };
-        if (kind === 'deb' || kind === 'udeb') {
-          // Read in-process with capped decompression: `dpkg-deb --field` unpacks the control archive to the host's temp folder.
-          artifact.fields = parseControlFields(await readDebControl(copy.file));
-          problems.push(...checkBinaryFields(copy.name, artifact.fields));
-        }
-        if (kind === 'dsc') artifact.fields = parseControlFields(readFileSync(copy.file, 'utf8'));
-        checked.push(artifact);
+    const artifacts = await takeArtifacts(outputDir, found, async (copy, kind, problems) => {
+      if (kind === 'deb' || kind === 'udeb') {
+        // Read in-process with capped decompression: `dpkg-deb --field` unpacks the control archive to the host's temp folder.
+        const fields = parseControlFields(await readDebControl(copy.file));
+        problems.push(...checkBinaryFields(copy.name, fields));
+        return fields;
       }
-      if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
-      return checked;
+      return kind === 'dsc' ? parseControlFields(readFileSync(copy.file, 'utf8')) : undefined;
     });
     // lintian's findings with their files and lines, beside the build log (rpmlint.txt on RPM targets).
     if (lintText !== undefined) writeFileSync(path.join(outputDir, 'lintian.txt'), lintText);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { UserError } from '../core/errors.js';
+import type { BuildArtifact } from '../types.js';
 import { DEFAULT_DISK_RESERVE_MEGABYTES } from './engine/disk-guard.js';
 
 /**
@@ -191,4 +192,29 @@ export async function takeFiles<T>(outputDir: string, files: ReadonlyArray<{ fol
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * takeFiles for build artifacts: `inspect` reads each staged copy, returns its fields (if it has
+ * any) and adds what is wrong with it to `problems`; one problem rejects the whole output.
+ */
+export async function takeArtifacts<K extends BuildArtifact['kind']>(
+  outputDir: string,
+  files: ReadonlyArray<{ folder: BuildFolder; name: string; kind: K }>,
+  inspect: (copy: TakenFile, kind: K, problems: string[]) => Promise<Record<string, string> | undefined>,
+): Promise<BuildArtifact[]> {
+  const kinds = new Map(files.map((file) => [file.name, file.kind]));
+  return takeFiles(outputDir, files, async (taken) => {
+    const problems: string[] = [];
+    const checked: BuildArtifact[] = [];
+    for (const copy of taken) {
+      const kind = kinds.get(copy.name)!;
+      const artifact: BuildArtifact = { file: path.join(outputDir, copy.name), kind, size: copy.size, sha256: copy.sha256 };
+      const fields = await inspect(copy, kind, problems);
+      if (fields) artifact.fields = fields;
+      checked.push(artifact);
+    }
+    if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
+    return checked;
+  });
 }

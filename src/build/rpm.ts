@@ -8,7 +8,7 @@ import { MANIFEST_FILE, type RpmManifest } from '../generate/rpm/index.js';
 import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
 import { RPM_LIST_TAGS } from './artifact-policy.js';
 import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
-import { BuildFolder, fileProblem, takeFiles } from './output-folder.js';
+import { BuildFolder, fileProblem, takeArtifacts } from './output-folder.js';
 import { lintLogFields } from './lint-report.js';
 import { parseRpmlint } from './rpmlint.js';
 
@@ -152,17 +152,10 @@ export async function collectRpmOutput(workDir: string, outputDir: string, manif
       names.add(item.name);
     }
     if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
-    const kinds = new Map(found.map((item) => [item.name, item.kind]));
-    const artifacts = await takeFiles(outputDir, found, async (taken) => {
-      const checked: BuildArtifact[] = [];
-      for (const copy of taken) {
-        const kind = kinds.get(copy.name)!;
-        const fields = await rpmFields(copy.file, RPM_LIST_TAGS);
-        problems.push(...checkRpm(copy.name, kind, fields, manifest));
-        checked.push({ file: path.join(outputDir, copy.name), kind, size: copy.size, sha256: copy.sha256, fields });
-      }
-      if (problems.length > 0) throw new UserError(`build output rejected: ${problems.join('; ')}`);
-      return checked;
+    const artifacts = await takeArtifacts(outputDir, found, async (copy, kind, problems) => {
+      const fields = await rpmFields(copy.file, RPM_LIST_TAGS);
+      problems.push(...checkRpm(copy.name, kind, fields, manifest));
+      return fields;
     });
     const lintText = build.readSmall(LINT_FILE, MAX_LINT_BYTES);
     if (lintText !== undefined) writeFileSync(path.join(outputDir, 'rpmlint.txt'), lintText);
