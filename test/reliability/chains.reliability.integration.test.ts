@@ -48,12 +48,7 @@ function recipe(name: string, lines: string[]): void {
 /** libtick's recipe; `broken` adds a build step that fails. */
 function libtickRecipe(soname: number, broken = false): void {
   recipe('libtick', [
-    'build:',
-    '  system: custom',
-    '  check: false',
-    '  steps:',
-    `    build: [[sh, build.sh]${broken ? ', ["false"]' : ''}]`,
-    '    install: [[sh, install.sh]]',
+    ...tick.shellBuild(broken),
     'packages:',
     `  - name: libtick${soname}`,
     '    role: library',
@@ -66,12 +61,7 @@ function libtickRecipe(soname: number, broken = false): void {
 
 function tockRecipe(): void {
   recipe('tock', [
-    'build:',
-    '  system: custom',
-    '  check: false',
-    '  steps:',
-    '    build: [[sh, build.sh]]',
-    '    install: [[sh, install.sh]]',
+    ...tick.shellBuild(),
     'depends:',
     // ~: freshet's 1.0-0~deb12+freshetN revisions sort below a bare 1.0 (docs/versioning.md).
     '  build: ["libtick-dev >= 1.0~"]',

@@ -115,15 +115,15 @@ export function recipeHead(project: TickProject, name: string, summary: string, 
   ];
 }
 
+/** A recipe's build section for an upstream that ships build.sh and install.sh; `failing` adds a build step that fails. */
+export function shellBuild(failing = false): string[] {
+  return ['build:', '  system: custom', '  check: false', '  steps:', `    build: [[sh, build.sh]${failing ? ', ["false"]' : ''}]`, '    install: [[sh, install.sh]]'];
+}
+
 export function recipeYaml(project: TickProject, description: string, summary = 'tiny package for the reliability tests'): string {
   return [
     ...recipeHead(project, 'tick', summary, description),
-    'build:',
-    '  system: custom',
-    '  check: false',
-    '  steps:',
-    '    build: [[sh, build.sh]]',
-    '    install: [[sh, install.sh]]',
+    ...shellBuild(),
     'packages:',
     '  - name: tick',
     '    architecture: all',
