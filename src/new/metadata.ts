@@ -158,6 +158,40 @@ export function mesonLicense(text: string): string | undefined {
   return names.length ? names.join(' AND ') : undefined;
 }
 
+/** roff lines → words: `.B Less` → `Less`, `.BR more (1),` → `more(1),`, `.Nm` → the program's name, escapes dropped. */
+function roffText(lines: readonly string[], name: string): string {
+  return lines
+    .filter((line) => !/^\.\s*\\"/.test(line) && !/^'\\"/.test(line))
+    .map((line) => {
+      const macro = /^\.([A-Za-z]{1,2})\b\s*(.*)$/.exec(line);
+      if (!macro) return line;
+      if (macro[1] === 'Nm') return `${name}${macro[2] ? ` ${macro[2]}` : ''}`;
+      if (/^(B|I|BR|BI|IR|IB|RB|RI|Fl|Ar|Cm|Xr|Em|Sy)$/.test(macro[1]!)) return macro[2]!.replace(/"/g, '').replace(/ \((\d)\)/, '($1)');
+      return '';
+    })
+    .join(' ')
+    .replace(/\\f[BIRP]|\\&|\\\(em/g, '')
+    .replace(/\\-/g, '-')
+    .replace(/\s+([,.;:])/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The first paragraph of the man page's DESCRIPTION (less.nro: "Less is a program similar to more(1), …"). */
+export function manPageDescription(tree: SourceTree, name: string): { text: string; from: string } | undefined {
+  const page = [`${name}.1`, `${name}.1.in`, `${name}.in.1`, `${name}.nro`].map((manName) => tree.files.find((file) => file.split('/').pop() === manName)).find(Boolean);
+  const lines = page ? (tree.read(page) ?? '').replace(/\r/g, '').split('\n') : [];
+  const start = lines.findIndex((line) => /^\.S[Hh]\s+"?DESCRIPTION"?\s*$/.test(line));
+  if (!page || start < 0) return undefined;
+  const paragraph: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^\.(S[Hh]|PP|LP|P|Pp|IP|TP|Bl|Ss)\b/.test(line)) break;
+    paragraph.push(line);
+  }
+  const text = roffText(paragraph, name);
+  return text.length >= 40 ? { text, from: `${page} (DESCRIPTION)` } : undefined;
+}
+
 /** The NAME line of the project's own man page: `less \\- opposite of more`, mdoc's `.Nd terminal multiplexer`. */
 export function manPageSummary(tree: SourceTree, name: string): { text: string; from: string } | undefined {
   // Sources only: less's less.man is the formatted page, NAME overstruck with backspaces.
@@ -250,6 +284,9 @@ export function detectMetadata(tree: SourceTree, nameHint?: string): MetadataGue
     setSummary(paragraph, readme);
     guess.description = { text: wrap(paragraph.slice(0, 1500)), from: readme };
   }
+  // No README paragraph about the program: the man page describes it (lintian refuses a description that only repeats the synopsis).
+  const manDescription = guess.description ? undefined : manNames.map((manName) => manPageDescription(tree, manName)).find(Boolean);
+  if (manDescription) guess.description = { text: wrap(manDescription.text.slice(0, 1500)), from: manDescription.from };
   const name = (guess.projectName ?? nameHint)?.toLowerCase();
   if (readme && name) {
     // A README that links to a page named after the project: its home page (invisible-island.net/mawk/).

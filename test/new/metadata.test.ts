@@ -56,18 +56,19 @@ describe('detectMetadata: what upstreams state about themselves', () => {
     expect(detectMetadata(memoryTree({ 'meson.build': "project('glint', 'c',\n  version: '2.1',\n  license: ['LGPL-2.1-or-later', 'MIT'],\n  meson_version: '>= 0.60')\n" }))).toMatchObject({ projectName: 'glint', license: { spdx: 'LGPL-2.1-or-later AND MIT', from: 'meson.build project()' } });
   });
 
-  it("issue 14: summarizes from the program's man page source NAME line rather than a README's license paragraph or a paragraph not about the program (less)", () => {
+  it("issue 14: summarizes from the program's man page source NAME line and describes from its DESCRIPTION rather than a README's license paragraph or a paragraph not about the program (less)", () => {
     const guess = detectMetadata(
       memoryTree({
         README: '    This is the source code distribution of "less".\n    This program is part of the GNU project (https://www.gnu.org).\n\n    This program is free software.  You may redistribute it and/or\n    modify it under the terms of either:\n\n    1. The GNU General Public License, as published by the Free\n       Software Foundation; either version 3, or (at your option) any\n       later version.  A copy of this license is in the file COPYING.\n    or\n    2. The Less License, in the file LICENSE.\n\n    Please report any problems at https://github.com/gwsw/less/issues.\n    See https://greenwoodsoftware.com/less for the latest info.\n\nThe formatted manual page is in less.man.\nThe manual page nroff source is in less.nro.\n',
         'less.man': 'LESS(1)\n\nN\bNA\bAM\bME\bE\n       less - display the contents of a file in a terminal\n',
-        'less.nro': '.TH LESS 1 "Version 668: 06 Oct 2024"\n.SH NAME\nless \\- display the contents of a file in a terminal\n.SH SYNOPSIS\n',
+        'less.nro': '.TH LESS 1 "Version 668: 06 Oct 2024"\n.SH NAME\nless \\- display the contents of a file in a terminal\n.SH SYNOPSIS\n.B "less \\-?"\n.SH DESCRIPTION\n.B Less\nis a program similar to\n.BR more (1),\nbut it has many more features.\n.PP\nCommands are based on both\n',
         'tmux.1': '.Dd $Mdocdate$\n.Dt TMUX 1\n.Sh NAME\n.Nm tmux\n.Nd terminal multiplexer\n',
       }),
       'less',
     );
     expect(guess.summary).toEqual({ text: 'display the contents of a file in a terminal', from: 'less.nro (NAME)' });
-    expect(guess.description).toBeUndefined();
+    // Not the README's "formatted manual page" paragraph, not the synopsis again (lintian: description-synopsis-is-duplicated).
+    expect(guess.description).toEqual({ text: 'Less is a program similar to more(1), but it has many more features.\n', from: 'less.nro (DESCRIPTION)' });
     expect(detectMetadata(memoryTree({ 'tmux.1': '.Dd $Mdocdate$\n.Dt TMUX 1\n.Sh NAME\n.Nm tmux\n.Nd terminal multiplexer\n' }), 'tmux').summary?.text).toBe('terminal multiplexer');
   });
 });
