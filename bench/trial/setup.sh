@@ -13,10 +13,12 @@ freshet() { node src/cli/bin.js --config "$dir/freshet.config.yaml" "$@"; }
 
 node src/cli/bin.js mirror fill xxhash fribidi tmux libcbor less grep
 curl -sf -o /dev/null http://127.0.0.1:8781/ || { echo "start the mirror first: node src/cli/bin.js mirror serve &" >&2; exit 1; }
-npx tsc -p bench/tsconfig.json
-node dist/.bench/bench/trial/github-fake.js var/mirror 127.0.0.1:8782 > "${TMPDIR:-/tmp}/freshet-github-fake.log" 2>&1 &
-echo "api.github.com and github.com fake: pid $! on 127.0.0.1:8782"
-sleep 1
+if ! curl -sf -o /dev/null http://127.0.0.1:8782/repos/fribidi/fribidi/releases; then
+  npx tsc -p bench/tsconfig.json
+  node dist/.bench/bench/trial/github-fake.js var/mirror 127.0.0.1:8782 > "${TMPDIR:-/tmp}/freshet-github-fake.log" 2>&1 &
+  echo "api.github.com and github.com fake: pid $! on 127.0.0.1:8782 (stop it with kill $!)"
+  sleep 1
+fi
 
 mkdir -p "$dir/recipes" "$dir/orig"
 sed -e "s#^recipes: .*#recipes: $dir/recipes#" \
