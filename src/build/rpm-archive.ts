@@ -68,7 +68,7 @@ export function splitArchiveDepends(
  * image already), each checked with rpm -K against the archive key. Throws naming the relation
  * nothing in the repository satisfies.
  */
-export async function resolveArchiveRpms(stagingRoot: string, target: ResolvedTarget, requires: readonly string[], logFile?: string): Promise<string[]> {
+export async function resolveArchiveRpms(stagingRoot: string, target: ResolvedTarget, requires: readonly string[]): Promise<string[]> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'freshet-rpm-deps-'));
   const server = await listen(createStaticHandler({ root: stagingRoot }), '127.0.0.1', 0);
   try {
@@ -80,7 +80,8 @@ export async function resolveArchiveRpms(stagingRoot: string, target: ResolvedTa
       releasever: target.release,
     });
     const query = async (args: string[]): Promise<string[]> => {
-      const result = await client.dnf(['repoquery', '--repo', 'freshet', '--latest-limit', '1', '--arch', 'x86_64,noarch', '--qf', '%{name}\t%{location}', ...args], { logFile });
+      // No logFile: run() would send stdout there instead of returning it.
+      const result = await client.dnf(['repoquery', '--repo', 'freshet', '--latest-limit', '1', '--arch', 'x86_64,noarch', '--qf', '%{name}\t%{location}', ...args]);
       return result.stdout.split('\n').map((line) => line.trim()).filter((line) => line.includes('\t'));
     };
     const chosen = new Map<string, string>();

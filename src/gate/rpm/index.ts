@@ -55,7 +55,7 @@ async function smokeImage(request: GateRequest, context: GateContext, logFile: s
   note(logFile, `${image.ref} (${image.how})`);
   if (fromArchive.length > 0) {
     note(logFile, `### host: dnf resolves ${fromArchive.join(', ')} in the staging YUM repository (gpgcheck=1 repo_gpgcheck=1), rpm -K`);
-    const files = await resolveArchiveRpms(request.stagingDir, request.target, fromArchive, logFile);
+    const files = await resolveArchiveRpms(request.stagingDir, request.target, fromArchive);
     note(logFile, files.map((file) => path.basename(file)).join('\n'));
     image = await ensureArchiveRpmImage(request.target, image, request.stagingDir, files, images);
     note(logFile, `${image.ref} (${image.how})`);
