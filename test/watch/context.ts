@@ -3,7 +3,7 @@ import type { CachedAnswer, WatchContext } from '../../src/watch/types.js';
 import type { Loopback } from '../net/loopback.js';
 
 /** A watch context against loopback servers, with an in-memory validator cache. */
-export function testContext(servers: Loopback[], recipe = 'demo'): WatchContext & { store: Map<string, CachedAnswer> } {
+export function testContext(servers: ReadonlyArray<Pick<Loopback, 'host'>>, recipe = 'demo'): WatchContext & { store: Map<string, CachedAnswer> } {
   const store = new Map<string, CachedAnswer>();
   return {
     http: new HttpClient(
