@@ -234,14 +234,14 @@ async function buildGeneration(context: Context): Promise<string> {
     const pkglist = path.join(scratch, 'pkglist');
     await writeFile(pkglist, listed.map((file) => `${file}\n`).join(''));
     await mkdir(packagesDir(root, repo), { recursive: true });
-    const cacheDir = path.join(context.request.archive.stateDir, 'yum-cache', repo);
-    await mkdir(cacheDir, { recursive: true });
     await run(
       'createrepo_c',
       [
+        // No --cachedir: it keys a checksum by header id, mtime and size, all of which a package
+        // re-signed after a killed publish keeps (signatures are randomised, the size is not), so
+        // it would list the killed attempt's bytes. Live packages never change: --update suffices.
         '--update',
         ...(context.live ? ['--update-md-path', context.live] : []),
-        '--cachedir', cacheDir,
         '--pkglist', pkglist,
         '--outputdir', genDir,
         '--no-database',
@@ -251,7 +251,7 @@ async function buildGeneration(context: Context): Promise<string> {
         repoDir(root, repo),
       ],
       { timeoutMs: 60 * 60_000, env: { LC_ALL: 'C.UTF-8' } },
-    ).catch((error: unknown) => explainFullDisk([genDir, cacheDir, scratch], error));
+    ).catch((error: unknown) => explainFullDisk([genDir, scratch], error));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
