@@ -121,7 +121,11 @@ describe('interrupted and concurrent freshet runs', () => {
     const paused = await pausedRun(step, `${signal}-${step}`);
     process.kill(paused.pid, signal);
     // A stopped run goes on from the pause to its next step and ends there; a killed one is gone.
-    if (signal === 'SIGINT') process.kill(paused.pid, 'SIGUSR2');
+    // Resume only once it has taken the stop: both signals at once may reach it in either order.
+    if (signal === 'SIGINT') {
+      await logged(paused.logFile, /warn: stopping: /, paused.done);
+      process.kill(paused.pid, 'SIGUSR2');
+    }
     const stopped = await paused.done;
     const log = readFileSync(paused.logFile, 'utf8');
     // A stopped run exits 1 and says so; a killed one has no exit code (-1 here) and no last word.
