@@ -61,6 +61,8 @@ rewrites:
     to: ${mirror.url}ftp.gnu.org/
 allowHosts:
   - ${host}
+  # As in the bundled config: Debian's mirror, reached here through a documentation-range address.
+  - deb.debian.org:80
 `,
   );
   expect((await freshet('key', 'create')).exitCode).toBe(0);

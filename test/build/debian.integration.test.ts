@@ -78,8 +78,8 @@ describe('runDebBuild on debian-12', () => {
     expect(deb && readFileSync(deb.file).length).toBe(deb?.size);
     expect(result.lint?.tool).toBe('lintian');
     expect(readFileSync(result.logFile, 'utf8')).toMatch(/freshet: lintian exited with \d+/);
-    // Nothing but the collected artifacts and the log remain; the scratch copy is gone.
-    expect(readdirSync(buildJob.outputDir).sort()).toEqual([...names, 'build.log'].sort());
+    // Nothing but the collected artifacts, the log and lintian's findings remain; the scratch copy is gone.
+    expect(readdirSync(buildJob.outputDir).sort()).toEqual([...names, 'build.log', 'lintian.txt'].sort());
 
     const repeat = await timedBuild(job(buildJob.sourceDir, 'hello-repeat'));
     expect(repeat.status).toBe('ok');
