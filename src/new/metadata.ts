@@ -226,25 +226,19 @@ export function detectMetadata(tree: SourceTree, nameHint?: string): MetadataGue
     if (spdx && SPDX_EXPRESSION.test(spdx) && !guess.license) guess.license = { spdx, from };
   };
   // Metadata written for software centres and registries says what the project is in one line.
-  for (const file of tree.files.filter((name) => /\.(metainfo|appdata)\.xml(\.in)?$/.test(name)).sort((a, b) => a.length - b.length)) {
-    const appStream = appStreamMetadata(tree.read(file) ?? '');
-    setSummary(appStream.summary, file);
-    setHomepage(appStream.homepage, file);
-    setLicense(appStream.license, file);
-  }
-  const packageJson = tree.read('package.json');
-  if (packageJson) {
-    const found = packageJsonMetadata(packageJson);
-    setSummary(found.summary, 'package.json');
-    setHomepage(found.homepage, 'package.json');
-    setLicense(found.license, 'package.json');
-  }
-  const pyproject = tree.read('pyproject.toml');
-  if (pyproject) {
-    const found = pyprojectMetadata(pyproject);
-    setSummary(found.summary, 'pyproject.toml');
-    setHomepage(found.homepage, 'pyproject.toml');
-    setLicense(found.license, 'pyproject.toml');
+  const appStreamFiles = tree.files.filter((name) => /\.(metainfo|appdata)\.xml(\.in)?$/.test(name)).sort((a, b) => a.length - b.length);
+  const declared = [
+    ...appStreamFiles.map((file) => ({ file, read: appStreamMetadata })),
+    { file: 'package.json', read: packageJsonMetadata },
+    { file: 'pyproject.toml', read: pyprojectMetadata },
+  ];
+  for (const { file, read } of declared) {
+    const text = tree.read(file);
+    if (!text) continue;
+    const found = read(text);
+    setSummary(found.summary, file);
+    setHomepage(found.homepage, file);
+    setLicense(found.license, file);
   }
   const configure = tree.read('configure.ac') ?? tree.read('configure.in');
   if (configure) {
