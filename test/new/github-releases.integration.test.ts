@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { fillMirror } from '../../src/mirror/fill.js';
 import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
 import { listen, type RunningServer } from '../../src/serve/static.js';
 import { runCli } from '../cli/run-cli.js';
+import { scratchConfig } from './scratch-config.js';
 
 /**
  * `freshet new` on GitHub repository URLs as the issue 14 trial used them: the real release files
@@ -24,16 +25,15 @@ describe('freshet new on GitHub repositories (issue 14 trial)', () => {
     const root = fileURLToPath(new URL('../../var/mirror', import.meta.url));
     await fillMirror(root, manifestFiles(loadMirrorManifest(), ['xxhash', 'fribidi']));
     api = await listen(githubReleasesHandler(root), '127.0.0.1', 0);
-    const config = readFileSync(new URL('../../freshet.config.yaml', import.meta.url), 'utf8')
-      .replace(/^recipes: .*$/m, `recipes: ${path.join(dir, 'recipes')}`)
-      .replace(/^archive: .*$/m, `archive: ${path.join(dir, 'archive')}`)
-      .replace(/^state: .*$/m, `state: ${path.join(dir, 'state')}`)
-      .replace(
-        /^rewrites:[\s\S]*?^allowHosts:\n.*$/m,
-        `rewrites:\n  - from: https://api.github.com/\n    to: ${api.url}\n  - from: https://github.com/\n    to: ${api.url}\nallowHosts:\n  - ${new URL(api.url).host}`,
-      );
-    writeFileSync(path.join(dir, 'freshet.config.yaml'), config);
-    configArgs = ['--config', path.join(dir, 'freshet.config.yaml')];
+    const config = scratchConfig(
+      dir,
+      [
+        { from: 'https://api.github.com/', to: api.url },
+        { from: 'https://github.com/', to: api.url },
+      ],
+      [new URL(api.url).host],
+    );
+    configArgs = ['--config', config];
   });
 
   afterAll(async () => {

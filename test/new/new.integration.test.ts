@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { fillMirror } from '../../src/mirror/fill.js';
 import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
 import { createStaticHandler, listen, type RunningServer } from '../../src/serve/static.js';
 import { runCli } from '../cli/run-cli.js';
+import { scratchConfig } from './scratch-config.js';
 
 /**
  * `freshet new` against the local mirror: gperf's releases (from Debian's pool) served under
@@ -33,15 +34,16 @@ describe('freshet new against the local mirror', () => {
       if (request.url === '/api/repos/gnu/gperf/releases?per_page=100') return response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(releasesJson);
       return files(request, response);
     }, '127.0.0.1', 0);
-    const config = readFileSync(new URL('../../freshet.config.yaml', import.meta.url), 'utf8')
-      .replace(/^recipes: .*$/m, `recipes: ${path.join(dir, 'recipes')}`)
-      .replace(/^archive: .*$/m, `archive: ${path.join(dir, 'archive')}`)
-      .replace(/^state: .*$/m, `state: ${path.join(dir, 'state')}`)
-      .replace(
-        /^rewrites:[\s\S]*?^allowHosts:\n.*$/m,
-        `rewrites:\n  - from: https://ftp.gnu.org/\n    to: ${server.url.replace(/\/?$/, '/')}ftp.gnu.org/\n  - from: https://api.github.com/\n    to: ${github.url.replace(/\/?$/, '/')}api/\n  - from: https://github.com/\n    to: ${github.url.replace(/\/?$/, '/')}\nallowHosts:\n  - ${new URL(server.url).host}\n  - ${new URL(github.url).host}`,
-      );
-    writeFileSync(path.join(dir, 'freshet.config.yaml'), config);
+    const slash = (url: string) => url.replace(/\/?$/, '/');
+    scratchConfig(
+      dir,
+      [
+        { from: 'https://ftp.gnu.org/', to: `${slash(server.url)}ftp.gnu.org/` },
+        { from: 'https://api.github.com/', to: `${slash(github.url)}api/` },
+        { from: 'https://github.com/', to: slash(github.url) },
+      ],
+      [new URL(server.url).host, new URL(github.url).host],
+    );
   });
 
   afterAll(async () => {
