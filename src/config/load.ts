@@ -6,7 +6,7 @@ import { isAllowedHost, isLoopbackLiteral } from '../net/address.js';
 import { DEFAULT_FORGE_ORIGINS, type ForgeOrigins } from '../net/policy.js';
 import { loadYamlFile } from '../recipe/yaml.js';
 import type { Target } from '../types.js';
-import { Config, type ImageSource, type Rewrite, type TargetConfig } from './schema.js';
+import { Config, type FarmWorker, type ImageSource, type Rewrite, type TargetConfig } from './schema.js';
 
 /** Config with defaults filled in and paths made absolute: what the stages use. */
 export interface ResolvedConfig {
@@ -42,6 +42,8 @@ export interface ResolvedConfig {
   dependencies: NonNullable<Config['dependencies']>;
   listen: string;
   webhooks: NonNullable<Config['webhooks']>;
+  /** The coordinator's transfer endpoint and its workers; undefined without a `farm:` block. */
+  farm: { listen: string; maxUploadBytes: number; workers: FarmWorker[] } | undefined;
 }
 
 export interface ResolvedTarget extends Target {
@@ -140,6 +142,11 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
     dependencies: config.dependencies ?? {},
     listen: config.serve?.listen ?? '127.0.0.1:8780',
     webhooks: config.webhooks ?? {},
+    farm: config.farm && {
+      listen: config.farm.listen ?? '127.0.0.1:8790',
+      maxUploadBytes: (config.farm.maxUploadMegabytes ?? 2048) * 1024 * 1024,
+      workers: config.farm.workers,
+    },
   };
 }
 

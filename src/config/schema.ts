@@ -39,6 +39,33 @@ export type TargetConfig = z.infer<typeof TargetConfig>;
 export const Rewrite = z.strictObject({ from: httpUrl, to: httpUrl });
 export type Rewrite = z.infer<typeof Rewrite>;
 
+/** A build-farm worker, known to the coordinator by the sha256 of its token (`freshet farm add-worker`). */
+export const FarmWorker = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'must be 1-63 lower-case letters, digits, dots and dashes'),
+  tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the sha256 of the token (64 lower-case hex digits), as `freshet farm add-worker` writes it; never the token itself'),
+});
+export type FarmWorker = z.infer<typeof FarmWorker>;
+
+export const FarmConfig = z
+  .strictObject({
+    /** Where the coordinator serves job inputs and takes results (default 127.0.0.1:8790). */
+    listen: hostPort.optional(),
+    /** The largest result file a worker may upload (default 2048). */
+    maxUploadMegabytes: z.number().int().min(1).max(1024 * 1024).optional(),
+    workers: z.array(FarmWorker),
+  })
+  .superRefine((farm, context) => {
+    const names = new Set<string>();
+    const digests = new Set<string>();
+    for (const [index, worker] of farm.workers.entries()) {
+      if (names.has(worker.name)) context.addIssue({ code: 'custom', path: ['workers', index, 'name'], message: `duplicate worker name ${worker.name}` });
+      if (digests.has(worker.tokenSha256)) context.addIssue({ code: 'custom', path: ['workers', index, 'tokenSha256'], message: 'another worker has the same token; give each worker its own' });
+      names.add(worker.name);
+      digests.add(worker.tokenSha256);
+    }
+  });
+export type FarmConfig = z.infer<typeof FarmConfig>;
+
 export const Config = z.strictObject({
   /** Folder of recipes (default: recipes). */
   recipes: z.string().optional(),
@@ -106,5 +133,7 @@ export const Config = z.strictObject({
   serve: z.strictObject({ listen: hostPort.optional() }).optional(),
   /** Webhook secrets per recipe are read from these environment variables. */
   webhooks: z.record(z.string(), z.strictObject({ secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })).optional(),
+  /** The build farm's coordinator side: where workers reach it, and who they are (docs/farm.md). */
+  farm: FarmConfig.optional(),
 });
 export type Config = z.infer<typeof Config>;

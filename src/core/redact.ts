@@ -11,6 +11,7 @@ const tokenShapes: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, // GitHub tokens
   /\bglpat-[A-Za-z0-9_-]{20,}\b/g, // GitLab personal access tokens
   /\bnpm_[A-Za-z0-9]{30,}\b/g, // npm tokens
+  /\bfreshet_wt_[A-Za-z0-9_-]{40,}/g, // freshet build-farm worker tokens (src/farm/coordinator/tokens.ts)
   /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]*?-----END PGP PRIVATE KEY BLOCK-----/g,
 ];
 

@@ -19,5 +19,6 @@ export const commands: ReadonlyArray<readonly [name: string, load: () => Promise
   ['verify', async () => (await import('./verify.js')).registerVerify],
   ['mirror', async () => (await import('../../mirror/cli.js')).registerMirror],
   ['serve', async () => (await import('./serve.js')).registerServe],
+  ['farm', async () => (await import('./farm.js')).registerFarm],
   ['status', async () => (await import('./status.js')).registerStatus],
 ];
