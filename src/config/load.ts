@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { durationMs, percentFraction } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import { isAllowedHost, isLoopbackLiteral } from '../net/address.js';
 import { DEFAULT_FORGE_ORIGINS, type ForgeOrigins } from '../net/policy.js';
@@ -18,6 +19,8 @@ export interface ResolvedConfig {
   targets: ResolvedTarget[];
   archive: { origin: string; label: string; validDays: number; graceHours: number; keep: number; url: string | undefined };
   signingKey: string | undefined;
+  /** Days before the archive key expires from which freshet warns. */
+  keyWarningDays: number;
   maintainer: string;
   engine: 'podman' | 'docker';
   concurrency: { builds: number; perHost: number };
@@ -42,6 +45,8 @@ export interface ResolvedConfig {
   dependencies: NonNullable<Config['dependencies']>;
   listen: string;
   webhooks: NonNullable<Config['webhooks']>;
+  /** `freshet serve`'s own watching and re-signing (src/serve/scheduler.ts). */
+  schedule: { intervalMs: number; jitter: number; resignBeforeMs: number };
   /** The coordinator's transfer endpoint and its workers; undefined without a `farm:` block. */
   farm: { listen: string; maxUploadBytes: number; workers: FarmWorker[] } | undefined;
 }
@@ -114,6 +119,7 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
       url: config.archiveInfo?.url,
     },
     signingKey: config.signing?.key,
+    keyWarningDays: config.signing?.expiryWarningDays ?? 30,
     maintainer: config.maintainer ?? 'freshet builds <builds@example.org>',
     engine: config.engine ?? 'podman',
     concurrency: { builds: config.concurrency?.builds ?? 2, perHost: config.concurrency?.perHost ?? 4 },
@@ -142,6 +148,12 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
     dependencies: config.dependencies ?? {},
     listen: config.serve?.listen ?? '127.0.0.1:8780',
     webhooks: config.webhooks ?? {},
+    schedule: {
+      intervalMs: durationMs(config.schedule?.interval ?? '6h'),
+      jitter: percentFraction(config.schedule?.jitter ?? '10%'),
+      // A margin as long as the validity would re-sign on every check.
+      resignBeforeMs: Math.min(durationMs(config.schedule?.resignBefore ?? '2d'), ((config.archiveInfo?.validDays ?? 7) * 86_400_000) / 2),
+    },
     farm: config.farm && {
       listen: config.farm.listen ?? '127.0.0.1:8790',
       maxUploadBytes: (config.farm.maxUploadMegabytes ?? 2048) * 1024 * 1024,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationText, percentText } from '../core/duration.js';
 import { Dependency } from '../recipe/schema.js';
 import { dependencyName, emailContact, httpUrl, singleLine } from '../recipe/fields.js';
 
@@ -92,6 +93,8 @@ export const Config = z.strictObject({
     .strictObject({
       /** Fingerprint of the archive key in the state keyring (default: the one `freshet key create` made). */
       key: z.string().regex(/^[0-9A-F]{40}$/, 'must be a 40-character upper-case fingerprint').optional(),
+      /** Days before the key expires from which the log, the status page and status.json warn (default 30). */
+      expiryWarningDays: z.number().int().min(1).max(365).optional(),
     })
     .optional(),
   maintainer: emailContact.optional(),
@@ -131,6 +134,17 @@ export const Config = z.strictObject({
   /** Names mapped to Debian and RPM package names; adds to and overrides the built-in map. */
   dependencies: z.record(dependencyName, Dependency).optional(),
   serve: z.strictObject({ listen: hostPort.optional() }).optional(),
+  /** How `freshet serve` watches by itself (docs/farm.md, "Running as a service"). */
+  schedule: z
+    .strictObject({
+      /** Time between two checks of each recipe (default 6h); a recipe's `watch.interval` overrides it. */
+      interval: durationText.optional(),
+      /** Each check moves earlier or later by up to this share of the interval, so checks spread out (default 10%). */
+      jitter: percentText.optional(),
+      /** Re-sign an APT suite once less than this remains before its Valid-Until (default 2d, at most half of archiveInfo.validDays). */
+      resignBefore: durationText.optional(),
+    })
+    .optional(),
   /** Webhook secrets per recipe are read from these environment variables. */
   webhooks: z.record(z.string(), z.strictObject({ secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })).optional(),
   /** The build farm's coordinator side: where workers reach it, and who they are (docs/farm.md). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationText } from '../core/duration.js';
 import { DebianUpstream } from '../watch/debian/schema.js';
 import { GithubUpstream } from '../watch/github/schema.js';
 import { GitlabUpstream } from '../watch/gitlab/schema.js';
@@ -136,6 +137,8 @@ export const Recipe = z.strictObject({
   patches: z.array(recipeFile).optional(),
   /** The name of this project's source package in the target distributions, when it differs. */
   distroPackage: packageName.optional(),
+  /** How often `freshet serve` checks this upstream, instead of the config's `schedule.interval`. */
+  watch: z.strictObject({ interval: durationText.optional() }).optional(),
   overrides: z
     .strictObject({
       deb: Override.optional(),

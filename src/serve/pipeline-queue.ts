@@ -1,20 +1,39 @@
 import type { ResolvedConfig } from '../config/load.js';
 import { errorMessage } from '../core/errors.js';
 import { log } from '../core/log.js';
+import type { RunPriority } from './schedule.js';
 
 /**
- * Webhook-triggered pipeline runs, one at a time. A hook for a recipe that is already waiting
- * joins that run. A hook for the recipe that is running now queues one follow-up run (the running
- * one may have asked upstream before the new release existed); any further hooks join that
- * follow-up. So a burst of hooks costs at most two runs.
+ * Pipeline runs of `freshet serve`, one recipe at a time: from webhooks and from the schedule.
+ * A run for a recipe that is already waiting joins that run. A run for the recipe that is running
+ * now queues one follow-up run (the running one may have asked upstream before the new release
+ * existed); any further requests join that follow-up. So a burst of hooks costs at most two runs.
+ * Runs for a new upstream release go before rebuilds; within each, first come first served, and
+ * a recipe holds one place however many targets it builds for, so none starves the others.
  */
-export type PipelineRunner = (config: ResolvedConfig, options: { recipes?: string[]; signal?: AbortSignal }) => Promise<unknown>;
+export type PipelineRunner = (config: ResolvedConfig, options: { recipes?: string[]; signal?: AbortSignal; noWatch?: boolean }) => Promise<unknown>;
 export type StatusWriter = () => Promise<unknown>;
 
 export type Enqueued = 'started' | 'queued' | 'coalesced';
 
+export interface RunRequest {
+  /** Default `release`: a webhook says upstream published something. */
+  priority?: RunPriority;
+  /** Ask upstream first (default true); the scheduler has just asked, so its runs plan from the state. */
+  watch?: boolean;
+  /** For the log: webhook or schedule. */
+  trigger?: string;
+}
+
+interface WaitingRun {
+  recipe: string;
+  priority: RunPriority;
+  watch: boolean;
+  trigger: string;
+}
+
 export class PipelineQueue {
-  private readonly waiting: string[] = [];
+  private readonly waiting: WaitingRun[] = [];
   private running: string | undefined;
   private readonly abort = new AbortController();
   private idle: Promise<void> = Promise.resolve();
@@ -26,17 +45,26 @@ export class PipelineQueue {
     private readonly writeStatus: StatusWriter,
   ) {}
 
-  enqueue(recipe: string): Enqueued {
-    if (this.waiting.includes(recipe)) return 'coalesced';
-    this.waiting.push(recipe);
+  enqueue(recipe: string, request: RunRequest = {}): Enqueued {
+    const run: WaitingRun = { recipe, priority: request.priority ?? 'release', watch: request.watch ?? true, trigger: request.trigger ?? 'webhook' };
+    const joined = this.waiting.find((entry) => entry.recipe === recipe);
+    if (joined) {
+      joined.watch ||= run.watch;
+      if (run.priority === 'release' && joined.priority === 'rebuild') {
+        this.waiting.splice(this.waiting.indexOf(joined), 1);
+        this.insert({ ...joined, priority: 'release' });
+      }
+      return 'coalesced';
+    }
+    this.insert(run);
     if (this.running !== undefined) return 'queued';
     this.idle = this.drain();
     return 'started';
   }
 
-  /** The recipe running now and those waiting, for tests and logs. */
+  /** The recipe running now and those waiting, in the order they will run. */
   snapshot(): { running: string | undefined; waiting: string[] } {
-    return { running: this.running, waiting: [...this.waiting] };
+    return { running: this.running, waiting: this.waiting.map((entry) => entry.recipe) };
   }
 
   /** Resolves when nothing runs or waits. */
@@ -52,16 +80,23 @@ export class PipelineQueue {
     await this.idle;
   }
 
+  /** A release goes after the releases already waiting and before every rebuild. */
+  private insert(run: WaitingRun): void {
+    const firstRebuild = this.waiting.findIndex((entry) => entry.priority === 'rebuild');
+    if (run.priority === 'release' && firstRebuild >= 0) this.waiting.splice(firstRebuild, 0, run);
+    else this.waiting.push(run);
+  }
+
   private async drain(): Promise<void> {
     while (!this.stopped && this.waiting.length > 0) {
-      const recipe = this.waiting.shift()!;
+      const { recipe, watch, trigger, priority } = this.waiting.shift()!;
       this.running = recipe;
       try {
-        log.info('webhook run started', { recipe });
-        await this.runPipeline(this.config, { recipes: [recipe], signal: this.abort.signal });
-        log.info('webhook run finished', { recipe });
+        log.info('pipeline run started', { recipe, trigger, priority });
+        await this.runPipeline(this.config, { recipes: [recipe], signal: this.abort.signal, ...(watch ? {} : { noWatch: true }) });
+        log.info('pipeline run finished', { recipe, trigger });
       } catch (error) {
-        log.error('webhook run failed', { recipe, error: errorMessage(error) });
+        log.error('pipeline run failed', { recipe, trigger, error: errorMessage(error) });
       }
       try {
         await this.writeStatus();

@@ -71,7 +71,7 @@ export async function findArchiveKey(stateDir: string, fingerprint: string | und
   return keys[0];
 }
 
-export async function keyStatus(stateDir: string, fingerprint: string | undefined, now = new Date()): Promise<KeyStatus> {
+export async function keyStatus(stateDir: string, fingerprint: string | undefined, now = new Date(), warningDays = EXPIRY_WARNING_DAYS): Promise<KeyStatus> {
   const home = gnupgHome(stateDir);
   const key = await findArchiveKey(stateDir, fingerprint);
   if (!key) {
@@ -83,7 +83,7 @@ export async function keyStatus(stateDir: string, fingerprint: string | undefine
   if (Date.parse(key.expiresAt) <= now.getTime()) {
     return { state: 'expired', home, key, daysLeft, message: `key ${key.fingerprint} expired on ${key.expiresAt}` };
   }
-  if (daysLeft < EXPIRY_WARNING_DAYS) {
+  if (daysLeft < warningDays) {
     return { state: 'expiring-soon', home, key, daysLeft, message: `key ${key.fingerprint} expires on ${key.expiresAt} (${daysLeft} days left)` };
   }
   return { state: 'ok', home, key, daysLeft, message: `key ${key.fingerprint} expires on ${key.expiresAt}` };

@@ -63,4 +63,41 @@ describe('PipelineQueue', () => {
     await queue.stop();
     expect(ran).toEqual(['slow']);
   });
+
+  it('a new release goes before the rebuilds that wait; a waiting rebuild asked again for a release moves up', async () => {
+    const ran: string[] = [];
+    const queue = new PipelineQueue(
+      config,
+      async (_config, options) => {
+        ran.push(options.recipes![0]!);
+      },
+      async () => undefined,
+    );
+    queue.enqueue('running', { priority: 'rebuild' });
+    queue.enqueue('rebuild-a', { priority: 'rebuild' });
+    queue.enqueue('rebuild-b', { priority: 'rebuild' });
+    queue.enqueue('release-c', { priority: 'release' });
+    expect(queue.enqueue('rebuild-b', { priority: 'release' })).toBe('coalesced');
+    expect(queue.snapshot()).toEqual({ running: 'running', waiting: ['release-c', 'rebuild-b', 'rebuild-a'] });
+    await queue.whenIdle();
+    expect(ran).toEqual(['running', 'release-c', 'rebuild-b', 'rebuild-a']);
+  });
+
+  it('scheduled runs plan from the state the scheduler just checked; a webhook joining one makes it ask upstream', async () => {
+    const runs: Array<[string, boolean | undefined]> = [];
+    const queue = new PipelineQueue(
+      config,
+      async (_config, options) => {
+        runs.push([options.recipes![0]!, options.noWatch]);
+      },
+      async () => undefined,
+    );
+    queue.enqueue('first', { watch: false, trigger: 'schedule' });
+    queue.enqueue('scheduled', { watch: false, trigger: 'schedule' });
+    queue.enqueue('joined', { watch: false, trigger: 'schedule' });
+    queue.enqueue('joined');
+    await queue.whenIdle();
+    expect(runs).toEqual([['first', true], ['scheduled', true], ['joined', undefined]]);
+  });
 });
+

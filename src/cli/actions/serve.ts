@@ -6,6 +6,7 @@ import { runPipeline } from '../../pipeline/run.js';
 import { operatorInstructions } from '../../report/instructions.js';
 import { writeStatus } from '../../report/write.js';
 import { clearServedUrl, recordServedUrl } from '../../serve/served-url.js';
+import { EmbeddedScheduler } from '../../serve/scheduler.js';
 import { startServer } from '../../serve/server.js';
 import { parseListen } from '../../serve/static.js';
 import { StateStore } from '../../state/store.js';
@@ -27,16 +28,25 @@ export async function serve(options: ServeOptions, command: Command): Promise<Ex
   mkdirSync(config.archiveDir, { recursive: true });
   const state = StateStore.open(config.stateDir);
   const server = await startServer({ config, state, runPipeline, writeStatus: (c, s) => writeStatus(c, s), host, port });
+  const scheduler = new EmbeddedScheduler({
+    config,
+    state,
+    queue: server.queue,
+    watchAndPlan: (c, { recipes, state: open }) => runPipeline(c, { recipes, dryRun: true, state: open }),
+    writeStatus: () => writeStatus(config, state),
+  });
   // Setup files and the status page name the address served here, also when a `freshet run` elsewhere rewrites them.
   await recordServedUrl(config.stateDir, server.url);
   const doc = await writeStatus(config, state);
   log.info('serving the archive', { url: server.url, root: config.archiveDir, status: `${server.url}status/` });
   if (options.instructions) process.stdout.write(operatorInstructions(doc));
+  scheduler.start();
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   log.info('shutting down', { signal });
+  await scheduler.stop();
   await server.close();
   clearServedUrl(config.stateDir);
   state.close();
