@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { run } from '../../src/core/exec.js';
@@ -90,9 +91,15 @@ interface Row {
 interface Run {
   rows: Row[];
   libraryAddOne: number;
+  /** 1-minute load average before and after the run: the machine is shared. */
+  load: [number, number];
 }
 
+/** reprepro takes the files as arguments: at 100,000 they exceed the kernel's argument limit, so they go 5,000 at a time. */
+const REPREPRO_BATCH = 5_000;
+
 async function benchSize(count: number): Promise<Run> {
+  const loadBefore = loadavg()[0]!;
   const work = path.join(base, `run-${count}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -140,7 +147,10 @@ async function benchSize(count: number): Promise<Run> {
       `Origin: bench\nLabel: bench\nCodename: bookworm\nArchitectures: amd64\nComponents: main\nSignWith: ${key.fingerprint}\nDebIndices: Packages Release . .gz .xz\n`,
     );
     const rr = (...args: string[]) => timed('reprepro', ['-b', reprepro, '--silent', ...args], gpgEnv);
-    rows.push({ tool: 'reprepro', full: await rr('includedeb', 'bookworm', ...debs), republish: await rr('export', 'bookworm'), addOne: await rr('includedeb', 'bookworm', newDeb) });
+    const batches = Array.from({ length: Math.ceil(debs.length / REPREPRO_BATCH) }, (_, index) => debs.slice(index * REPREPRO_BATCH, (index + 1) * REPREPRO_BATCH));
+    const includeAll: Timing[] = [];
+    for (const batch of batches) includeAll.push(await rr('includedeb', 'bookworm', ...batch));
+    rows.push({ tool: 'reprepro', full: sum(...includeAll), republish: await rr('export', 'bookworm'), addOne: await rr('includedeb', 'bookworm', newDeb) });
 
     // aptly: local repo, published signed.
     const aptlyConf = path.join(work, 'aptly.conf');
@@ -157,7 +167,7 @@ async function benchSize(count: number): Promise<Run> {
   } finally {
     await stopAgent(gnupgHome(stateDir));
   }
-  return { rows, libraryAddOne };
+  return { rows, libraryAddOne, load: [loadBefore, loadavg()[0]!] };
 }
 
 const STEPS = [['addOne', 'add one'], ['full', 'full publish'], ['republish', 'republish']] as const;
@@ -173,6 +183,7 @@ function reportRun(count: number, index: number, run: Run): string {
   const lines = [`N = ${count}, run ${index + 1}`, `${'tool'.padEnd(10)}${'add one'.padEnd(22)}${'full publish'.padEnd(22)}republish`];
   for (const row of run.rows) lines.push(`${row.tool.padEnd(10)}${fmt(row.addOne)}   ${fmt(row.full)}   ${fmt(row.republish)}`);
   lines.push(`freshet add one as a library call (no CLI start-up): ${run.libraryAddOne.toFixed(3)} s`);
+  lines.push(`1-minute load average: ${run.load[0].toFixed(2)} before, ${run.load[1].toFixed(2)} after`);
   return lines.join('\n');
 }
 
@@ -190,6 +201,8 @@ function reportMedians(count: number, runs: Run[]): string {
     );
   }
   lines.push(`freshet add one as a library call, median: ${median(runs.map((run) => run.libraryAddOne)).toFixed(3)} s`);
+  const loads = runs.flatMap((run) => run.load);
+  lines.push(`1-minute load average during these runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`);
   return lines.join('\n');
 }
 
@@ -197,7 +210,7 @@ const args = process.argv.slice(2);
 const runsFlag = args.indexOf('--runs');
 const runCount = runsFlag >= 0 ? Number(args[runsFlag + 1]) : 3;
 const sizes = args.filter((_arg, index) => index !== runsFlag && index !== runsFlag + 1).map(Number).filter((n) => n > 0);
-for (const count of sizes.length ? sizes : [100, 500, 2000, 10000]) {
+for (const count of sizes.length ? sizes : [100, 500, 2000, 10000, 100000]) {
   const runs: Run[] = [];
   for (let index = 0; index < runCount; index += 1) {
     runs.push(await benchSize(count));

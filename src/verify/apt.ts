@@ -41,6 +41,12 @@ export async function verifySuiteDir(suiteDir: string, keyring: string, now = ne
 
   const extracted = path.join(os.tmpdir(), `freshet-inrelease-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   const detachedCheck = gpgvVerify(keyring, at('Release.gpg'), { signedData: at('Release') });
+  const release = parseRelease(await readFile(at('Release'), 'utf8'));
+  // Every listed file is hashed while the two gpgv processes run, not after them.
+  const cache: Digests = new Map();
+  for (const kind of ['SHA256', 'SHA512']) {
+    for (const [, , name] of fieldRows(release, kind)) if (name && !name.includes('..')) void digestOnce(cache, at(name));
+  }
   try {
     const inRelease = await gpgvVerify(keyring, at('InRelease'), { extractTo: extracted });
     if (!inRelease.ok) problems.push({ file: at('InRelease'), message: `signature does not verify against ${keyring}: ${inRelease.output}` });
@@ -53,7 +59,6 @@ export async function verifySuiteDir(suiteDir: string, keyring: string, now = ne
   const detached = await detachedCheck;
   if (!detached.ok) problems.push({ file: at('Release.gpg'), message: `signature does not verify against ${keyring}: ${detached.output}` });
 
-  const release = parseRelease(await readFile(at('Release'), 'utf8'));
   const date = parseReleaseDate(field(release, 'Date'));
   const validUntil = parseReleaseDate(field(release, 'Valid-Until'));
   if (!date) problems.push({ file: at('Release'), message: 'no valid Date field' });
@@ -64,7 +69,6 @@ export async function verifySuiteDir(suiteDir: string, keyring: string, now = ne
     problems.push({ file: at('Release'), message: 'lists MD5Sum or SHA1 hashes' });
   }
   const byHash = field(release, 'Acquire-By-Hash') === 'yes';
-  const cache: Digests = new Map();
   for (const [kind, pick] of [['SHA256', (d: FileDigest) => d.sha256], ['SHA512', (d: FileDigest) => d.sha512]] as const) {
     const rows = fieldRows(release, kind);
     if (rows.length === 0) problems.push({ file: at('Release'), message: `no ${kind} list` });

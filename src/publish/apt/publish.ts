@@ -220,7 +220,7 @@ interface GenerationResult {
 async function buildGeneration(
   request: ResignRequest,
   db: IndexDb,
-  signer: Signer,
+  signer: Promise<Signer>,
   keyring: string,
   previous: string | undefined,
   indices: IndexContent[],
@@ -238,7 +238,8 @@ async function buildGeneration(
   const previousRelease = previous && existsSync(path.join(previous, 'Release')) ? parseRelease(await readFile(path.join(previous, 'Release'), 'utf8')) : undefined;
   const date = nextReleaseDate(now, parseReleaseDate(previousRelease && field(previousRelease, 'Date')));
   const release = buildRelease(identityFor(request), date, config.archive.validDays, files);
-  const [inRelease, releaseGpg] = await Promise.all([signer.clearsign(release), signer.detachSign(Buffer.from(release))]);
+  const ready = await signer;
+  const [inRelease, releaseGpg] = await Promise.all([ready.clearsign(release), ready.detachSign(Buffer.from(release))]);
   await Promise.all([
     writeDurable(path.join(genDir, 'Release'), release),
     writeDurable(path.join(genDir, 'InRelease'), inRelease),
@@ -268,19 +269,21 @@ async function deletePoolFiles(db: IndexDb, root: string, files: readonly string
 
 async function withArchive<T>(
   request: ResignRequest,
-  work: (db: IndexDb, signer: Signer, keyring: string, previous: string | undefined) => Promise<T>,
+  work: (db: IndexDb, signer: Promise<Signer>, keyring: string, previous: string | undefined) => Promise<T>,
 ): Promise<T> {
   startSteps();
   const key = await requireSigningKey(request.config.stateDir, request.config.signingKey);
   const lock = await acquireLock(path.join(request.archive.stateDir, LOCK_FILE));
   const db = IndexDb.open(request.archive.stateDir);
+  // Loading openpgp.js and reading the key (~50 ms of CPU) runs while the pool copies and the
+  // indices wait for fsync and xz; it is awaited only to sign. A failure surfaces there, or not at
+  // all when the publish fails first.
+  const signer = archiveSigner(request.config.stateDir, key.fingerprint);
+  signer.catch(() => undefined);
   try {
     await checkpoint('locked');
     await mkdir(request.archive.root, { recursive: true });
-    const [keyring, signer] = await Promise.all([
-      exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root),
-      archiveSigner(request.config.stateDir, key.fingerprint),
-    ]);
+    const keyring = await exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root);
     const previous = await currentGeneration(request.archive.root, request.suite);
     // Generations left by a crashed publisher are never live: clear them before building.
     await pruneGenerations(request.archive.root, request.suite, previous ? [previous] : []);
