@@ -13,7 +13,7 @@ targets:
     distro: debian
     release: "12"
     codename: bookworm
-    image: { bootstrap: { mirror: "http://deb.debian.org/debian" } }
+    image: { bootstrap: { mirror: "http://deb.debian.org/debian", suite: bookworm, keyring: /usr/share/keyrings/debian-archive-keyring.gpg } }
 `;
 
 function scratchConfig(): string {
@@ -23,12 +23,12 @@ function scratchConfig(): string {
 }
 
 describe('freshet farm add-worker and remove-worker', () => {
-  it('records only the hash of a new token, keeps the comments, and the token authenticates', async () => {
+  it("records only the hash of a new token, keeps the file's own lines and its comments, and the token authenticates", async () => {
     const file = scratchConfig();
     const alpha = await addWorker(file, 'alpha');
     const beta = await addWorker(file, 'beta');
     const text = readFileSync(file, 'utf8');
-    expect(text).toContain('# bookworm');
+    for (const line of CONFIG.split('\n')) expect(text).toContain(line);
     expect(text).toContain(alpha.tokenSha256);
     expect(text).not.toContain(alpha.token);
     const farm = loadConfig(file).farm!;

@@ -18,7 +18,8 @@ function indexOfWorker(document: Document, name: string): number {
 }
 
 async function rewrite(file: string, document: Document): Promise<void> {
-  const text = document.toString();
+  // No line folding: the operator's own lines stay as they were.
+  const text = document.toString({ lineWidth: 0 });
   validate(Config, parseYaml(text, file), file);
   await writeFileAtomic(file, text);
 }
