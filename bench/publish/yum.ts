@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { run } from '../../src/core/exec.js';
@@ -66,6 +67,7 @@ type Step = 'full' | 'addOne' | 'republish';
 type Row = Record<Step, Timing>;
 
 async function benchRun(count: number, rpms: string[], extra: string, round: number): Promise<{ freshet: Row; copr: Row }> {
+  const loadBefore = loadavg()[0]!;
   const work = path.join(base, `yum-run-${count}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -110,7 +112,7 @@ async function benchRun(count: number, rpms: string[], extra: string, round: num
     const newCopy = path.join(packages, path.basename(extra));
     copyFileSync(extra, newCopy);
     const coprRow: Row = { full, addOne: await sum(rpmsign([newCopy]), createrepo('--update')), republish: await sum(createrepo('--update')) };
-    console.log(`N = ${count}, run ${round}: freshet ${describe(freshetRow)}; createrepo_c + rpmsign ${describe(coprRow)}`);
+    console.log(`N = ${count}, run ${round}: freshet ${describe(freshetRow)}; createrepo_c + rpmsign ${describe(coprRow)}; 1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
     return { freshet: freshetRow, copr: coprRow };
   } finally {
     await stopAgent(gnupgHome(stateDir));
@@ -154,7 +156,7 @@ if (process.argv[2] === '--publish' || process.argv[2] === '--resign') {
   const runs = Number(process.argv.find((arg) => arg.startsWith('--runs='))?.slice('--runs='.length) ?? 1);
   const sizes = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number).filter((n) => Number.isInteger(n) && n > 0);
   const lines = [];
-  for (const count of sizes.length > 0 ? sizes : [100, 500, 2000, 10000]) lines.push(...(await benchSize(count, runs)));
+  for (const count of sizes.length > 0 ? sizes : [100, 500, 2000, 10000, 100000]) lines.push(...(await benchSize(count, runs)));
   console.log(`\nmedians of ${runs} run(s), seconds (ratio = peer / freshet, above 1 means freshet is faster)\n`);
   console.log('| N | step | freshet | createrepo_c + rpmsign | ratio | freshet peak RSS | peer peak RSS |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
