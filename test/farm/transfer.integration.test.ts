@@ -29,7 +29,8 @@ function snapshot(dir: string): Record<string, string> {
   return files;
 }
 
-type ProxyFault = { cutUploadAfter: number } | { flipUploadAt: number } | { flipDownloadAt: number } | { cutDownloadAfter: number };
+type ProxyFault = { cutUploadAfter: number } | { flipUploadAt: number } | { flipDownloadAt: number } | { cutDownloadAfter: number } | { dropContinue: true };
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
 
 /**
  * A TCP proxy on loopback between the client and the coordinator, faulting the connection of the
@@ -62,6 +63,7 @@ async function startProxy(target: number, faults: ProxyFault[]): Promise<{ url: 
           });
           return;
         }
+        if (fault && 'dropContinue' in fault && from === upstream && chunk.subarray(0, CONTINUE.length).equals(CONTINUE)) chunk = chunk.subarray(CONTINUE.length);
         if (flipAt !== undefined && start <= flipAt && flipAt < seen) {
           const copy = Buffer.from(chunk);
           copy[flipAt - start]! ^= 0xff;
@@ -243,6 +245,16 @@ describe('farm transfers between coordinator and workers', () => {
       expect(readFileSync(dest).equals(input)).toBe(true);
       expect(readdirSync(path.dirname(dest))).toEqual([path.basename(dest)]);
       expect(proxy.connections()).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('sends the body anyway when nothing answers 100 Continue (a proxy in between)', async () => {
+    const proxy = await startProxy(server.port, [{ dropContinue: true }]);
+    try {
+      expect(await client({ coordinator: proxy.url }).upload('job-proxy', 'hello.deb', resultFile)).toEqual({ sha256: sha256(result), size: result.length });
+      expect(proxy.connections()).toBe(1);
     } finally {
       await proxy.close();
     }

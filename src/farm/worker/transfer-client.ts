@@ -35,6 +35,8 @@ export class TransferError extends UserError {
   }
 }
 
+const EXPECT_CONTINUE_WAIT_MS = 1_000;
+
 export const DEFAULT_TRANSFER_RETRY: RetryTuning = { tries: 6, baseDelayMs: 500, maxWaitMs: 30_000 };
 
 /** Errors of the connection rather than of the request: the same request may well pass next time. */
@@ -124,9 +126,18 @@ export class TransferClient {
         expect: '100-continue',
       });
       request.flushHeaders();
-      // An error here also reaches the request, which rejects responseOf.
-      request.once('continue', () => void pipeline(createReadStream(file), request).catch(() => undefined));
-      const response = await this.responseOf(request);
+      // A proxy in between may never answer 100 Continue: like curl, send the body after a second anyway.
+      let sent = false;
+      const sendBody = () => {
+        if (sent) return;
+        sent = true;
+        clearTimeout(fallback);
+        // An error here also reaches the request, which rejects responseOf.
+        void pipeline(createReadStream(file), request).catch(() => undefined);
+      };
+      const fallback = setTimeout(sendBody, EXPECT_CONTINUE_WAIT_MS);
+      request.once('continue', sendBody);
+      const response = await this.responseOf(request).finally(() => clearTimeout(fallback));
       if (response.statusCode !== 201) throw await this.refusal(what, response);
       const stored = JSON.parse(await readText(response)) as BlobRef;
       if (stored.sha256 !== local.sha256 || stored.size !== local.size) {
