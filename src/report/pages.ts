@@ -115,11 +115,12 @@ export function indexPage(doc: StatusDocument): string {
 <img src="${UP}${localHref(`badges/${recipe.name}.svg`)}" alt="${recipe.name} badge" height="20"></th>
 <td>${recipe.newest ?? '–'}${recipe.newestSeenAt ? html`<br><span class="muted">seen ${formatTime(recipe.newestSeenAt)}</span>` : null}${
       recipe.check && !recipe.check.ok ? html`<br><span class="error">check failed: ${recipe.check.error}</span>` : null
-    }</td>
+    }${recipe.nextCheckAt !== undefined ? html`<br><span class="muted">next check ${recipe.nextCheckAt ? formatTime(recipe.nextCheckAt) : 'now'}</span>` : null}</td>
 ${recipe.cells.map((cell) => html`<td class="cell st-${cell.state}" data-target="${cell.target}">${cellBody(cell)}</td>`)}</tr>`,
   );
   const body = html`<header><h1>freshet status</h1><p class="muted">Upstream releases, what each distribution ships, what freshet publishes.</p></header>
 <main id="main">
+${doc.archive.keyWarning ? html`<p class="error" role="alert">Archive signing key: ${doc.archive.keyWarning}</p>` : null}
 ${legend()}
 <h2 id="matrix">Packages</h2>
 <div class="scroll"><table aria-labelledby="matrix"><thead>${head}</thead><tbody>${rows}</tbody></table></div>

@@ -109,6 +109,10 @@ export const RecipeStatus = z.strictObject({
   cells: z.array(Cell).describe('One per enabled target, in config order'),
   history: z.array(BuildSummary).describe('Recent builds, newest first'),
   lagHistory: z.array(LagPoint).describe('Every publication, oldest first'),
+  nextCheckAt: isoTime
+    .nullable()
+    .optional()
+    .describe('When `freshet serve` checks upstream next, on its schedule (null: at once); absent when no freshet serve runs (added in schema 1: absent from older documents)'),
 });
 export type RecipeStatus = z.infer<typeof RecipeStatus>;
 
@@ -142,6 +146,8 @@ export const StatusDocument = z
     archive: z.strictObject({
       url: z.string().describe('Base URL of the archive, ending in /'),
       fingerprint: z.string().nullable().describe('Fingerprint of the archive signing key'),
+      keyExpiresAt: isoTime.nullable().optional().describe('When the archive signing key expires (null: never, or no secret key on this machine; added in schema 1: absent from older documents)'),
+      keyWarning: z.string().nullable().optional().describe('Set from signing.expiryWarningDays before the key expires, and once it has (added in schema 1: absent from older documents)'),
     }),
     targets: z.array(TargetInfo),
     recipes: z.array(RecipeStatus),

@@ -28,6 +28,9 @@ export function statusTable(doc: StatusDocument): string {
   const lines = table.map((row) => row.map((value, column) => (column === row.length - 1 ? value : value.padEnd(widths[column]!))).join('  ').trimEnd());
   const failing = doc.recipes.filter((recipe) => recipe.check && !recipe.check.ok);
   for (const recipe of failing) lines.push(`${printable(recipe.name)}: upstream check failed: ${printable(recipe.check?.error ?? '')}`);
+  const scheduled = doc.recipes.filter((recipe) => recipe.nextCheckAt !== undefined);
+  if (scheduled.length > 0) lines.push(`next checks by freshet serve: ${scheduled.map((recipe) => `${printable(recipe.name)} ${recipe.nextCheckAt ?? 'now'}`).join(', ')}`);
+  if (doc.archive.keyWarning) lines.push(`archive signing key: ${printable(doc.archive.keyWarning)}`);
   if (doc.recipes.length === 0) lines.push('no recipes');
   return lines.join('\n');
 }

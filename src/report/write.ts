@@ -15,6 +15,9 @@ import { recipeInfo, statusDocument, type RecipeInfo } from './model.js';
 import { indexPage, recipePage } from './pages.js';
 import { StatusDocument, statusJsonSchema, type BuildSummary } from './schema.js';
 import { setupFile } from './setup.js';
+import { schedulePreview } from '../serve/scheduler.js';
+import { servedUrl } from '../serve/served-url.js';
+import { keyStatus } from '../sign/key.js';
 
 /**
  * Regenerate the report files in the archive root after a publish (and when `freshet serve`
@@ -49,8 +52,27 @@ export async function buildStatus(
 ): Promise<StatusDocument> {
   const recipes = options.recipes ?? loadRecipeInfos(config);
   const fingerprint = options.fingerprint !== undefined ? options.fingerprint : await archiveFingerprint(config);
+  const doc = statusDocument(config, recipes, state, { now, fingerprint });
+  Object.assign(doc.archive, await keyExpiry(config, now));
+  // The schedule is `freshet serve`'s: shown while one runs (it records the address it serves).
+  if (config.stateDir && servedUrl(config.stateDir)) {
+    const next = new Map(schedulePreview(config, state).map((entry) => [entry.recipe, entry.nextCheckAt]));
+    for (const recipe of doc.recipes) recipe.nextCheckAt = next.get(recipe.name) ?? null;
+  }
   // Parsing what we produce keeps status.json true to its published schema.
-  return StatusDocument.parse(statusDocument(config, recipes, state, { now, fingerprint }));
+  return StatusDocument.parse(doc);
+}
+
+/** The archive key's expiry and, from signing.expiryWarningDays before it, a warning; nothing on a machine without the secret key. */
+async function keyExpiry(config: ResolvedConfig, now: Date): Promise<{ keyExpiresAt: string | null; keyWarning: string | null }> {
+  try {
+    const status = await keyStatus(config.stateDir, config.signingKey, now, config.keyWarningDays);
+    const warning = status.state === 'expired' || status.state === 'expiring-soon' ? `${status.message}: extend it (gpg --quick-set-expire) before clients refuse the archive` : null;
+    return { keyExpiresAt: status.key?.expiresAt ?? null, keyWarning: warning };
+  } catch (error) {
+    log.warn('could not read the archive key expiry', { error: errorMessage(error) });
+    return { keyExpiresAt: null, keyWarning: null };
+  }
 }
 
 async function copyLogs(config: ResolvedConfig, state: StateStore, builds: readonly BuildSummary[]): Promise<void> {

@@ -9,6 +9,9 @@ import type { PlannedAction } from '../../src/pipeline/plan.js';
 import { PipelineQueue } from '../../src/serve/pipeline-queue.js';
 import { scheduleTick, schedulePreview, type TickContext, type WatchAndPlan } from '../../src/serve/scheduler.js';
 import { StateStore } from '../../src/state/store.js';
+import { buildStatus } from '../../src/report/write.js';
+import { statusTable } from '../../src/report/terminal.js';
+import { recordServedUrl } from '../../src/serve/served-url.js';
 
 const repo = path.join(import.meta.dirname, '../..');
 const SECOND = 1000;
@@ -91,11 +94,21 @@ describe('the scheduler tick', () => {
     expect(runs).toEqual([]);
   });
 
-  it('the next check of each recipe follows its last recorded check, for the status report', () => {
+  it('the next check of each recipe follows its last recorded check; status.json and freshet status show it while freshet serve runs', async () => {
     state.recordCheck('libtasn1', { ok: true, newest: '4.20.0', checkedAt: '2026-01-01T00:00:00.000Z' });
     expect(schedulePreview(config, state)).toEqual([
       { recipe: 'libgpg-error', nextCheckAt: null },
       { recipe: 'libtasn1', nextCheckAt: '2026-01-01T00:00:10.000Z' },
     ]);
+    const now = new Date('2026-01-01T00:00:05Z');
+    const withoutServe = await buildStatus(config, state, now, { fingerprint: null });
+    expect(withoutServe.recipes.map((recipe) => recipe.nextCheckAt)).toEqual([undefined, undefined]);
+    await recordServedUrl(config.stateDir, 'http://127.0.0.1:8780/');
+    const doc = await buildStatus(config, state, now, { fingerprint: null });
+    expect(doc.recipes.map((recipe) => [recipe.name, recipe.nextCheckAt])).toEqual([
+      ['libgpg-error', null],
+      ['libtasn1', '2026-01-01T00:00:10.000Z'],
+    ]);
+    expect(statusTable(doc)).toContain('next checks by freshet serve: libgpg-error now, libtasn1 2026-01-01T00:00:10.000Z');
   });
 });
