@@ -39,8 +39,7 @@ function send(response: http.ServerResponse, status: number, body: string, extra
     response.destroy();
     return;
   }
-  const type = body.startsWith('{') ? 'application/json' : 'text/plain; charset=utf-8';
-  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...extra });
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...extra });
   response.end(body);
 }
 
@@ -121,7 +120,7 @@ export function createTransferRoutes(options: TransferRoutesOptions): FarmRoutes
     }
     log.info('farm result received', { worker, job: jobId, name, sha256, size });
     options.onUpload?.({ jobId, name, worker, sha256, size });
-    send(response, 201, `${JSON.stringify({ sha256, size })}\n`);
+    send(response, 201, `${JSON.stringify({ sha256, size })}\n`, { 'content-type': 'application/json' });
   }
 
   return async (request, response) => {
