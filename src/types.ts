@@ -90,6 +90,9 @@ export interface BuildResult {
   packageVersion: string;
   status: 'ok' | 'failed';
   error?: string;
+  /** A failed build's container: the engine's exit code, and whether it was stopped for taking too long. */
+  exitCode?: number;
+  timedOut?: boolean;
   artifacts: BuildArtifact[];
   logFile: string;
   lint?: LintReport;

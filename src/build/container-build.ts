@@ -136,7 +136,8 @@ export function buildFailure(job: BuildJob, prepared: PreparedBuild, error: unkn
       ? new CommandError({ ...error, command: what, cause: error }).message
       : `${what}: ${error.message}\nfull log: ${prepared.logFile}`;
   log.error('build failed', { recipe: job.recipe, target: job.target.id, log: prepared.logFile });
-  return prepared.result({ error: message });
+  // The failure class (src/pipeline/failure-class.ts) reads the engine's exit code and a timeout.
+  return prepared.result({ error: message, ...(error instanceof CommandError && { exitCode: error.exitCode, timedOut: error.timedOut }) });
 }
 
 /** Phase durations from the `freshet-phase <name> <ms>` markers the build scripts write to the log. */

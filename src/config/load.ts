@@ -5,6 +5,7 @@ import { durationMs, percentFraction } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import { isAllowedHost, isLoopbackLiteral } from '../net/address.js';
 import { DEFAULT_FORGE_ORIGINS, type ForgeOrigins } from '../net/policy.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../pipeline/failure-class.js';
 import { loadYamlFile } from '../recipe/yaml.js';
 import type { Target } from '../types.js';
 import { Config, type FarmWorker, type ImageSource, type Rewrite, type TargetConfig } from './schema.js';
@@ -38,6 +39,8 @@ export interface ResolvedConfig {
     httpTimeoutMs: number;
     maxDownloadBytes: number;
   };
+  /** Backoff before a run builds an infrastructure failure again by itself. */
+  retry: RetryPolicy;
   rewrites: Rewrite[];
   allowHosts: string[];
   /** Origins the forge tokens may go to. */
@@ -138,6 +141,10 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
       gateCpus: machineCpus(config.limits?.gateCpus ?? 2),
       httpTimeoutMs: (config.limits?.httpTimeoutSeconds ?? 30) * 1000,
       maxDownloadBytes: (config.limits?.maxDownloadMegabytes ?? 512) * 1024 * 1024,
+    },
+    retry: {
+      backoffMs: (config.retry?.infrastructureBackoffSeconds ?? DEFAULT_RETRY.backoffMs / 1000) * 1000,
+      maxBackoffMs: (config.retry?.infrastructureMaxBackoffSeconds ?? DEFAULT_RETRY.maxBackoffMs / 1000) * 1000,
     },
     rewrites: config.rewrites ?? [],
     allowHosts: config.allowHosts ?? [],

@@ -125,6 +125,18 @@ export const Config = z.strictObject({
       maxDownloadMegabytes: z.number().min(1).optional(),
     })
     .optional(),
+  /**
+   * Failures that are nobody's fault (mirror or network unreachable, container engine error, disk
+   * full, timeout) are built again by a later run once a backoff has passed, without --retry-failed.
+   */
+  retry: z
+    .strictObject({
+      /** Wait before the first automatic retry (default 300). */
+      infrastructureBackoffSeconds: z.number().min(0).max(7 * 86_400).optional(),
+      /** The wait doubles with each infrastructure failure of the same inputs in a row, up to this (default 21600). */
+      infrastructureMaxBackoffSeconds: z.number().min(0).max(30 * 86_400).optional(),
+    })
+    .optional(),
   /** Real upstream URL prefixes served from a mirror (air-gapped farms, tests). */
   rewrites: z.array(Rewrite).optional(),
   /** Hosts that may be on loopback or private addresses (a local mirror). */

@@ -1,5 +1,6 @@
 import type { Target } from '../types.js';
 import { planVersion } from '../versioning/planner.js';
+import { DEFAULT_RETRY, retryDueAt, type Failure, type FailureClass, type RetryPolicy } from './failure-class.js';
 
 /**
  * What `freshet run` will do for each (recipe, target), computed without side effects from a
@@ -22,7 +23,19 @@ export interface TargetSnapshot {
   /** Live publication of this recipe on this target, with the inputs hash of the build it came from. */
   published: { upstreamVersion: string; packageVersion: string; inputsHash: string | null } | undefined;
   /** The latest build of this recipe on this target. */
-  lastBuild: { upstreamVersion: string; rebuild: number; status: 'running' | 'ok' | 'failed' | 'interrupted'; inputsHash: string | null; gate?: 'passed' | 'failed' } | undefined;
+  lastBuild:
+    | {
+        upstreamVersion: string;
+        rebuild: number;
+        status: 'running' | 'ok' | 'failed' | 'interrupted';
+        inputsHash: string | null;
+        gate?: 'passed' | 'failed';
+        /** Of a failed build or gate (builds recorded before failures were classed have none: packaging). */
+        failure?: Failure & { failedAt: string };
+      }
+    | undefined;
+  /** How many builds of the last build's inputs in a row failed for the infrastructure (the backoff doubles with each). */
+  infrastructureFailures?: number;
   /** Highest rebuild number consumed so far (by a build that may have reached the live pool) of the newest upstream version on this target. */
   highestRebuild: number;
   /** Failed builds that already used the next rebuild number (default 0): this build is one more attempt at it. */
@@ -44,12 +57,25 @@ export type PlannedAction =
     }
   | { kind: 'up-to-date'; recipe: string; targetId: string; upstreamVersion: string; packageVersion: string }
   | { kind: 'distro-current'; recipe: string; targetId: string; upstreamVersion: string; shipped: string }
-  | { kind: 'failed-before'; recipe: string; targetId: string; upstreamVersion: string; why: string }
+  | {
+      kind: 'failed-before';
+      recipe: string;
+      targetId: string;
+      upstreamVersion: string;
+      why: string;
+      failureClass?: FailureClass;
+      /** An infrastructure failure: when a run builds it again by itself. */
+      retryAt?: string;
+    }
   | { kind: 'skip'; recipe: string; targetId: string; why: string };
 
 export interface PlanOptions {
   /** Build again even when a build of the same inputs failed before. */
   retryFailed?: boolean;
+  /** The backoff before an infrastructure failure is built again without --retry-failed. */
+  retry?: RetryPolicy;
+  /** The time the plan is made for (default: now). */
+  now?: Date;
 }
 
 /** Why the last build of the same inputs is not done, or undefined when it ended (and failed). */
@@ -78,8 +104,20 @@ export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: Tar
   }
   const last = snapshot.lastBuild;
   const sameInputs = last !== undefined && last.upstreamVersion === upstreamVersion && last.inputsHash === inputsHash;
+  let retry: string | undefined;
   if (sameInputs && !options.retryFailed && (last.status === 'failed' || last.gate === 'failed')) {
-    return { ...base, kind: 'failed-before', upstreamVersion, why: 'the same inputs failed before; change the recipe or pass --retry-failed' };
+    const failure = last.failure;
+    if (failure?.class !== 'infrastructure') {
+      const why = 'the same inputs failed before; change the recipe or pass --retry-failed';
+      return { ...base, kind: 'failed-before', upstreamVersion, why, ...(failure && { failureClass: failure.class }) };
+    }
+    // Nobody's fault: built again once the backoff has passed, with no change and no --retry-failed.
+    const due = retryDueAt(failure.failedAt, snapshot.infrastructureFailures ?? 1, options.retry ?? DEFAULT_RETRY).toISOString();
+    if (Date.parse(due) > (options.now ?? new Date()).getTime()) {
+      const why = `waiting for backoff until ${due} (infrastructure failure: ${failure.reason})`;
+      return { ...base, kind: 'failed-before', upstreamVersion, why, failureClass: 'infrastructure', retryAt: due };
+    }
+    retry = `retry (infrastructure failure: ${failure.reason}, due at ${due})`;
   }
   const rebuild = snapshot.highestRebuild + 1;
   const why = !last || last.upstreamVersion !== upstreamVersion
@@ -87,7 +125,7 @@ export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: Tar
       ? `new upstream release (published: ${snapshot.published.upstreamVersion})`
       : 'not published yet'
     : sameInputs
-      ? (unfinished(last) ?? 'retrying a failed build')
+      ? (retry ?? unfinished(last) ?? 'retrying a failed build')
       : 'the recipe or templates changed';
   const { full } = planVersion({ upstreamVersion, target, rebuild, shipped });
   return { ...base, kind: 'build', upstreamVersion, packageVersion: full, rebuild, attempt: (snapshot.failedAttempts ?? 0) + 1, inputsHash, why };

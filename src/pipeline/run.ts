@@ -25,6 +25,7 @@ import { watchAll, type WatchOutcome } from '../watch/watch.js';
 import { explicitRpmNames, familySteps } from './families.js';
 import { gateDepends } from '../gate/rpm/debian-depends.js';
 import { inputsHash } from './inputs.js';
+import { buildEvidence, classifyFailure, evidenceOf, gateEvidence, retryDueAt, type Failure, type FailureEvidence, type FailureStep } from './failure-class.js';
 import { buildId, stateLayout } from './layout.js';
 import { assertAcyclic, buildStages, chainsOf, providersOf, recipeGraph, relationNames, type RecipeGraph } from './graph.js';
 import { followLibraries, planAction, type LiveBinaries, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
@@ -60,6 +61,8 @@ export interface JobOutcome {
   lint?: BuildResult['lint'];
   /** For `waiting` and `held`: the builds of its chain that kept it out, with their status (`failed-before`: its last build failed). */
   blockedBy?: Array<{ recipe: string; status: string }>;
+  /** A failed build or gate: its class, and for an infrastructure failure when a run builds it again by itself. */
+  failure?: Failure & { retryAt?: string };
 }
 
 export interface RunSummary {
@@ -100,7 +103,11 @@ function snapshotOf(state: StateStore, recipe: string, target: ResolvedTarget, s
       status: last.status,
       inputsHash: last.inputsHash,
       gate: state.lastGate(last.id)?.status,
+      failure: last.failureClass && last.failureReason !== null
+        ? { class: last.failureClass, reason: last.failureReason, failedAt: state.lastGate(last.id)?.at ?? last.finishedAt ?? last.startedAt }
+        : undefined,
     },
+    infrastructureFailures: last && state.infrastructureFailures(recipe, target.id, last.upstreamVersion, last.inputsHash),
     highestRebuild: next.rebuild - 1,
     failedAttempts: next.attempts,
   };
@@ -150,7 +157,7 @@ export function planRun(config: ResolvedConfig, state: StateStore, recipes: read
       const sourcePackage = loaded.recipe.distroPackage ?? name;
       const targetSnapshot = snapshotOf(state, name, target, sourcePackage, release?.upstreamVersion);
       snapshots.get(target.id)!.set(name, { snapshot: targetSnapshot, inputsHash: snapshot.inputsHash[target.id]! });
-      actions.push(planAction(snapshot, target, targetSnapshot, options));
+      actions.push(planAction(snapshot, target, targetSnapshot, { retry: config.retry, ...options }));
     }
   }
   let followed = actions;
@@ -236,9 +243,15 @@ async function buildAndGate(
   recipe: ResolvedRecipe,
   target: ResolvedTarget,
   action: Extract<PlannedAction, { kind: 'build' }>,
-  report: (step: JobStep) => Promise<void>,
+  reportStep: (step: JobStep) => Promise<void>,
   from: ArchiveInputs = { earlier: [], versions: [] },
 ): Promise<{ outcome: JobOutcome; gated?: GatedBuild }> {
+  // The step a failure happened in is the first evidence of its class.
+  let step: FailureStep = 'fetch';
+  const report = async (next: JobStep): Promise<void> => {
+    if (next !== 'publish') step = next;
+    await reportStep(next);
+  };
   const { config, state, engine } = context;
   const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
   const dir = path.join(stateLayout(config).builds, id);
@@ -247,7 +260,7 @@ async function buildAndGate(
   const logFile = path.join(dir, 'output', 'build.log');
   const startedAt = new Date().toISOString();
   state.startBuild({ ...action, id, targetId: target.id, logFile, startedAt, inputsHash: action.inputsHash });
-  const fail = (status: JobOutcome['status'], error: string, result?: BuildResult): { outcome: JobOutcome } => {
+  const fail = (status: JobOutcome['status'], error: string, result?: BuildResult, evidence?: FailureEvidence): { outcome: JobOutcome } => {
     state.finishBuild(
       result ?? {
         jobId: id,
@@ -262,7 +275,8 @@ async function buildAndGate(
         finishedAt: new Date().toISOString(),
       },
     );
-    return { outcome: { action, buildId: id, status, error, logFile: result?.logFile ?? logFile, lint: result?.lint } };
+    const failure = noteFailure(context, id, action, evidence ?? (result ? buildEvidence(result) : { step, text: error }));
+    return { outcome: { action, buildId: id, status, error, logFile: result?.logFile ?? logFile, lint: result?.lint, failure } };
   };
 
   let staging: ReturnType<typeof stagingArchive> | undefined;
@@ -325,7 +339,7 @@ async function buildAndGate(
     const refused = checkArtifacts(policy, result.artifacts);
     if (refused.length > 0) {
       const error = describeProblems(policy, refused);
-      return fail('build-failed', error, { ...result, status: 'failed', error, artifacts: [] });
+      return fail('build-failed', error, { ...result, status: 'failed', error, artifacts: [] }, { step: 'artifacts', text: error });
     }
     state.finishBuild(result);
 
@@ -333,7 +347,8 @@ async function buildAndGate(
     const gate = await gateBuild(context, loaded, recipe, target, action, id, result, policy, staging, archiveRecipesOf(from));
     state.recordGate(id, { status: gate.status, reason: gate.reason, logFile: gate.logFile, at: new Date().toISOString() });
     if (gate.status !== 'passed') {
-      return { outcome: { action, buildId: id, status: 'gate-failed', error: gate.reason, logFile: gate.logFile, lint: result.lint } };
+      const failure = noteFailure(context, id, action, gateEvidence(gate));
+      return { outcome: { action, buildId: id, status: 'gate-failed', error: gate.reason, logFile: gate.logFile, lint: result.lint, failure } };
     }
     return { outcome: { action, buildId: id, status: 'published', logFile: result.logFile, lint: result.lint }, gated: { action, target, buildId: id, result, policy } };
   } catch (error) {
@@ -343,10 +358,19 @@ async function buildAndGate(
     }
     const userError = asUserError(error);
     if (!userError) throw error;
-    return fail('failed', userError.message);
+    return fail('failed', userError.message, undefined, evidenceOf(step, error, userError.message));
   } finally {
     if (staging) rmSync(path.dirname(staging.root), { recursive: true, force: true });
   }
+}
+
+/** Records the class of a failed build or gate; an infrastructure failure also gets when a run builds it again. */
+function noteFailure(context: RunContext, id: string, action: Extract<PlannedAction, { kind: 'build' }>, evidence: FailureEvidence): NonNullable<JobOutcome['failure']> {
+  const failure = classifyFailure(evidence);
+  context.state.recordFailure(id, failure);
+  if (failure.class !== 'infrastructure') return failure;
+  const inARow = context.state.infrastructureFailures(action.recipe, action.targetId, action.upstreamVersion, action.inputsHash);
+  return { ...failure, retryAt: retryDueAt(new Date().toISOString(), inARow, context.config.retry).toISOString() };
 }
 
 async function gateBuild(

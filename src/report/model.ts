@@ -73,7 +73,7 @@ export interface CellFacts {
   shipped: string | null;
   published: string | null;
   /** The latest build of the newest version on this target, with its gate. */
-  newestBuild: { status: BuildRow['status']; gate: 'passed' | 'failed' | null } | null;
+  newestBuild: { status: BuildRow['status']; gate: 'passed' | 'failed' | null; failureClass?: BuildRow['failureClass'] } | null;
 }
 
 /** The vocabulary decision for one recipe × target. */
@@ -86,10 +86,12 @@ export function decideState(facts: CellFacts): { state: CellState; note: string 
     return { state: 'distro-current', note: `the distribution ships ${shipped}` };
   }
   const served = published ? `${published} still served` : 'nothing published yet';
+  // An infrastructure failure is nobody's fault: a later run builds it again by itself.
+  const failureClass = newestBuild?.failureClass === 'infrastructure' ? ' (infrastructure failure, retried after a backoff)' : newestBuild?.failureClass === 'packaging' ? ' (packaging failure)' : '';
   if (newestBuild && (newestBuild.status === 'failed' || newestBuild.status === 'interrupted')) {
-    return { state: 'failed', note: `build of ${newest} ${newestBuild.status}; ${served}` };
+    return { state: 'failed', note: `build of ${newest} ${newestBuild.status}${failureClass}; ${served}` };
   }
-  if (newestBuild?.gate === 'failed') return { state: 'failed', note: `gate of ${newest} failed; ${served}` };
+  if (newestBuild?.gate === 'failed') return { state: 'failed', note: `gate of ${newest} failed${failureClass}; ${served}` };
   const progress =
     newestBuild?.status === 'running' ? `building ${newest}` : newestBuild ? `${newest} built, not yet published` : `${newest} not yet built`;
   if (published) return { state: 'outdated', note: progress };
@@ -133,6 +135,7 @@ export function buildSummary(build: BuildRow, state: StateStore): BuildSummary {
         }
       : null,
     lint: lintSummary(build.result?.lint),
+    failure: build.failureClass && build.failureReason !== null ? { class: build.failureClass, reason: build.failureReason } : null,
   };
 }
 
@@ -163,7 +166,7 @@ function cellFor(info: RecipeInfo, target: ResolvedTarget, newest: string | null
     newest,
     shipped,
     published: live?.upstreamVersion ?? null,
-    newestBuild: newestBuildRow ? { status: newestBuildRow.status, gate: newestGate } : null,
+    newestBuild: newestBuildRow ? { status: newestBuildRow.status, gate: newestGate, failureClass: newestBuildRow.failureClass } : null,
   });
   const blocked = blockedOf(info.name, target.id, state);
   const why = blocked ? blockedText(blocked) : note;

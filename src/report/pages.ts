@@ -43,7 +43,8 @@ function buildLinks(build: BuildSummary): SafeHtml {
   const buildPart = build.log ? html`<a href="${UP}${localHref(build.log)}">build ${build.status}</a>` : html`build ${build.status}`;
   const gate = build.gate;
   const gatePart = gate ? (gate.log ? html`, <a href="${UP}${localHref(gate.log)}">gate ${gate.status}</a>` : html`, gate ${gate.status}`) : null;
-  return html`${buildPart}${gatePart}`;
+  const failurePart = build.failure ? html` <span class="failure-${build.failure.class}" title="${build.failure.reason}">(${build.failure.class} failure)</span>` : null;
+  return html`${buildPart}${gatePart}${failurePart}`;
 }
 
 function lintText(build: BuildSummary | null): SafeHtml | null {

@@ -50,6 +50,14 @@ export const BuildSummary = z.strictObject({
     })
     .nullable(),
   lint: LintSummary.nullable(),
+  failure: z
+    .strictObject({
+      class: z.enum(['infrastructure', 'packaging']).describe('infrastructure: nobody\'s fault (mirror or network unreachable, engine error, disk full, timeout), built again by a later run after a backoff; packaging: waits for a change to the recipe, templates or release'),
+      reason: z.string(),
+    })
+    .nullable()
+    .optional()
+    .describe('Of a failed build or gate (added in schema 1: absent from older documents; null for builds recorded before failures were classed)'),
 });
 export type BuildSummary = z.infer<typeof BuildSummary>;
 

@@ -89,4 +89,8 @@ export const migrations: readonly string[] = [
      recorded_at TEXT NOT NULL,
      PRIMARY KEY (target_id, members)
    ) STRICT;`,
+  // Failures that are nobody's fault (issue 16): the class of a failed build or gate and why; an
+  // infrastructure failure is built again after a backoff, a packaging one waits for a change.
+  `ALTER TABLE builds ADD COLUMN failure_class TEXT CHECK (failure_class IN ('infrastructure', 'packaging'));
+   ALTER TABLE builds ADD COLUMN failure_reason TEXT;`,
 ];

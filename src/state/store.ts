@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BuildResult } from '../types.js';
+import type { Failure, FailureClass } from '../pipeline/failure-class.js';
 import { isOwnerGone, processOwner } from '../core/process-owner.js';
 import { openDatabase, StatementCache } from '../core/sqlite.js';
 import { migrations } from './migrations.js';
@@ -52,6 +53,9 @@ export interface BuildRow {
   inputsHash: string | null;
   /** The freshet process that ran it (pid:token). */
   owner: string | null;
+  /** For a failed build or gate: infrastructure (retried after a backoff) or packaging (waits for a change). */
+  failureClass: FailureClass | null;
+  failureReason: string | null;
 }
 
 export interface PublicationRow {
@@ -102,6 +106,8 @@ interface RawBuild {
   finished_at: string | null;
   inputs_hash: string | null;
   owner: string | null;
+  failure_class: FailureClass | null;
+  failure_reason: string | null;
 }
 
 function toBuild(row: RawBuild): BuildRow {
@@ -120,6 +126,8 @@ function toBuild(row: RawBuild): BuildRow {
     finishedAt: row.finished_at,
     inputsHash: row.inputs_hash,
     owner: row.owner,
+    failureClass: row.failure_class,
+    failureReason: row.failure_reason,
   };
 }
 
@@ -314,6 +322,29 @@ export class StateStore {
   finishBuild(result: BuildResult): void {
     this.statement(`UPDATE builds SET status = ?, error = ?, result_json = ?, finished_at = ? WHERE id = ?`)
       .run(result.status, result.error ?? null, JSON.stringify(result), result.finishedAt, result.jobId);
+  }
+
+  /** The class of a build's failure, or of its gate's. */
+  recordFailure(id: string, failure: Failure): void {
+    this.statement(`UPDATE builds SET failure_class = ?, failure_reason = ? WHERE id = ?`).run(failure.class, failure.reason, id);
+  }
+
+  /**
+   * How many of the latest builds of these inputs in a row failed for the infrastructure (0 when the
+   * latest did not): the backoff before the next automatic retry doubles with each.
+   */
+  infrastructureFailures(recipe: string, targetId: string, upstreamVersion: string, inputsHash: string | null): number {
+    const rows = this.statement(
+        `SELECT upstream_version AS upstreamVersion, inputs_hash AS inputsHash, failure_class AS failureClass FROM builds
+         WHERE recipe = ? AND target_id = ? ORDER BY started_at DESC, id DESC LIMIT 64`,
+      )
+      .all(recipe, targetId) as Array<{ upstreamVersion: string; inputsHash: string | null; failureClass: FailureClass | null }>;
+    let count = 0;
+    for (const row of rows) {
+      if (row.upstreamVersion !== upstreamVersion || row.inputsHash !== inputsHash || row.failureClass !== 'infrastructure') break;
+      count++;
+    }
+    return count;
   }
 
   /** Builds left `running` by a freshet process that is gone (killed, or crashed): marked interrupted. */

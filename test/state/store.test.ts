@@ -166,4 +166,25 @@ describe('StateStore', () => {
     expect(store.chains('debian-12').map((row) => row.members)).toEqual([['libtick', 'tock', 'tock-extra'], ['other', 'thing']]);
     expect(store.chains('debian-13')).toEqual([]);
   });
+
+  it('case 52: records the class of a failure and counts the infrastructure failures of the same inputs in a row', () => {
+    const store = StateStore.openFile(':memory:');
+    const build = (id: string, startedAt: string, inputsHash = 'h1') =>
+      store.startBuild({ id, recipe: 'hello', targetId: 'debian-12', upstreamVersion: '2.12.3', packageVersion: '2.12.3-1', rebuild: 1, logFile: '/x', startedAt, inputsHash });
+    build('a', '2026-01-01T00:00:00Z');
+    store.recordFailure('a', { class: 'infrastructure', reason: 'apt could not download from the mirror' });
+    expect(store.build('a')).toMatchObject({ failureClass: 'infrastructure', failureReason: 'apt could not download from the mirror' });
+    build('b', '2026-01-01T01:00:00Z');
+    store.recordFailure('b', { class: 'infrastructure', reason: 'container engine error (exit 125)' });
+    expect(store.infrastructureFailures('hello', 'debian-12', '2.12.3', 'h1')).toBe(2);
+    // A packaging failure, or other inputs, ends the run of infrastructure failures.
+    build('c', '2026-01-01T02:00:00Z');
+    store.recordFailure('c', { class: 'packaging', reason: 'the build step failed' });
+    expect(store.infrastructureFailures('hello', 'debian-12', '2.12.3', 'h1')).toBe(0);
+    build('d', '2026-01-01T03:00:00Z', 'h2');
+    store.recordFailure('d', { class: 'infrastructure', reason: 'disk full' });
+    expect(store.infrastructureFailures('hello', 'debian-12', '2.12.3', 'h2')).toBe(1);
+    expect(() => store.db.prepare(`UPDATE builds SET failure_class = 'weather' WHERE id = 'a'`).run()).toThrow(/CHECK constraint/);
+    store.close();
+  });
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { runPipeline, type RunSummary } from '../../pipeline/run.js';
+import { runPipeline, type JobOutcome, type RunSummary } from '../../pipeline/run.js';
 import { keyStatus, warnIfExpiringSoon } from '../../sign/key.js';
 import type { PlannedAction } from '../../pipeline/plan.js';
 import { Progress } from '../progress.js';
@@ -24,6 +24,12 @@ function describeAction(entry: PlannedAction): string {
   }
 }
 
+/** ` (infrastructure failure: apt could not download from the mirror; retried by a run from …)` */
+function failureNote(failure: JobOutcome['failure']): string {
+  if (!failure) return '';
+  return ` (${failure.class} failure: ${failure.reason}${failure.retryAt ? `; retried by a run from ${failure.retryAt}` : ''})`;
+}
+
 /** Build order and chains, for targets where some build needs another. */
 function describeOrder(order: RunSummary['order']): string[] {
   return order
@@ -41,13 +47,17 @@ export function summarize(summary: RunSummary, dryRun: boolean): string {
   for (const job of summary.jobs) {
     const where = `${job.action.recipe} ${job.action.targetId} ${job.action.packageVersion}`;
     const lint = job.lint ? ` (${job.lint.tool}: ${job.lint.errors} errors, ${job.lint.warnings} warnings)` : '';
-    lines.push(job.status === 'published' ? `${where}: published${lint}` : `${where}: ${job.status}: ${job.error ?? ''}${job.logFile ? `\n  log: ${job.logFile}` : ''}`);
+    lines.push(job.status === 'published' ? `${where}: published${lint}` : `${where}: ${job.status}${failureNote(job.failure)}: ${job.error ?? ''}${job.logFile ? `\n  log: ${job.logFile}` : ''}`);
   }
   lines.push(...describeOrder(summary.order));
   // A failed build is not "nothing to do": it waits for a recipe change or --retry-failed.
   const waiting = summary.plan.filter((entry) => entry.kind === 'failed-before');
   for (const entry of waiting) {
-    lines.push(`${entry.recipe} ${entry.targetId}: ${entry.upstreamVersion} FAILED before, waiting: change the recipe, or run freshet run --retry-failed ${entry.recipe}`);
+    lines.push(
+      entry.retryAt
+        ? `${entry.recipe} ${entry.targetId}: ${entry.upstreamVersion} failed for the infrastructure, ${entry.why}; a run after that builds it again by itself`
+        : `${entry.recipe} ${entry.targetId}: ${entry.upstreamVersion} FAILED before${entry.failureClass ? ` (${entry.failureClass} failure)` : ''}, waiting: change the recipe, or run freshet run --retry-failed ${entry.recipe}`,
+    );
   }
   const idle = summary.plan.filter((entry) => entry.kind !== 'build' && entry.kind !== 'failed-before').length;
   for (const outcome of summary.published) lines.push(`published ${outcome.suite}: ${outcome.added.length} packages added, ${outcome.removed.length} retired`);
