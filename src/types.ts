@@ -61,6 +61,8 @@ export interface BuildArtifact {
   sha256: string;
   /** Control fields of a binary package or .dsc (Package, Version, Architecture, Depends…), or an RPM header. */
   fields?: Record<string, string>;
+  /** A .deb's `shlibs` and `symbols` control files, when it has them: what packages built against its libraries depend on. */
+  sharedLibrary?: { shlibs?: string; symbols?: string };
 }
 
 export interface LintReport {

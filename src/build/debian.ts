@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { log } from '../core/log.js';
-import { readDebControl } from '../publish/apt/deb-file.js';
+import { readDebControl, readDebControlFiles } from '../publish/apt/deb-file.js';
 import type { BuildArtifact, BuildJob, BuildResult, LintReport } from '../types.js';
 import { checkBinaryFields, classifyArtifact, fileVersion, parseControlFields, upstreamOf, type SourceIdentity } from './artifacts.js';
 import { buildFailure, prepareBuild, readPhaseTimings, runBuildContainer, type BuildRunOptions } from './container-build.js';
@@ -100,6 +100,11 @@ export async function collectDebOutput(workDir: string, outputDir: string, tree:
       }
       return kind === 'dsc' ? parseControlFields(readFileSync(copy.file, 'utf8')) : undefined;
     });
+    // What packages built against its libraries will depend on: a later build of the library is compared with it (src/pipeline/library-interface.ts).
+    for (const artifact of artifacts.filter((taken) => taken.kind === 'deb')) {
+      const files = await readDebControlFiles(artifact.file, ['shlibs', 'symbols']);
+      artifact.sharedLibrary = { shlibs: files.get('shlibs'), symbols: files.get('symbols') };
+    }
     // lintian's findings with their files and lines, beside the build log (rpmlint.txt on RPM targets).
     if (lintText !== undefined) writeFileSync(path.join(outputDir, 'lintian.txt'), lintText);
     return { artifacts: artifacts.sort((a, b) => a.file.localeCompare(b.file)), lint };

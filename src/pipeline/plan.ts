@@ -54,6 +54,8 @@ export type PlannedAction =
       attempt?: number;
       inputsHash: string;
       why: string;
+      /** A rebuild that follows its providers' shared libraries: built only if one of these recipes' new builds changes what it links against. */
+      onlyIf?: string[];
     }
   | { kind: 'up-to-date'; recipe: string; targetId: string; upstreamVersion: string; packageVersion: string }
   | { kind: 'distro-current'; recipe: string; targetId: string; upstreamVersion: string; shipped: string }

@@ -28,6 +28,7 @@ import { inputsHash } from './inputs.js';
 import { buildEvidence, classifyFailure, evidenceOf, gateEvidence, retryDueAt, type Failure, type FailureEvidence, type FailureStep } from './failure-class.js';
 import { buildId, stateLayout } from './layout.js';
 import { assertAcyclic, buildStages, chainsOf, providersOf, recipeGraph, relationNames, type RecipeGraph } from './graph.js';
+import { followInterfaces, interfaceRebuildReasons } from './library-interface.js';
 import { followLibraries, planAction, type LiveBinaries, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
 import { clearKilledRuns, guardRun } from './run-guard.js';
 import { recordChains } from './chain-record.js';
@@ -54,8 +55,11 @@ export interface RunOptions extends PlanOptions {
 export interface JobOutcome {
   action: Extract<PlannedAction, { kind: 'build' }>;
   buildId: string;
-  /** `waiting`: a recipe it needs failed, so it was not attempted; `held`: it passed, but another build of its chain did not. */
-  status: 'published' | 'build-failed' | 'gate-failed' | 'failed' | 'cancelled' | 'waiting' | 'held';
+  /**
+   * `waiting`: a recipe it needs failed, so it was not attempted; `held`: it passed, but another build of its chain did not;
+   * `unchanged`: a rebuild that follows a library, not needed because the library's new build changed nothing it links against.
+   */
+  status: 'published' | 'build-failed' | 'gate-failed' | 'failed' | 'cancelled' | 'waiting' | 'held' | 'unchanged';
   error?: string;
   logFile?: string;
   lint?: BuildResult['lint'];
@@ -166,7 +170,7 @@ export function planRun(config: ResolvedConfig, state: StateStore, recipes: read
     assertAcyclic(graph);
     const declared = new Map(recipes.map((loaded) => [loaded.recipe.name, resolveRecipe(loaded, target.family, target.id, config.dependencies).packages.map((pkg) => pkg.name)]));
     const input = { target, needs: graph.needs, declared, live: liveBinaries(state, target.id), snapshots: snapshots.get(target.id)! };
-    const byRecipe = new Map(followLibraries(followed.filter((action) => action.targetId === target.id), input).map((action) => [action.recipe, action]));
+    const byRecipe = new Map(followInterfaces(followLibraries(followed.filter((action) => action.targetId === target.id), input), input).map((action) => [action.recipe, action]));
     followed = followed.map((action) => (action.targetId === target.id ? byRecipe.get(action.recipe)! : action));
   }
   return followed;
@@ -482,6 +486,9 @@ function archiveInputs(state: StateStore, graph: RecipeGraph, action: Extract<Pl
   return { earlier, versions };
 }
 
+/** A job that leaves nothing to hold back: it passed, or it was a rebuild that turned out not to be needed. */
+const passed = (status: JobOutcome['status'] | undefined): boolean => status === 'published' || status === 'unchanged';
+
 /** A build that passed is held back when another build of its chain did not: the chain goes live together or not at all. */
 function holdBrokenChains(
   finished: ReadonlyMap<string, JobOutcome>,
@@ -492,7 +499,7 @@ function holdBrokenChains(
   const outcome = finished.get(key(action.targetId, action.recipe))!;
   if (outcome.status !== 'published') return outcome;
   const chain = order.find((entry) => entry.targetId === action.targetId)?.chains.find((members) => members.includes(action.recipe)) ?? [];
-  const broken = chain.filter((recipe) => finished.get(key(action.targetId, recipe))?.status !== 'published');
+  const broken = chain.filter((recipe) => !passed(finished.get(key(action.targetId, recipe))?.status));
   if (broken.length === 0) return outcome;
   return {
     ...outcome,
@@ -583,11 +590,18 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
         for (const provider of needed) {
           if (failedBefore.has(key(action.targetId, provider))) blocking.push({ recipe: provider, status: 'failed-before' });
           const outcome = await running.get(key(action.targetId, provider));
-          if (outcome && outcome.status !== 'published') blocking.push({ recipe: provider, status: outcome.status });
+          if (outcome && !passed(outcome.status)) blocking.push({ recipe: provider, status: outcome.status });
         }
         return blocking;
       };
       running.set(key(action.targetId, action.recipe), waitForProviders().then((blocking) => {
+        const followed = action.onlyIf && blocking.length === 0 ? interfaceRebuildReasons(state, action, gated) : [];
+        if (action.onlyIf && blocking.length === 0 && followed.length === 0) {
+          const outcome: JobOutcome = { action, buildId: id, status: 'unchanged', error: `not rebuilt: ${action.onlyIf.join(', ')} changed nothing it links against` };
+          log.info('rebuild not needed', { recipe: action.recipe, target: action.targetId, providers: action.onlyIf });
+          return outcome;
+        }
+        if (followed.length > 0) log.info('rebuilding against a changed library', { recipe: action.recipe, target: action.targetId, changes: followed.join('; ') });
         if (blocking.length === 0) return startJob(action);
         const on = blocking.map(({ recipe, status }) => `${recipe} (${status === 'failed-before' ? 'its last build failed' : status})`);
         const outcome: JobOutcome = { action, buildId: id, status: 'waiting', error: `waiting on ${on.join(', ')}`, blockedBy: blocking };
@@ -609,7 +623,7 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
     const outcomes = options.signal?.aborted
       ? jobs.map((job): JobOutcome => (job.status === 'published' ? { ...job, status: 'cancelled', error: 'stopped before the publish' } : job))
       : jobs;
-    const failed = watch.some((entry) => entry.error) || outcomes.some((job) => job.status !== 'published');
+    const failed = watch.some((entry) => entry.error) || outcomes.some((job) => !passed(job.status));
     return { watch, plan, order, jobs: outcomes, published, resigned, failed };
   } finally {
     http.close();

@@ -16,12 +16,12 @@ const output = (result: RunResult) => `${result.stdout}\n${result.stderr}`;
 const pack = (name: string, files: Record<string, string>) => tick.pack(project, name, files);
 const multiarch = '"$(dpkg-architecture -qDEB_HOST_MULTIARCH)"';
 
-/** libtick <version> with shared-library version `soname`. */
-const libtickRelease = (version: string, soname: number) =>
+/** libtick <version> with shared-library version `soname`; `extra` adds a function, tick_extra. */
+const libtickRelease = (version: string, soname: number, extra = false) =>
   pack(`libtick-${version}`, {
     LICENSE: tick.LICENSE,
-    'tick.h': 'int tick_version(void);\n',
-    'tick.c': `#include "tick.h"\nint tick_version(void) { return ${soname}; }\n`,
+    'tick.h': `int tick_version(void);\n${extra ? 'int tick_extra(void);\n' : ''}`,
+    'tick.c': `#include "tick.h"\nint tick_version(void) { return ${soname}; }\n${extra ? 'int tick_extra(void) { return 1; }\n' : ''}`,
     'build.sh': `#!/bin/sh\nset -eu\ncc $CFLAGS $LDFLAGS -shared -fPIC -Wl,-soname,libtick.so.${soname} -o libtick.so.${soname} tick.c\n`,
     'install.sh': `#!/bin/sh\nset -eu\nlib="$DESTDIR/usr/lib/"${multiarch}\ninstall -D -m 0644 libtick.so.${soname} "$lib/libtick.so.${soname}"\nln -s libtick.so.${soname} "$lib/libtick.so"\ninstall -D -m 0644 tick.h "$DESTDIR/usr/include/tick.h"\n`,
   });
@@ -45,13 +45,14 @@ function recipe(name: string, lines: string[]): void {
   );
 }
 
-/** libtick's recipe; `broken` adds a build step that fails. */
-function libtickRecipe(soname: number, broken = false): void {
+/** libtick's recipe; `broken` adds a build step that fails, `summary` gives the library package its own summary. */
+function libtickRecipe(soname: number, broken = false, summary?: string): void {
   recipe('libtick', [
     ...tick.shellBuild(broken),
     'packages:',
     `  - name: libtick${soname}`,
     '    role: library',
+    ...(summary ? [`    summary: ${summary}`] : []),
     '    files: ["{libdir}/libtick.so.*"]',
     '  - name: libtick-dev',
     '    role: dev',
@@ -178,5 +179,35 @@ describe('chains: the archive builds against itself', () => {
     expect(result.stdout).toMatch(/\b2 upgraded, 1 newly installed, 0 to remove and 0 not upgraded\./);
     expect(result.stdout).not.toMatch(/kept back/);
     expect(result.stdout).toMatch(/^libtick2 install ok installed$/m);
+  });
+
+  it('case 57: a library release that raises what its dependent links against (shlibs minimum, a new symbol) rebuilds the dependent and publishes both together; a new library build that changes nothing it links against leaves it live', async () => {
+    // libtick 2.1 adds tick_extra under the same soname: its shlibs line asks for libtick2 (>= 2.1~).
+    project.served.set('libtick-2.1.tar.gz', await libtickRelease('2.1', 2, true));
+    const plan = await cli(['run', '--dry-run']);
+    expect(plan.exitCode, output(plan)).toBe(0);
+    expect(plan.stdout).toContain(
+      'tock debian-12: build 1.0-0~deb12+freshet3 (rebuilt against libtick 2.1 only if it changes what tock links against (its shlibs or symbols, compared with the live build once built))',
+    );
+
+    const raised = await cli(['run']);
+    expect(raised.exitCode, output(raised)).toBe(0);
+    expect(raised.stdout).toMatch(/^libtick debian-12 2\.1-0~deb12\+freshet1: published/m);
+    expect(raised.stdout).toMatch(/^tock debian-12 1\.0-0~deb12\+freshet3: published/m);
+    expect(raised.stderr).toContain('shlibs libtick 2: libtick2 (>= 2.0~) → libtick2 (>= 2.1~)');
+    expect(raised.stdout.match(/^published bookworm: /gm)).toHaveLength(1);
+    expect(packagesList()).toMatch(/^Package: tock\nVersion: 1\.0-0~deb12\+freshet3\n[^]*?^Depends: .*libtick2 \(>= 2\.1~\)$/m);
+
+    // The same release built again (the library package's summary changed): its shlibs are the same.
+    libtickRecipe(2, false, 'tick library, summarised');
+    const same = await cli(['run']);
+    expect(same.exitCode, output(same)).toBe(0);
+    expect(same.stdout).toMatch(/^libtick debian-12 2\.1-0~deb12\+freshet2: published/m);
+    expect(same.stdout).toMatch(/^tock debian-12 1\.0-0~deb12\+freshet4: unchanged: not rebuilt: libtick changed nothing it links against$/m);
+    const packages = packagesList();
+    expect(packages).toMatch(/^Package: libtick2\nSource: libtick\nVersion: 2\.1-0~deb12\+freshet2$/m);
+    expect(packages).not.toMatch(/^Version: 1\.0-0~deb12\+freshet4$/m);
+    expect(packages).toMatch(/^Package: tock\nVersion: 1\.0-0~deb12\+freshet3$/m);
+    await tick.verified(project);
   });
 });

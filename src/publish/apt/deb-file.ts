@@ -69,12 +69,13 @@ function decompress(member: string, compressed: Buffer, file: string): Decompres
 const startsWith = (head: Buffer, ...bytes: number[]) => bytes.every((byte, index) => head[index] === byte);
 
 /**
- * The control file from the decompressed control.tar, refusing it once the archive grows past
- * MAX_CONTROL_TAR_BYTES or MAX_CONTROL_MEMBERS: a few KB of xz can hold gigabytes of zeros.
+ * The wanted control files (`control`, `shlibs`, …) from the decompressed control.tar, refusing it
+ * once the archive grows past MAX_CONTROL_TAR_BYTES or MAX_CONTROL_MEMBERS: a few KB of xz can
+ * hold gigabytes of zeros.
  */
-async function untarControl(member: string, decompressed: Decompressed, file: string): Promise<string> {
+async function untarControl(member: string, decompressed: Decompressed, file: string, wanted: readonly string[]): Promise<Map<string, string>> {
   const refuse = (reason: string) => new UserError(`${file}: refusing ${member}: ${reason}`);
-  let control: Buffer | undefined;
+  const found = new Map<string, string>();
   let failure: Error | undefined;
   let members = 0;
   const parser = new Parser({
@@ -82,12 +83,13 @@ async function untarControl(member: string, decompressed: Decompressed, file: st
     onReadEntry: (entry) => {
       members += 1;
       if (members > MAX_CONTROL_MEMBERS) failure ??= refuse(`more than ${MAX_CONTROL_MEMBERS} members`);
-      const isControl = entry.type === 'File' && (entry.path === './control' || entry.path === 'control');
-      if (isControl && (entry.size ?? 0) > MAX_CONTROL_FILE_BYTES) failure ??= refuse(`its control file is over the ${MAX_CONTROL_FILE_BYTES}-byte limit`);
-      if (!isControl || failure) return entry.resume();
+      const name = entry.path.replace(/^\.\//, '');
+      const isWanted = entry.type === 'File' && wanted.includes(name);
+      if (isWanted && (entry.size ?? 0) > MAX_CONTROL_FILE_BYTES) failure ??= refuse(`its ${name} file is over the ${MAX_CONTROL_FILE_BYTES}-byte limit`);
+      if (!isWanted || failure) return entry.resume();
       const chunks: Buffer[] = [];
       entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-      entry.on('end', () => (control = Buffer.concat(chunks)));
+      entry.on('end', () => found.set(name, Buffer.concat(chunks).toString('utf8')));
     },
   });
   parser.on('error', (error: Error) => (failure ??= new UserError(`${file}: unreadable control.tar (${error.message})`)));
@@ -106,8 +108,8 @@ async function untarControl(member: string, decompressed: Decompressed, file: st
         head = undefined;
       } else parser.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       if (failure) throw failure;
-      // The control file is all that is wanted: the rest is not decompressed.
-      if (control) return control.toString('utf8');
+      // Once the wanted files are read, the rest is not decompressed.
+      if (found.size === wanted.length) return found;
     }
     if (head) throw refuse('it does not hold a plain tar archive');
     parser.end();
@@ -119,11 +121,17 @@ async function untarControl(member: string, decompressed: Decompressed, file: st
     decompressed.stop();
   }
   if (failure) throw failure;
-  if (!control) throw new UserError(`${file}: control.tar has no control file`);
-  return control.toString('utf8');
+  return found;
 }
 
 export async function readDebControl(file: string): Promise<string> {
+  const control = (await readDebControlFiles(file, ['control'])).get('control');
+  if (control === undefined) throw new UserError(`${file}: control.tar has no control file`);
+  return control;
+}
+
+/** The named files of a .deb's control archive (`control`, `shlibs`, `symbols`) that it has. */
+export async function readDebControlFiles(file: string, wanted: readonly string[]): Promise<Map<string, string>> {
   const handle = await open(file, 'r');
   try {
     if ((await readAt(handle, 0, AR_MAGIC.length)).toString('latin1') !== AR_MAGIC) throw new UserError(`${file}: not a Debian binary package (no ar header)`);
@@ -136,7 +144,7 @@ export async function readDebControl(file: string): Promise<string> {
     if (control.size > MAX_CONTROL_BYTES) throw new UserError(`${file}: control.tar is over ${MAX_CONTROL_BYTES} bytes`);
     const compressed = await readAt(handle, control.offset, control.size);
     if (compressed.length !== control.size) throw new UserError(`${file}: truncated (control.tar ends early)`);
-    return await untarControl(control.name, decompress(control.name, compressed, file), file);
+    return await untarControl(control.name, decompress(control.name, compressed, file), file, wanted);
   } finally {
     await handle.close();
   }

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { xz } from '@napi-rs/lzma';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
-import { MAX_CONTROL_MEMBERS, readDebControl } from '../../../src/publish/apt/deb-file.js';
+import { MAX_CONTROL_MEMBERS, readDebControl, readDebControlFiles } from '../../../src/publish/apt/deb-file.js';
 
 const control = 'Package: odd\nVersion:1.0-1\nArchitecture: all\nX-Custom:   spaced   \nDescription: short\n long\n .\n more\n';
 
@@ -82,5 +82,14 @@ describe('readDebControl', () => {
     const whole = Buffer.concat([Buffer.from('!<arch>\n'), arMember(...binary), arMember('control.tar', controlTar)]);
     writeFileSync(file, whole.subarray(0, whole.length - 600));
     await expect(readDebControl(file)).rejects.toThrow(/truncated/);
+  });
+});
+
+describe('readDebControlFiles', () => {
+  it('case 57: reads a library package\'s shlibs and leaves out the files it does not have', async () => {
+    const shlibs = 'libtick 2 libtick2 (>= 2.1~)\n';
+    const tar = Buffer.concat([tarEntry('./control', Buffer.from(control)), tarEntry('./shlibs', Buffer.from(shlibs)), tarEntry('./triggers', Buffer.from('activate-noawait ldconfig\n')), Buffer.alloc(1024)]);
+    const files = await readDebControlFiles(deb([binary, ['control.tar.xz', xz.compressSync(tar)], data]), ['shlibs', 'symbols']);
+    expect(files).toEqual(new Map([['shlibs', shlibs]]));
   });
 });
