@@ -45,10 +45,11 @@ const NETWORK_STEPS: readonly FailureStep[] = ['images', 'gate'];
 
 /** The text signals, each checked against real output of the tool named (see test/pipeline/failure-class.test.ts). */
 const INFRASTRUCTURE_TEXT: ReadonlyArray<{ pattern: RegExp; steps: readonly FailureStep[]; reason: string }> = [
-  // apt-get update and install: an index or a package could not be downloaded. apt writes it for a
-  // refused or cut connection, a name that does not resolve and an HTTP 5xx alike; `update` only
-  // warns (W:) and exits 0, and the install after it fails as "unmet dependencies".
-  { pattern: /^[WE]: Failed to fetch /m, steps: NETWORK_STEPS, reason: 'apt could not download from the mirror' },
+  // apt-get update and install: an index or a package could not be downloaded from a mirror. apt
+  // writes it for a refused or cut connection, a name that does not resolve and an HTTP 5xx alike;
+  // `update` only warns (W:) and exits 0, and the install after it fails as "unmet dependencies".
+  // (A file:/ source is freshet's own staging archive, not the network.)
+  { pattern: /^[WE]: Failed to fetch https?:\/\//m, steps: NETWORK_STEPS, reason: 'apt could not download from the mirror' },
   // apt: the mirror's files changed during the download (a mirror sync in progress).
   { pattern: /Hash Sum mismatch/, steps: NETWORK_STEPS, reason: 'the mirror changed during the download (hash sum mismatch)' },
   // dnf (librepo): curl could not reach a repository, or its metadata could not be downloaded.

@@ -8,8 +8,9 @@ import type { Target } from '../../src/types.js';
 /**
  * The failure classes (case 52). The texts are what the tools printed on this machine: apt-get in
  * a debian-12 builder container through a proxy that refused, closed the connection or answered
- * 503; dnf against a closed port; podman for a missing image and a missing command. The
- * integration test (test/reliability/failure-class.integration.test.ts) makes apt fail for real.
+ * 503, and a file:/ source that is not there; dnf against a closed port; podman for a missing
+ * image and a missing command. The integration test (test/reliability/failure-class.integration.test.ts)
+ * makes apt fail for real.
  */
 const APT_REFUSED = `Err:1 http://deb.debian.org/debian bookworm InRelease
   Could not connect to 127.0.0.1:9 (127.0.0.1). - connect (111: Connection refused)
@@ -56,6 +57,9 @@ describe('failure classes', () => {
     expect(classifyFailure({ ...offline, text: `${offline.text}\n${APT_REFUSED}` }).class).toBe('packaging');
     const download = gateEvidence({ reason: 'the gate failed during "download" (download, network on, exit 100)', logFile: '/nonexistent/gate.log' });
     expect(classifyFailure({ ...download, text: `${download.text}\n${APT_REFUSED}` }).class).toBe('infrastructure');
+    // freshet's own staging archive, a file:/ source, is no mirror.
+    const staging = 'E: Failed to fetch file:/staging/dists/bookworm/main/binary-amd64/Packages  File not found - /staging/dists/bookworm/main/binary-amd64/Packages (2: No such file or directory)';
+    expect(classifyFailure({ ...download, text: `${download.text}\n${staging}` }).class).toBe('packaging');
   });
 
   it('case 52: engine errors, timeouts, disk faults and an unreachable upstream are infrastructure; a compile error and a refused artifact are packaging', () => {
