@@ -52,6 +52,8 @@ export interface ResolvedConfig {
   schedule: { intervalMs: number; jitter: number; resignBeforeMs: number };
   /** The coordinator's transfer endpoint and its workers; undefined without a `farm:` block. */
   farm: { listen: string; maxUploadBytes: number; workers: FarmWorker[] } | undefined;
+  /** BullMQ's Redis URL: builds and gates go to farm workers; undefined: in this process. */
+  queue: string | undefined;
 }
 
 export interface ResolvedTarget extends Target {
@@ -166,6 +168,7 @@ export function resolveConfig(config: Config, file: string): ResolvedConfig {
       maxUploadBytes: (config.farm.maxUploadMegabytes ?? 2048) * 1024 * 1024,
       workers: config.farm.workers,
     },
+    queue: config.queue,
   };
 }
 

@@ -161,5 +161,10 @@ export const Config = z.strictObject({
   webhooks: z.record(z.string(), z.strictObject({ secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })).optional(),
   /** The build farm's coordinator side: where workers reach it, and who they are (docs/farm.md). */
   farm: FarmConfig.optional(),
+  /** BullMQ's Redis (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS): builds and gates go to farm workers. Absent: they run in this process. */
+  queue: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s/?#]+(\/\d{1,2})?$/, 'must be redis://[user:password@]host:port[/db] or rediss://…')
+    .optional(),
 });
 export type Config = z.infer<typeof Config>;

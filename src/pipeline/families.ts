@@ -1,24 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runDebBuild, type DebBuildOptions } from '../build/debian.js';
-import { ensureBuilderImage, ensureDepsImage, type ArchiveSource, type ImageContext, type ImageOutcome } from '../build/images.js';
-import { runRpmBuild } from '../build/rpm.js';
-import { ensureArchiveRpmImage, resolveArchiveRpms, splitArchiveDepends } from '../build/rpm-archive.js';
-import { UserError } from '../core/errors.js';
+import { splitArchiveDepends } from '../build/rpm-archive.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
-import { runAptGate } from '../gate/apt/index.js';
-import { gatedPackages, runRpmGate } from '../gate/rpm/index.js';
-import type { GateContext, GateRequest, GateResult } from '../gate/types.js';
 import { generateDebianSource } from '../generate/deb/index.js';
 import { generateRpmSource } from '../generate/rpm/index.js';
 import { AUTORECONF_REQUIRES, autoreconf } from '../generate/rpm/view.js';
 import { resolveRecipe, type LoadedRecipe, type ResolvedRecipe } from '../recipe/load.js';
 import { explicitRpmNames } from '../recipe/rpm-names.js';
-import type { BuildArtifact, BuildJob, BuildResult, Family } from '../types.js';
+import type { Family } from '../types.js';
 
 /**
- * What `freshet run` does differently per package family: write the source, make the image the
- * build runs in, build, and gate. Everything else (plan, fetch, staging, publish) is shared.
+ * What the coordinator does differently per package family: write the source. Making the image,
+ * building and gating are the job runner's (src/farm/runner.ts), on whichever machine runs the job.
  */
 export interface GenerateStep {
   loaded: LoadedRecipe;
@@ -42,12 +35,6 @@ export interface FamilySteps {
    * and on rpm-on-Debian targets the RPM relations to take from the target's YUM repository instead.
    */
   generate(step: GenerateStep): Promise<{ buildDepends: string[]; archiveRequires?: string[] }>;
-  /** `archive`: freshet's own suite for this target, when the build needs packages from it. */
-  depsImage(target: ResolvedTarget, buildDepends: string[], context: ImageContext, archive?: ArchiveSource, archiveRequires?: readonly string[]): Promise<ImageOutcome>;
-  build(job: BuildJob, options: Omit<DebBuildOptions, 'limits'> & { limits: DebBuildOptions['limits'] }): Promise<BuildResult>;
-  /** The binary packages of a build the gate installs. */
-  gatePackages(artifacts: readonly BuildArtifact[]): string[];
-  gate(request: GateRequest, artifacts: readonly BuildArtifact[], context: GateContext): Promise<GateResult>;
 }
 
 /** Build-Depends of a generated debian/control, one relation per entry. */
@@ -81,10 +68,6 @@ const deb: FamilySteps = {
     const generated = await generateDebianSource({ ...sourceInput(step), upstreamSignature: step.upstreamSignature });
     return { buildDepends: buildDependsOf(path.join(generated.sourceDir, 'debian', 'control')) };
   },
-  depsImage: (target, buildDepends, context, archive) => ensureDepsImage(target, buildDepends, context, 'apt', archive),
-  build: runDebBuild,
-  gatePackages: (artifacts) => artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.fields?.Package ?? '').filter(Boolean),
-  gate: (request, artifacts, context) => runAptGate({ ...request, files: artifacts.filter((artifact) => artifact.kind === 'deb').map((artifact) => artifact.file) }, context),
 };
 
 // In a module of its own so that `freshet publish` checks a result without loading the build stages.
@@ -92,9 +75,8 @@ export { explicitRpmNames };
 
 /**
  * RPM: Fedora targets install the spec's BuildRequires with dnf; rpm-on-Debian targets install the
- * recipe's Debian names (the same recipe resolved for the deb family) and build with --nodeps,
- * except what a recipe of the archive provides: that is its RPM, from the target's YUM repository
- * (src/build/rpm-archive.ts).
+ * recipe's Debian names (the same recipe resolved for the deb family), except what a recipe of the
+ * archive provides: that is its RPM, from the target's YUM repository (src/build/rpm-archive.ts).
  */
 const rpm: FamilySteps = {
   async generate(step) {
@@ -106,17 +88,6 @@ const rpm: FamilySteps = {
     const split = splitArchiveDepends(step.config, step.target, step.recipe.name, relations, step.archiveRecipes ?? []);
     return { buildDepends: [...new Set(split.debian)], archiveRequires: split.rpm };
   },
-  async depsImage(target, buildDepends, context, archive, archiveRequires = []) {
-    await ensureBuilderImage(target, context);
-    const image = await ensureDepsImage(target, buildDepends, context, target.distro === 'fedora' ? 'dnf' : 'apt');
-    if (archiveRequires.length === 0) return image;
-    if (!archive) throw new UserError(`${target.id}: the build needs ${archiveRequires.join(', ')} from freshet's YUM repository, which has none of it`);
-    const files = await resolveArchiveRpms(archive.root, target, archiveRequires);
-    return ensureArchiveRpmImage(target, image, archive.root, files, context);
-  },
-  build: (job, options) => runRpmBuild(job, { ...options, nodeps: job.target.distro !== 'fedora' }),
-  gatePackages: (artifacts) => gatedPackages(artifacts).packages,
-  gate: (request, artifacts, context) => runRpmGate({ ...request, files: gatedPackages(artifacts).files }, context),
 };
 
 export const familySteps: Record<Family, FamilySteps> = { deb, rpm };

@@ -1,9 +1,7 @@
 import { existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import PQueue from 'p-queue';
 import { artifactPolicy, checkArtifacts, describeProblems, type ArtifactPolicy } from '../build/artifact-policy.js';
 import { getEngine } from '../build/engine/api.js';
-import type { ContainerEngine } from '../build/engine/types.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { asUserError } from '../core/errors.js';
 import { run } from '../core/exec.js';
@@ -19,7 +17,9 @@ import { loadRecipes, resolveRecipe, type LoadedRecipe, type ResolvedRecipe } fr
 import { KEYRING_GPG } from '../sign/key.js';
 import { writeStatus } from '../report/write.js';
 import { StateStore } from '../state/store.js';
-import type { BuildJob, BuildResult, FetchedRelease } from '../types.js';
+import type { BuildResult, FetchedRelease } from '../types.js';
+import { gateJobId, type BuildSpec, type GateSpec } from '../farm/protocol.js';
+import { inProcessExecutor, type Executor } from './executor.js';
 import { targetNeeds } from '../watch/targets.js';
 import { watchAll, type WatchOutcome } from '../watch/watch.js';
 import { explicitRpmNames, familySteps } from './families.js';
@@ -50,6 +50,8 @@ export interface RunOptions extends PlanOptions {
   onJob?: (id: string, label: string, state: 'queued' | 'running' | 'ok' | 'failed', step?: string) => void;
   /** An open state store (default: the config's, opened and closed here). */
   state?: StateStore;
+  /** Who runs the build and gate jobs (default: this process, `concurrency.builds` at a time). */
+  executor?: Executor;
 }
 
 export interface JobOutcome {
@@ -84,7 +86,7 @@ export interface RunSummary {
 interface RunContext {
   config: ResolvedConfig;
   state: StateStore;
-  engine: ContainerEngine;
+  executor: Executor;
   http: HttpClient;
   signal: AbortSignal | undefined;
   fetches: Map<string, Promise<FetchedRelease>>;
@@ -256,7 +258,7 @@ async function buildAndGate(
     if (next !== 'publish') step = next;
     await reportStep(next);
   };
-  const { config, state, engine } = context;
+  const { config, state } = context;
   const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
   const dir = path.join(stateLayout(config).builds, id);
   rmSync(dir, { recursive: true, force: true });
@@ -311,22 +313,18 @@ async function buildAndGate(
     await report('images');
     staging = await stageArchive(config, id, from.earlier);
     const archive = from.versions.length > 0 ? { root: staging.root, keyring: path.join(staging.root, KEYRING_GPG), suite: target.codename, versions: from.versions } : undefined;
-    const deps = await family.depsImage(target, generated.buildDepends, { engine, stateDir: config.stateDir }, archive, generated.archiveRequires);
-    await report('build');
-    const job: BuildJob = {
+    const spec: BuildSpec = {
+      kind: 'build',
       id,
       recipe: action.recipe,
-      target: { id: target.id, family: target.family, distro: target.distro, release: target.release, codename: target.codename },
+      target,
       upstreamVersion: action.upstreamVersion,
       packageVersion: action.packageVersion,
       rebuild: action.rebuild,
       tarballSha256: fetched.sha256,
-      sourceDir: path.join(dir, 'source'),
-      outputDir: path.join(dir, 'output'),
-    };
-    const result = await family.build(job, {
-      engine,
-      image: deps.ref,
+      buildDepends: generated.buildDepends,
+      archiveRequires: generated.archiveRequires,
+      archive: archive && { suite: archive.suite, versions: archive.versions },
       limits: {
         memory: config.limits.buildMemory,
         pids: config.limits.buildPids,
@@ -335,8 +333,9 @@ async function buildAndGate(
         scratchMegabytes: config.limits.buildScratchMegabytes,
         diskReserveMegabytes: config.limits.diskReserveMegabytes,
       },
-      signal: context.signal,
-    });
+    };
+    const files = { sourceDir: path.join(dir, 'source'), outputDir: path.join(dir, 'output'), archive: archive && { root: archive.root, keyring: archive.keyring } };
+    const result = await context.executor.build(spec, files, { signal: context.signal, onBuildStart: () => report('build') });
     if (result.status !== 'ok') return fail('build-failed', result.error ?? 'the build failed', result);
     // Build output is untrusted: only what the recipe declares goes on to staging, gate and publish.
     const policy = artifactPolicy(recipe, { targetId: target.id, packageVersion: action.packageVersion, explicitRpmNames: explicitRpmNames(loaded, target.id) });
@@ -392,38 +391,35 @@ async function gateBuild(
   const { config } = context;
   try {
     await publisherFor(target.family).publish({ config, archive: staging, suite: target.codename, add: [{ artifacts: result.artifacts, recipe: action.recipe, targetId: target.id, policy }] });
-    const family = familySteps[target.family];
     const depends = gateDepends(loaded, target, config, archiveRecipes);
-    return await family.gate(
-      {
+    const spec: GateSpec = {
+      kind: 'gate',
+      id: gateJobId(id),
+      buildId: id,
+      request: {
         recipe: action.recipe,
         target,
         buildId: id,
         upstreamVersion: action.upstreamVersion,
         packageVersion: action.packageVersion,
-        packages: family.gatePackages(result.artifacts),
         requires: recipe.gateRequires,
         debianDepends: depends.debian,
         archiveRequires: depends.rpm,
         smoke: recipe.gate?.smoke ?? [],
         expect: recipe.gate?.expect,
         shipped: context.state.shipped(target.id, recipe.distroPackage ?? recipe.name)?.version ?? null,
-        stagingDir: staging.root,
-        keyring: path.join(staging.root, KEYRING_GPG),
-        logDir: path.join(stateLayout(config).builds, id, 'output'),
       },
-      result.artifacts,
-      {
-        engine: context.engine,
-        signal: context.signal,
-        diskReserveMegabytes: config.limits.diskReserveMegabytes,
+      artifacts: result.artifacts.map(({ file, ...artifact }) => ({ ...artifact, name: path.basename(file) })),
+      limits: {
         timeoutMs: config.limits.gateTimeoutMs,
         memory: config.limits.gateMemory,
         pids: config.limits.gatePids,
         cpus: config.limits.gateCpus,
-        stateDir: config.stateDir,
+        diskReserveMegabytes: config.limits.diskReserveMegabytes,
       },
-    );
+    };
+    const files = { stagingDir: staging.root, keyring: path.join(staging.root, KEYRING_GPG), logDir: path.join(stateLayout(config).builds, id, 'output'), artifacts: result.artifacts };
+    return await context.executor.gate(spec, files, { signal: context.signal });
   } finally {
     rmSync(path.dirname(staging.root), { recursive: true, force: true });
   }
@@ -525,8 +521,12 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
   // --dry-run only reads, so it runs beside a run; anything else waits for the run in progress.
   const guard = options.dryRun ? undefined : await guardRun(config, engine);
   const http = new HttpClient(httpPolicy(config));
-  const context: RunContext = { config, state, engine, http, signal: options.signal, fetches: new Map() };
+  let farm: Awaited<ReturnType<typeof import('../farm/coordinator/index.js').openFarm>> | undefined;
   try {
+    // With `queue:`, builds and gates go to farm workers; the farm module (and BullMQ) load only then.
+    if (!options.executor && config.queue && !options.dryRun) farm = await (await import('../farm/coordinator/index.js')).openFarm(config);
+    const executor = options.executor ?? farm?.executor ?? inProcessExecutor(config, engine);
+    const context: RunContext = { config, state, executor, http, signal: options.signal, fetches: new Map() };
     await clearKilledRuns(state, engine);
     let watched: WatchOutcome[] = [];
     if (!options.noWatch) {
@@ -552,7 +552,6 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
       return { watch, plan, order, jobs: [], published: [], resigned: [], failed: watch.some((entry) => entry.error) };
     }
 
-    const queue = new PQueue({ concurrency: config.concurrency.builds });
     const gated: GatedBuild[] = [];
     const key = (targetId: string, recipe: string) => `${targetId}\0${recipe}`;
     const failedBefore = new Set(plan.filter((action) => action.kind === 'failed-before').map((action) => key(action.targetId, action.recipe)));
@@ -563,7 +562,7 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
       const label = `${action.recipe} ${action.targetId} ${action.packageVersion}`;
       const id = buildId(action.recipe, action.targetId, action.upstreamVersion, action.rebuild, action.attempt);
       options.onJob?.(id, label, 'queued');
-      return queue.add(async (): Promise<JobOutcome> => {
+      return executor.schedule(async (): Promise<JobOutcome> => {
         if (options.signal?.aborted) return { action, buildId: id, status: 'cancelled', error: 'cancelled' };
         const resolved = resolveRecipe(loaded, target.family, target.id, config.dependencies);
         const { outcome, gated: passed } = await buildAndGate(context, loaded, resolved, target, action, async (step) => {
@@ -576,7 +575,7 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
         options.onJob?.(id, label, outcome.status === 'published' ? 'ok' : 'failed', outcome.status === 'published' ? 'gate passed' : outcome.status);
         if (outcome.error) log.error('job failed', { recipe: action.recipe, target: action.targetId, error: outcome.error, log: outcome.logFile });
         return outcome;
-      }) as Promise<JobOutcome>;
+      });
     };
     // Providers first: a job waits (outside the queue) for the jobs of the recipes it needs, so
     // independent builds still share the queue's slots.
@@ -627,6 +626,7 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
     return { watch, plan, order, jobs: outcomes, published, resigned, failed };
   } finally {
     http.close();
+    await farm?.close();
     await guard?.release();
   }
 }

@@ -21,4 +21,5 @@ export const commands: ReadonlyArray<readonly [name: string, load: () => Promise
   ['serve', async () => (await import('./serve.js')).registerServe],
   ['farm', async () => (await import('./farm.js')).registerFarm],
   ['status', async () => (await import('./status.js')).registerStatus],
+  ['worker', async () => (await import('./worker.js')).registerWorker],
 ];

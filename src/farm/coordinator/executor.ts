@@ -1,0 +1,186 @@
+import { linkSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { Queue, QueueEvents, type Job, type JobsOptions } from 'bullmq';
+import PQueue from 'p-queue';
+import type { ResolvedConfig } from '../../config/load.js';
+import { UserError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import type { GateResult } from '../../gate/types.js';
+import type { Executor, JobControl } from '../../pipeline/executor.js';
+import type { BuildArtifact, BuildResult } from '../../types.js';
+import { BlobStore, digestOf } from '../blobs.js';
+import type { BuildFiles, GateFiles } from '../runner.js';
+import {
+  hostArch,
+  isJobError,
+  queueName,
+  type BlobRef,
+  type BuildSpec,
+  type FarmBuildJob,
+  type FarmBuildResult,
+  type FarmGateJob,
+  type FarmGateResult,
+  type FarmJobError,
+  type GateSpec,
+} from '../protocol.js';
+import { redisConnection } from '../redis.js';
+import { packTree } from '../trees.js';
+import { JobResults } from './results.js';
+
+/** Where the coordinator keeps what workers fetch and upload. */
+export function farmLayout(config: Pick<ResolvedConfig, 'stateDir'>) {
+  return { blobs: path.join(config.stateDir, 'farm', 'blobs'), results: path.join(config.stateDir, 'farm', 'results') };
+}
+
+/**
+ * Job options shared by build and gate jobs. The job id is the build id, so a job is queued once
+ * however often the coordinator asks (a restarted coordinator finds the job it queued before, in
+ * flight or finished). A thrown job (a lost transfer, a worker that stalled twice) is tried again
+ * with backoff; results are kept a week, long enough for a coordinator restarted mid-run.
+ */
+const JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 30_000 },
+  removeOnComplete: { age: 7 * 86_400 },
+  removeOnFail: { age: 7 * 86_400 },
+};
+
+/** How many jobs the coordinator prepares and awaits at once: workers, not this machine, do the work. */
+const FARM_SLOTS = 64;
+
+export interface FarmExecutor extends Executor {
+  store: BlobStore;
+  results: JobResults;
+}
+
+/**
+ * The farm's executor: each build or gate becomes a BullMQ job on the queue of its target and
+ * architecture, with its inputs in the blob store by sha256; a worker fetches them over HTTP, runs
+ * the job runner and uploads its results, which the transfer routes hash-check on the way in. Here
+ * every result the worker reports is looked up in what it uploaded (name and sha256) and linked
+ * from the store into the build's folder before the coordinator's artifact policy sees it.
+ */
+export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExecutor {
+  const connection = redisConnection(queueUrl);
+  const layout = farmLayout(config);
+  const store = new BlobStore(layout.blobs);
+  const results = new JobResults(layout.results);
+  mkdirSync(layout.results, { recursive: true });
+  const slots = new PQueue({ concurrency: FARM_SLOTS });
+  const queues = new Map<string, { queue: Queue; events: QueueEvents }>();
+  const arch = hostArch();
+
+  async function queueOf(targetId: string) {
+    const name = queueName(targetId, arch);
+    let entry = queues.get(name);
+    if (!entry) {
+      entry = { queue: new Queue(name, { connection }), events: new QueueEvents(name, { connection }) };
+      queues.set(name, entry);
+      await entry.events.waitUntilReady();
+    }
+    return entry;
+  }
+
+  async function putTree(dir: string, label: string): Promise<BlobRef> {
+    const temp = store.incomingFile(`${label}.tar`);
+    try {
+      await packTree(dir, temp);
+      const ref = await digestOf(temp);
+      await store.adopt(temp, ref.sha256);
+      return ref;
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
+  /** Queue a job (or find the one queued before under its id) and wait for its result. */
+  async function submit<T>(targetId: string, kind: 'build' | 'gate', id: string, data: FarmBuildJob | FarmGateJob, signal: AbortSignal | undefined): Promise<T | FarmJobError> {
+    const { queue, events } = await queueOf(targetId);
+    const existing = await queue.getJob(id);
+    // A job that failed for good in an earlier run is queued afresh: the plan asked for it again.
+    if (existing && (await existing.getState()) === 'failed') await existing.remove();
+    const job: Job = (await queue.getJob(id)) ?? (await queue.add(kind, data, { ...JOB_OPTIONS, jobId: id }));
+    log.info('farm job queued', { id, queue: queue.name });
+    const finished = job.waitUntilFinished(events) as Promise<T | FarmJobError>;
+    if (!signal) return await finished;
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    return await Promise.race([finished, aborted]);
+  }
+
+  /** A file a worker reported, checked against what it uploaded for the job, linked from the store to `dest`. */
+  function takeUpload(jobId: string, name: string, reported: BlobRef, dest: string): void {
+    const uploaded = results.list(jobId)[name];
+    if (!uploaded || uploaded.sha256 !== reported.sha256 || uploaded.size !== reported.size || !store.has(uploaded.sha256)) {
+      throw new UserError(`farm job ${jobId}: the worker reports ${name} (sha256 ${reported.sha256}), which it did not upload`);
+    }
+    rmSync(dest, { force: true });
+    mkdirSync(path.dirname(dest), { recursive: true });
+    linkSync(store.pathOf(uploaded.sha256), dest);
+  }
+
+  return {
+    store,
+    results,
+    schedule: (work) => slots.add(work, { throwOnTimeout: true }),
+
+    async build(spec: BuildSpec, files: BuildFiles, control: JobControl): Promise<BuildResult> {
+      const data: FarmBuildJob = {
+        spec: { ...spec, target: { ...spec.target, mirrorKeyring: undefined } },
+        source: await putTree(files.sourceDir, `${spec.id}-source`),
+        archive: files.archive && { tree: await putTree(files.archive.root, `${spec.id}-archive`), keyring: path.relative(files.archive.root, files.archive.keyring) },
+      };
+      await control.onBuildStart?.();
+      const result = await submit<FarmBuildResult>(spec.target.id, 'build', spec.id, data, control.signal);
+      if (isJobError(result)) throw new UserError(`${result.error} (on worker ${result.worker})`);
+      mkdirSync(files.outputDir, { recursive: true });
+      for (const logFile of result.logs) takeUpload(spec.id, logFile.name, logFile, path.join(files.outputDir, logFile.name));
+      const artifacts: BuildArtifact[] = result.artifacts.map(({ name, ...artifact }) => {
+        const file = path.join(files.outputDir, name);
+        takeUpload(spec.id, name, artifact, file);
+        return { ...artifact, file };
+      });
+      log.info('farm build finished', { id: spec.id, worker: result.worker, status: result.status });
+      return {
+        jobId: spec.id,
+        recipe: spec.recipe,
+        targetId: spec.target.id,
+        packageVersion: spec.packageVersion,
+        status: result.status,
+        error: result.error,
+        artifacts,
+        logFile: path.join(files.outputDir, 'build.log'),
+        lint: result.lint,
+        startedAt: result.startedAt,
+        finishedAt: result.finishedAt,
+      };
+    },
+
+    async gate(spec: GateSpec, files: GateFiles, control: JobControl): Promise<GateResult> {
+      const artifacts: BlobRef[] = [];
+      for (const artifact of files.artifacts) artifacts.push(store.has(artifact.sha256) ? { sha256: artifact.sha256, size: artifact.size } : await store.put(artifact.file));
+      const data: FarmGateJob = {
+        spec: { ...spec, request: { ...spec.request, target: { ...spec.request.target, mirrorKeyring: undefined } } },
+        archive: { tree: await putTree(files.stagingDir, `${spec.id}-staging`), keyring: path.relative(files.stagingDir, files.keyring) },
+        artifacts,
+      };
+      const result = await submit<FarmGateResult>(spec.request.target.id, 'gate', spec.id, data, control.signal);
+      if (isJobError(result)) throw new UserError(`${result.error} (on worker ${result.worker})`);
+      const { worker, log: logRef, ...verdict } = result;
+      const logFile = path.join(files.logDir, logRef?.name ?? 'gate.log');
+      if (logRef) takeUpload(spec.id, logRef.name, logRef, logFile);
+      log.info('farm gate finished', { id: spec.id, worker, status: verdict.status });
+      return { ...verdict, logFile };
+    },
+
+    async close() {
+      for (const { queue, events } of queues.values()) {
+        await events.close();
+        await queue.close();
+      }
+    },
+  };
+}
+

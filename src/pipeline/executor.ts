@@ -1,0 +1,40 @@
+import PQueue from 'p-queue';
+import type { ContainerEngine } from '../build/engine/types.js';
+import type { ResolvedConfig } from '../config/load.js';
+import type { GateResult } from '../gate/types.js';
+import type { BuildSpec, GateSpec } from '../farm/protocol.js';
+import { runBuildJob, runGateJob, type BuildFiles, type GateFiles } from '../farm/runner.js';
+import type { BuildResult } from '../types.js';
+
+/**
+ * The coordinator (src/pipeline/run.ts) plans, fetches, generates, stages, signs and publishes;
+ * an executor runs the build and gate jobs it hands over. The files are the coordinator's own
+ * folders: the in-process executor runs the job runner on them, the farm executor
+ * (src/farm/coordinator/) ships them to a worker by content hash and brings the results back into
+ * them, so both return results whose files are on the coordinator.
+ */
+export interface Executor {
+  /** Runs one job's coordinator side (fetch to gate) when there is room: the build slots of the machine or the farm. */
+  schedule<T>(work: () => Promise<T>): Promise<T>;
+  build(spec: BuildSpec, files: BuildFiles, control: JobControl): Promise<BuildResult>;
+  gate(spec: GateSpec, files: GateFiles, control: JobControl): Promise<GateResult>;
+  close(): Promise<void>;
+}
+
+export interface JobControl {
+  signal?: AbortSignal;
+  /** The deps image is ready and the build starts (the job's `build` step). */
+  onBuildStart?: () => Promise<void>;
+}
+
+/** Today's mode, the default: `concurrency.builds` jobs at a time in this process. */
+export function inProcessExecutor(config: ResolvedConfig, engine: ContainerEngine): Executor {
+  const queue = new PQueue({ concurrency: config.concurrency.builds });
+  const context = (control: JobControl) => ({ engine, stateDir: config.stateDir, signal: control.signal, onBuildStart: control.onBuildStart });
+  return {
+    schedule: (work) => queue.add(work, { throwOnTimeout: true }),
+    build: (spec, files, control) => runBuildJob(spec, files, context(control)),
+    gate: (spec, files, control) => runGateJob(spec, files, context(control)),
+    close: async () => undefined,
+  };
+}

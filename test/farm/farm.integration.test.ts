@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupAll, type CliProcess } from './harness.js';
+import { farmProject, type FarmProject } from './farm-project.js';
+import { buildCli } from '../reliability/tick-project.js';
+
+/**
+ * The farm end to end on one machine: a real redis-server, `freshet run` as the coordinator with
+ * `queue:` in its config (serving the transfer routes while it runs), and two `freshet worker`
+ * processes with work folders of their own, which reach the coordinator only through Redis and
+ * HTTP. hello is built for debian-12 and debian-12-rpm; both workers take jobs; the archive verifies.
+ */
+let farm: FarmProject;
+let workers: CliProcess[];
+
+beforeAll(async () => {
+  await buildCli();
+  farm = await farmProject({ recipes: ['hello'], targets: ['debian-12', 'debian-12-rpm'], workers: ['alpha', 'beta'] });
+  workers = [farm.startWorker('alpha'), farm.startWorker('beta')];
+  await Promise.all(workers.map((worker) => worker.waitForOutput(/freshet worker: taking jobs/, 60_000)));
+}, 600_000);
+
+afterAll(async () => {
+  for (const worker of workers ?? []) await worker.stop();
+  await cleanupAll();
+  await farm?.close();
+});
+
+describe('freshet run with queue: builds on farm workers', () => {
+  it('builds and gates hello on debian-12 and debian-12-rpm on two workers, publishes, and the archive verifies', async () => {
+    const result = await farm.freshet(['run']);
+    expect(result.exitCode, `${result.stdout}\n${result.stderr}\n${workers.map((worker) => worker.output()).join('\n')}`).toBe(0);
+    // Each worker ran at least one job; the coordinator itself built nothing (no container of its own).
+    for (const worker of workers) expect(worker.output()).toMatch(/farm job started/);
+    expect(result.stderr).toMatch(/farm build finished.*worker.*(alpha|beta)/);
+    // The results were staged from the coordinator's store, never from a worker's folder.
+    const bookworm = readFileSync(path.join(farm.dir, 'archive/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
+    expect(bookworm).toMatch(/^Package: hello$/m);
+    const rpms = readdirSync(path.join(farm.dir, 'archive/rpm/debian-12-rpm'), { recursive: true }).map(String);
+    expect(rpms.some((file) => /hello-2\.[\d.]+-.*\.rpm$/.test(file))).toBe(true);
+    const verified = await farm.freshet(['verify']);
+    expect(verified.exitCode, `${verified.stdout}\n${verified.stderr}`).toBe(0);
+    expect(verified.stdout).toContain('archive OK');
+  }, 3_600_000);
+});
