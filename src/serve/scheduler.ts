@@ -10,6 +10,7 @@ import { mainArchive, publisherFor } from '../publish/api.js';
 import { field } from '../publish/apt/deb822.js';
 import { parseRelease, parseReleaseDate } from '../publish/apt/release.js';
 import { listRecipeFiles, loadRecipeFile, type LoadedRecipe } from '../recipe/load.js';
+import { ParseCache } from '../recipe/parse-cache.js';
 import { keyStatus, type KeyStatus } from '../sign/key.js';
 import type { StateStore } from '../state/store.js';
 import type { PipelineQueue, StatusWriter } from './pipeline-queue.js';
@@ -46,15 +47,17 @@ export interface TickContext {
   attempted: Map<string, Date>;
   /** The day (YYYY-MM-DD) the key warning was last logged: once a day is enough. */
   keyWarnedOn?: string;
+  /** Parsed recipe texts: each tick reads every recipe, and most have not changed since the last. */
+  parseCache?: ParseCache;
 }
 
 /** Each recipe's clock, from the state and this process's own attempts; recipes that do not load are left out (the status report names them). */
-export function recipeClocks(context: Pick<TickContext, 'config' | 'state' | 'attempted'>): RecipeClock[] {
+export function recipeClocks(context: Pick<TickContext, 'config' | 'state' | 'attempted' | 'parseCache'>): RecipeClock[] {
   const clocks: RecipeClock[] = [];
   for (const file of listRecipeFiles(context.config.recipesDir)) {
     let loaded: LoadedRecipe;
     try {
-      loaded = loadRecipeFile(file);
+      loaded = loadRecipeFile(file, context.parseCache);
     } catch (error) {
       log.warn('recipe left out of the schedule', { file, error: errorMessage(error) });
       continue;
@@ -161,11 +164,11 @@ export class EmbeddedScheduler implements Scheduler {
   private readonly context: TickContext;
 
   constructor(
-    options: Omit<TickContext, 'attempted' | 'keyWarnedOn'>,
+    options: Omit<TickContext, 'attempted' | 'keyWarnedOn' | 'parseCache'>,
     private readonly maxSleepMs = 60_000,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.context = { ...options, attempted: new Map() };
+    this.context = { ...options, attempted: new Map(), parseCache: ParseCache.inMemory() };
   }
 
   start(): void {

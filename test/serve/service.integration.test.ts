@@ -121,7 +121,16 @@ describe('freshet serve as a service', () => {
     // Upstream releases 4.21.0; from here the test only waits and reads.
     for (const file of ['libtasn1-4.21.0.tar.gz', 'libtasn1-4.21.0.tar.gz.sig']) cpSync(path.join(held, file), path.join(mirrorDir, 'ftp.gnu.org/gnu/libtasn1', file));
     const released = Date.now();
-    await waitFor(async () => hasVersion(await servedPackages(), '4.21.0'), SERVICE_DEADLINE_MS, 'libtasn1 4.21.0 published by the service');
+    const logMark = serveLog.length;
+    let queued: number | undefined;
+    await waitFor(
+      async () => {
+        queued ??= serveLog.slice(logMark).includes('scheduled run (recipe=libtasn1 priority=release') ? Date.now() : undefined;
+        return hasVersion(await servedPackages(), '4.21.0');
+      },
+      SERVICE_DEADLINE_MS,
+      'libtasn1 4.21.0 published by the service',
+    );
     const published = Date.now();
 
     const client = mkdtempSync(path.join(os.tmpdir(), 'freshet-service-client-'));
@@ -157,9 +166,11 @@ describe('freshet serve as a service', () => {
     }
     const installed = Date.now();
     const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
-    process.stdout.write(`service: 4.21.0 appeared on the mirror → published ${seconds(published - released)} → apt-get install succeeded ${seconds(installed - released)}\n`);
+    process.stdout.write(
+      `service: after 4.21.0 appeared on the mirror: run queued ${seconds(queued! - released)}, published ${seconds(published - released)}, apt-get install succeeded ${seconds(installed - released)}\n`,
+    );
     // The runs came from the schedule, not from any command or hook.
-    expect(serveLog).toMatch(/scheduled run/);
+    expect(queued).toBeDefined();
     expect(serveLog).not.toMatch(/webhook accepted/);
   }, 2 * SERVICE_DEADLINE_MS + 600_000);
 
@@ -171,6 +182,7 @@ describe('freshet serve as a service', () => {
     const status = (await (await fetch(`${url}status.json`)).json()) as Status;
     const hello = status.recipes.find((recipe) => recipe.name === 'hello')!;
     expect(hello.check).toMatchObject({ ok: false });
+    expect(hello.nextCheckAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(hello.check!.error).toBeTruthy();
     expect(serve!.exitCode).toBeNull();
   });
