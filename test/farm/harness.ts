@@ -16,9 +16,12 @@
  *   With nsenter, `podman run --network=none` works inside (same image store, same cgroups).
  * - What a worker in a namespace needs from outside: its builds run `--network=none`, but making
  *   a deps image (`ensureDepsImage`) runs `apt-get`/`dnf` in a container on podman's default
- *   network, which inside the namespace has no route out. Two ways, both tried here:
- *   prepare the deps images beforehand on the host (the image store is shared; the issue allows
- *   it), or `egress: ['deb.debian.org']`: a default route via the host side and a MASQUERADE
+ *   network, and so does a gate's first step ("download, network on": the packages it installs
+ *   from the distribution); inside the namespace there is no route out. For deps images, two
+ *   ways: prepare them beforehand on the host (the image store is shared; the issue allows it;
+ *   the key is the target, the sorted Build-Depends and the builder image id, so the worker finds
+ *   them), or egress. A gate on a namespaced worker needs egress (or gates only on host workers).
+ *   `egress: ['deb.debian.org']` gives a default route via the host side and a MASQUERADE
  *   rule on the host for those addresses and the resolvers of /etc/resolv.conf only (port 53);
  *   podman's CNI bridge is then made inside the namespace and `apt-get update` in a container
  *   works. `setEgress(false)` cuts it again, which is how a test makes the mirror unreachable.
