@@ -50,8 +50,6 @@ const INFRASTRUCTURE_TEXT: ReadonlyArray<{ pattern: RegExp; steps: readonly Fail
   // `update` only warns (W:) and exits 0, and the install after it fails as "unmet dependencies".
   // (A file:/ source is freshet's own staging archive, not the network.)
   { pattern: /^[WE]: Failed to fetch https?:\/\//m, steps: NETWORK_STEPS, reason: 'apt could not download from the mirror' },
-  // apt: the mirror's files changed during the download (a mirror sync in progress).
-  { pattern: /Hash Sum mismatch/, steps: NETWORK_STEPS, reason: 'the mirror changed during the download (hash sum mismatch)' },
   // dnf (librepo): curl could not reach a repository, or its metadata could not be downloaded.
   { pattern: /Curl error \(\d+\): |^Error: Failed to download metadata for repo /m, steps: NETWORK_STEPS, reason: 'dnf could not download from the repository' },
   // podman exits 126 or 127 both when the OCI runtime cannot start the container's command (a broken
@@ -71,7 +69,8 @@ export function classifyFailure(evidence: FailureEvidence): Failure {
   if (evidence.timedOut) return infrastructure(`the ${evidence.step} step timed out`);
   if (evidence.exitCode === ENGINE_ERROR_EXIT) return infrastructure(`container engine error (exit ${ENGINE_ERROR_EXIT})`);
   if (evidence.upstreamUnreachable) return infrastructure('the upstream could not be reached');
-  // The gate's install phase runs the package's own scripts without the network: what fails there is the package's.
+  // The gate's install phase runs the package's own scripts without the network: what fails there is
+  // the package's (the reason judgeGate in src/gate/apt/index.ts gives, for APT and RPM gates alike).
   const offline = evidence.step === 'gate' && /\(install, no network, exit \d+\)/.test(evidence.text);
   for (const entry of INFRASTRUCTURE_TEXT) {
     if (offline && entry.steps === NETWORK_STEPS) continue;
