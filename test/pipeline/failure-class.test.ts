@@ -7,8 +7,8 @@ import type { Target } from '../../src/types.js';
 
 /**
  * The failure classes (case 52). The texts are what the tools printed on this machine: apt-get in
- * a debian-12 builder container through a proxy that refused, closed the connection or answered
- * 503, and a file:/ source that is not there; dnf against a closed port; podman for a missing
+ * a debian-12 builder container through a proxy that refused, closed the connection, answered
+ * 503 or corrupted an index, and a file:/ source that is not there; dnf against a closed port; podman for a missing
  * image and a missing command. The integration test (test/reliability/failure-class.integration.test.ts)
  * makes apt fail for real.
  */
@@ -23,6 +23,11 @@ const APT_503 = `Err:1 http://deb.debian.org/debian bookworm InRelease
   503  Service Unavailable [IP: 127.0.0.1 18902]
 E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  503  Service Unavailable [IP: 127.0.0.1 18902]
 E: The repository 'http://deb.debian.org/debian bookworm InRelease' is not signed.`;
+// A proxy that flipped a byte of an index on its way: what apt says while a mirror syncs.
+const APT_HASH_MISMATCH = `Err:2 http://deb.debian.org/debian bookworm/main amd64 Packages
+  Hash Sum mismatch
+E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/main/binary-amd64/by-hash/SHA256/9e0b5aabb2465b3d2e7a7fe27f9913846277833f7a2826e7767acccff5b588c5  Hash Sum mismatch
+E: Some index files failed to download. They have been ignored, or old ones used instead.`;
 const APT_NO_SUCH_PACKAGE = `Get:1 http://deb.debian.org/debian bookworm InRelease [151 kB]
 The following packages have unmet dependencies:
  satisfy:command-line : Depends: libnosuch-dev but it is not installable
@@ -37,7 +42,7 @@ const commandError = (exitCode: number | undefined, tail: string, timedOut = fal
 
 describe('failure classes', () => {
   it('case 52: a mirror that cannot be reached while the build dependencies install is an infrastructure failure', () => {
-    for (const tail of [APT_REFUSED, APT_503]) {
+    for (const tail of [APT_REFUSED, APT_503, APT_HASH_MISMATCH]) {
       const error = commandError(100, tail);
       expect(classifyFailure(evidenceOf('images', error, error.message))).toEqual({ class: 'infrastructure', reason: 'apt could not download from the mirror' });
     }
