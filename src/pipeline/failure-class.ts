@@ -37,6 +37,8 @@ export interface FailureEvidence {
   upstreamUnreachable?: boolean;
   /** A file-system fault of this machine (ENOSPC, EIO…: src/core/errors.ts systemFault). */
   machineFault?: boolean;
+  /** The farm worker running the job went away (the queue gave the job up as stalled). */
+  lostWorker?: boolean;
 }
 
 const ANY_STEP: readonly FailureStep[] = ['fetch', 'generate', 'images', 'build', 'artifacts', 'gate'];
@@ -66,6 +68,7 @@ export function classifyFailure(evidence: FailureEvidence): Failure {
   const infrastructure = (reason: string): Failure => ({ class: 'infrastructure', reason });
   if (evidence.step === 'artifacts') return { class: 'packaging', reason: 'the build made files the recipe does not declare' };
   if (evidence.machineFault) return infrastructure('file-system fault on the build machine');
+  if (evidence.lostWorker) return infrastructure('the worker running the job was lost');
   if (evidence.timedOut) return infrastructure(`the ${evidence.step} step timed out`);
   if (evidence.exitCode === ENGINE_ERROR_EXIT) return infrastructure(`container engine error (exit ${ENGINE_ERROR_EXIT})`);
   if (evidence.upstreamUnreachable) return infrastructure('the upstream could not be reached');

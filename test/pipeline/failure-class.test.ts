@@ -67,7 +67,7 @@ describe('failure classes', () => {
     expect(classifyFailure({ ...download, text: `${download.text}\n${staging}` }).class).toBe('packaging');
   });
 
-  it('case 52: engine errors, timeouts, disk faults and an unreachable upstream are infrastructure; a compile error and a refused artifact are packaging', () => {
+  it('case 52: engine errors, timeouts, disk faults, a lost worker and an unreachable upstream are infrastructure; a compile error and a refused artifact are packaging', () => {
     const engine = commandError(125, 'Error: localhost/freshet/nonexistent:x: image not known');
     expect(classifyFailure(evidenceOf('build', engine, engine.message))).toEqual({ class: 'infrastructure', reason: 'container engine error (exit 125)' });
     expect(classifyFailure(evidenceOf('images', commandError(127, OCI_NOT_FOUND), 'x')).reason).toBe('the container engine could not start the container');
@@ -84,6 +84,7 @@ describe('failure classes', () => {
     const compile = { error: 'build of tick 1.0-1 for debian-12 exited with 2', logFile: '/nonexistent', exitCode: 2 };
     expect(classifyFailure(buildEvidence(compile)).class).toBe('packaging');
     expect(classifyFailure({ step: 'artifacts', text: 'unexpected package evil' }).class).toBe('packaging');
+    expect(classifyFailure({ step: 'build', text: 'job stalled more than allowable limit', lostWorker: true }).class).toBe('infrastructure');
   });
 
   it('case 52: the backoff doubles with each infrastructure failure in a row, up to its cap', () => {
