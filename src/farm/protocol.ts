@@ -96,6 +96,9 @@ export interface FarmBuildResult {
   /** build.log and lint.txt when the build wrote them. */
   logs: Array<{ name: string } & BlobRef>;
   lint?: LintReport;
+  /** Of the build container, as BuildResult has them (the failure class reads them). */
+  exitCode?: number;
+  timedOut?: boolean;
   startedAt: string;
   finishedAt: string;
 }
@@ -122,6 +125,8 @@ export function hostArch(): string {
 export interface FarmJobError {
   worker: string;
   error: string;
+  /** When a command failed (src/core/exec.ts CommandError): its exit code and output, the tail of its log included, so the coordinator classes the failure as it would its own. */
+  command?: { command: string; exitCode: number | undefined; timedOut: boolean; tail: string };
 }
 
 export function isJobError(result: object): result is FarmJobError {

@@ -22,3 +22,8 @@ export function stateLayout(config: Pick<ResolvedConfig, 'stateDir'>) {
 export function buildId(recipe: string, targetId: string, upstreamVersion: string, rebuild: number, attempt = 1): string {
   return `${recipe}_${targetId}_${upstreamVersion}_r${rebuild}${attempt > 1 ? `.${attempt}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '-');
 }
+
+/** The attempt a build id names (buildId's `.N`), 1 without one. */
+export function attemptOf(id: string): number {
+  return Number(/_r\d+\.(\d+)$/.exec(id)?.[1] ?? 1);
+}

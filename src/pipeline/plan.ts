@@ -27,6 +27,8 @@ export interface TargetSnapshot {
     | {
         upstreamVersion: string;
         rebuild: number;
+        /** Its attempt at that rebuild number (the `.N` of its build id; 1 without). */
+        attempt?: number;
         status: 'running' | 'ok' | 'failed' | 'interrupted';
         inputsHash: string | null;
         gate?: 'passed' | 'failed';
@@ -78,6 +80,12 @@ export interface PlanOptions {
   retry?: RetryPolicy;
   /** The time the plan is made for (default: now). */
   now?: Date;
+  /**
+   * With a build farm: a build of the same inputs that a stopped coordinator left unfinished is
+   * taken up under its own build id, which is its farm job's id, so a job the farm finished or is
+   * running is not built again. (In this process nothing of it survives: it gets the next number.)
+   */
+  resumeUnfinished?: boolean;
 }
 
 /** Why the last build of the same inputs is not done, or undefined when it ended (and failed). */
@@ -120,6 +128,11 @@ export function planAction(recipe: RecipeSnapshot, target: Target, snapshot: Tar
       return { ...base, kind: 'failed-before', upstreamVersion, why, failureClass: 'infrastructure', retryAt: due };
     }
     retry = `retry (infrastructure failure: ${failure.reason}, due at ${due})`;
+  }
+  const resumed = sameInputs && options.resumeUnfinished && last.status !== 'running' ? unfinished(last) : undefined;
+  if (resumed && last) {
+    const { full } = planVersion({ upstreamVersion, target, rebuild: last.rebuild, shipped });
+    return { ...base, kind: 'build', upstreamVersion, packageVersion: full, rebuild: last.rebuild, attempt: last.attempt ?? 1, inputsHash, why: `${resumed}; its farm job is taken up` };
   }
   const rebuild = snapshot.highestRebuild + 1;
   const why = !last || last.upstreamVersion !== upstreamVersion

@@ -26,7 +26,7 @@ import { explicitRpmNames, familySteps } from './families.js';
 import { gateDepends } from '../gate/rpm/debian-depends.js';
 import { inputsHash } from './inputs.js';
 import { buildEvidence, classifyFailure, evidenceOf, gateEvidence, retryDueAt, type Failure, type FailureEvidence, type FailureStep } from './failure-class.js';
-import { buildId, stateLayout } from './layout.js';
+import { attemptOf, buildId, stateLayout } from './layout.js';
 import { assertAcyclic, buildStages, chainsOf, providersOf, recipeGraph, relationNames, type RecipeGraph } from './graph.js';
 import { followInterfaces, interfaceRebuildReasons } from './library-interface.js';
 import { followLibraries, planAction, type LiveBinaries, type PlannedAction, type PlanOptions, type RecipeSnapshot, type TargetSnapshot } from './plan.js';
@@ -106,6 +106,7 @@ function snapshotOf(state: StateStore, recipe: string, target: ResolvedTarget, s
     lastBuild: last && {
       upstreamVersion: last.upstreamVersion,
       rebuild: last.rebuild,
+      attempt: attemptOf(last.id),
       status: last.status,
       inputsHash: last.inputsHash,
       gate: state.lastGate(last.id)?.status,
@@ -163,7 +164,7 @@ export function planRun(config: ResolvedConfig, state: StateStore, recipes: read
       const sourcePackage = loaded.recipe.distroPackage ?? name;
       const targetSnapshot = snapshotOf(state, name, target, sourcePackage, release?.upstreamVersion);
       snapshots.get(target.id)!.set(name, { snapshot: targetSnapshot, inputsHash: snapshot.inputsHash[target.id]! });
-      actions.push(planAction(snapshot, target, targetSnapshot, { retry: config.retry, ...options }));
+      actions.push(planAction(snapshot, target, targetSnapshot, { retry: config.retry, resumeUnfinished: Boolean(config.queue), ...options }));
     }
   }
   let followed = actions;

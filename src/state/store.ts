@@ -302,8 +302,11 @@ export class StateStore {
     inputsHash?: string;
   }): void {
     this.statement(
+        // A build a stopped coordinator left to the farm is taken up under its own id (PlanOptions.resumeUnfinished).
         `INSERT INTO builds (id, recipe, target_id, upstream_version, package_version, rebuild, status, log_file, started_at, inputs_hash, owner)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = 'running', error = NULL, result_json = NULL, finished_at = NULL, failure_class = NULL, failure_reason = NULL,
+           log_file = excluded.log_file, started_at = excluded.started_at, owner = excluded.owner`,
       )
       .run(
         build.id,

@@ -4,9 +4,10 @@ import { Queue, QueueEvents, type Job, type JobsOptions } from 'bullmq';
 import PQueue from 'p-queue';
 import type { ResolvedConfig } from '../../config/load.js';
 import { UserError } from '../../core/errors.js';
+import { CommandError } from '../../core/exec.js';
 import { log } from '../../core/log.js';
 import type { GateResult } from '../../gate/types.js';
-import type { Executor, JobControl } from '../../pipeline/executor.js';
+import { JobLostError, type Executor, type JobControl } from '../../pipeline/executor.js';
 import type { BuildArtifact, BuildResult } from '../../types.js';
 import { BlobStore, digestOf } from '../blobs.js';
 import type { BuildFiles, GateFiles } from '../runner.js';
@@ -44,6 +45,13 @@ const JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 7 * 86_400 },
   removeOnFail: { age: 7 * 86_400 },
 };
+
+/** A worker's report of a job's own error, as the coordinator would have thrown it: a failed command keeps its exit code and output. */
+function jobError(result: FarmJobError): UserError {
+  if (!result.command) return new UserError(`${result.error} (on worker ${result.worker})`);
+  const { command, exitCode, timedOut, tail } = result.command;
+  return new CommandError({ command: `${command} (on worker ${result.worker})`, exitCode, timedOut, isCanceled: false, tail, logFile: undefined });
+}
 
 /** How many jobs the coordinator prepares and awaits at once: workers, not this machine, do the work. */
 const FARM_SLOTS = 64;
@@ -101,7 +109,11 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     if (existing && (await existing.getState()) === 'failed') await existing.remove();
     const job: Job = (await queue.getJob(id)) ?? (await queue.add(kind, data, { ...JOB_OPTIONS, jobId: id }));
     log.info('farm job queued', { id, queue: queue.name });
-    const finished = job.waitUntilFinished(events) as Promise<T | FarmJobError>;
+    const finished = (job.waitUntilFinished(events) as Promise<T | FarmJobError>).catch((error: Error) => {
+      // BullMQ gave the job up: it threw on every attempt, or its workers vanished once too often.
+      const lost = /stalled more than allowable limit/.test(error.message);
+      throw new JobLostError(`farm job ${id} failed on every attempt: ${error.message}`, lost);
+    });
     if (!signal) return await finished;
     const aborted = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
@@ -134,7 +146,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
       };
       await control.onBuildStart?.();
       const result = await submit<FarmBuildResult>(spec.target.id, 'build', spec.id, data, control.signal);
-      if (isJobError(result)) throw new UserError(`${result.error} (on worker ${result.worker})`);
+      if (isJobError(result)) throw jobError(result);
       mkdirSync(files.outputDir, { recursive: true });
       for (const logFile of result.logs) takeUpload(spec.id, logFile.name, logFile, path.join(files.outputDir, logFile.name));
       const artifacts: BuildArtifact[] = result.artifacts.map(({ name, ...artifact }) => {
@@ -153,6 +165,8 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
         artifacts,
         logFile: path.join(files.outputDir, 'build.log'),
         lint: result.lint,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
         startedAt: result.startedAt,
         finishedAt: result.finishedAt,
       };
@@ -167,7 +181,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
         artifacts,
       };
       const result = await submit<FarmGateResult>(spec.request.target.id, 'gate', spec.id, data, control.signal);
-      if (isJobError(result)) throw new UserError(`${result.error} (on worker ${result.worker})`);
+      if (isJobError(result)) throw jobError(result);
       const { worker, log: logRef, ...verdict } = result;
       const logFile = path.join(files.logDir, logRef?.name ?? 'gate.log');
       if (logRef) takeUpload(spec.id, logRef.name, logRef, logFile);

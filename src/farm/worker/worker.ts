@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { getEngine } from '../../build/engine/api.js';
 import { asUserError } from '../../core/errors.js';
+import { CommandError } from '../../core/exec.js';
 import { log } from '../../core/log.js';
 import type { BuildArtifact } from '../../types.js';
 import { isJobError, queueName, type FarmBuildJob, type FarmBuildResult, type FarmGateJob, type FarmGateResult, type FarmJobError } from '../protocol.js';
@@ -10,6 +11,13 @@ import { redisConnection } from '../redis.js';
 import { runBuildJob, runGateJob } from '../runner.js';
 import { unpackTree } from '../trees.js';
 import { TransferClient } from './transfer-client.js';
+
+/** The last 64 KiB of a command's log, which stays on the worker, for the coordinator's failure class. */
+function logTail(file: string | undefined): string {
+  if (!file || !existsSync(file)) return '';
+  const bytes = readFileSync(file);
+  return bytes.subarray(Math.max(0, bytes.length - 65_536)).toString('utf8');
+}
 
 export interface WorkerOptions {
   /** `redis://host:port`, the coordinator's queue. */
@@ -65,7 +73,8 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
       const file = path.join(outputDir, name);
       if (existsSync(file)) logs.push({ name, ...(await client.upload(spec.id, name, file)) });
     }
-    return { worker: options.name, status: result.status, error: result.error, artifacts, logs, lint: result.lint, startedAt: result.startedAt, finishedAt: result.finishedAt };
+    const { status, error, lint, exitCode, timedOut, startedAt, finishedAt } = result;
+    return { worker: options.name, status, error, artifacts, logs, lint, exitCode, timedOut, startedAt, finishedAt };
   }
 
   async function upload(jobId: string, artifact: BuildArtifact) {
@@ -104,7 +113,9 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
     } catch (error) {
       const userError = asUserError(error);
       if (!userError) throw error;
-      return { worker: options.name, error: userError.message };
+      if (!(error instanceof CommandError)) return { worker: options.name, error: userError.message };
+      const { command, exitCode, timedOut } = error;
+      return { worker: options.name, error: userError.message, command: { command, exitCode, timedOut, tail: `${error.tail}\n${logTail(error.logFile)}` } };
     }
   }
 
