@@ -113,6 +113,9 @@ export function queueName(targetId: string, arch: string): string {
   return `freshet-${targetId}-${arch}`;
 }
 
+/** A build job's progress once its deps image is ready and the build itself runs (job.updateProgress). */
+export const BUILD_STARTED = 'build';
+
 /** BullMQ job ids may not contain ':'; a build id never does (layout.ts). */
 export const gateJobId = (buildId: string): string => `${buildId}.gate`;
 

@@ -14,6 +14,7 @@ import type { BuildFiles, GateFiles } from '../runner.js';
 import {
   hostArch,
   isJobError,
+  BUILD_STARTED,
   queueName,
   type BlobRef,
   type BuildSpec,
@@ -77,6 +78,8 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
   const slots = new PQueue({ concurrency: FARM_SLOTS });
   const queues = new Map<string, { queue: Queue; events: QueueEvents }>();
   const arch = hostArch();
+  /** Build job id → its JobControl.onBuildStart, called when the worker says its deps image is ready. */
+  const buildStarted = new Map<string, () => Promise<void>>();
 
   async function queueOf(targetId: string) {
     const name = queueName(targetId, arch);
@@ -84,6 +87,10 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     if (!entry) {
       entry = { queue: new Queue(name, { connection }), events: new QueueEvents(name, { connection }) };
       queues.set(name, entry);
+      entry.events.on('progress', ({ jobId, data }) => {
+        // A stop during the step is the submit's to report (its signal), not this listener's.
+        if (data === BUILD_STARTED) buildStarted.get(jobId)?.().catch(() => undefined);
+      });
       await entry.events.waitUntilReady();
     }
     return entry;
@@ -144,8 +151,9 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
         source: await putTree(files.sourceDir, `${spec.id}-source`),
         archive: files.archive && { tree: await putTree(files.archive.root, `${spec.id}-archive`), keyring: path.relative(files.archive.root, files.archive.keyring) },
       };
-      await control.onBuildStart?.();
-      const result = await submit<FarmBuildResult>(spec.target.id, 'build', spec.id, data, control.signal);
+      // The job's step is `images` until the worker has made the deps image (the failure class reads the step).
+      if (control.onBuildStart) buildStarted.set(spec.id, control.onBuildStart);
+      const result = await submit<FarmBuildResult>(spec.target.id, 'build', spec.id, data, control.signal).finally(() => buildStarted.delete(spec.id));
       if (isJobError(result)) throw jobError(result);
       mkdirSync(files.outputDir, { recursive: true });
       for (const logFile of result.logs) takeUpload(spec.id, logFile.name, logFile, path.join(files.outputDir, logFile.name));

@@ -6,7 +6,7 @@ import { asUserError } from '../../core/errors.js';
 import { CommandError } from '../../core/exec.js';
 import { log } from '../../core/log.js';
 import type { BuildArtifact } from '../../types.js';
-import { isJobError, queueName, type FarmBuildJob, type FarmBuildResult, type FarmGateJob, type FarmGateResult, type FarmJobError } from '../protocol.js';
+import { BUILD_STARTED, isJobError, queueName, type FarmBuildJob, type FarmBuildResult, type FarmGateJob, type FarmGateResult, type FarmJobError } from '../protocol.js';
 import { redisConnection } from '../redis.js';
 import { runBuildJob, runGateJob } from '../runner.js';
 import { unpackTree } from '../trees.js';
@@ -64,7 +64,8 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
       archive = { root: path.join(dir, 'archive'), keyring: path.join(dir, 'archive', job.data.archive.keyring) };
     }
     mkdirSync(outputDir, { recursive: true });
-    const result = await runJob(() => runBuildJob(spec, { sourceDir, outputDir, archive }, { engine, stateDir: options.workDir }));
+    const onBuildStart = () => job.updateProgress(BUILD_STARTED);
+    const result = await runJob(() => runBuildJob(spec, { sourceDir, outputDir, archive }, { engine, stateDir: options.workDir, onBuildStart }));
     if (isJobError(result)) return result;
     const artifacts = [];
     for (const artifact of result.artifacts) artifacts.push(await upload(spec.id, artifact));
