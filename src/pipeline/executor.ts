@@ -1,6 +1,5 @@
 import PQueue from 'p-queue';
 import type { ContainerEngine } from '../build/engine/types.js';
-import { UserError } from '../core/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { GateResult } from '../gate/types.js';
 import type { BuildSpec, GateSpec } from '../farm/protocol.js';
@@ -20,17 +19,6 @@ export interface Executor {
   build(spec: BuildSpec, files: BuildFiles, control: JobControl): Promise<BuildResult>;
   gate(spec: GateSpec, files: GateFiles, control: JobControl): Promise<GateResult>;
   close(): Promise<void>;
-}
-
-/** The executor gave a job up: its workers went away (stalled) or it threw on every attempt. */
-export class JobLostError extends UserError {
-  constructor(
-    message: string,
-    /** The worker running it vanished (the failure class counts that as infrastructure). */
-    readonly lostWorker: boolean,
-  ) {
-    super(message);
-  }
 }
 
 export interface JobControl {

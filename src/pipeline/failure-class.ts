@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UpstreamError, systemFault } from '../core/errors.js';
 import { CommandError } from '../core/exec.js';
 import type { JobStep } from '../publish/checkpoint.js';
+import { JobLostError } from './job-lost.js';
 
 /**
  * Why a build or gate failed, as far as it matters for what happens next. An infrastructure
@@ -112,6 +113,7 @@ export function evidenceOf(step: FailureStep, error: unknown, message: string): 
     text: message,
     upstreamUnreachable: step === 'fetch' && error instanceof UpstreamError && /\(gave up after \d+ tries\)$/.test(error.message),
     machineFault: systemFault(error) !== undefined,
+    lostWorker: error instanceof JobLostError,
   };
 }
 

@@ -7,7 +7,8 @@ import { UserError } from '../../core/errors.js';
 import { CommandError } from '../../core/exec.js';
 import { log } from '../../core/log.js';
 import type { GateResult } from '../../gate/types.js';
-import { JobLostError, type Executor, type JobControl } from '../../pipeline/executor.js';
+import type { Executor, JobControl } from '../../pipeline/executor.js';
+import { JobLostError } from '../../pipeline/job-lost.js';
 import type { BuildArtifact, BuildResult } from '../../types.js';
 import { BlobStore, digestOf } from '../blobs.js';
 import type { BuildFiles, GateFiles } from '../runner.js';
@@ -118,8 +119,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     log.info('farm job queued', { id, queue: queue.name });
     const finished = (job.waitUntilFinished(events) as Promise<T | FarmJobError>).catch((error: Error) => {
       // BullMQ gave the job up: it threw on every attempt, or its workers vanished once too often.
-      const lost = /stalled more than allowable limit/.test(error.message);
-      throw new JobLostError(`farm job ${id} failed on every attempt: ${error.message}`, lost);
+      throw new JobLostError(`farm job ${id} failed on every attempt: ${error.message}`);
     });
     if (!signal) return await finished;
     const aborted = new Promise<never>((_, reject) => {
