@@ -62,7 +62,9 @@ export function summarize(summary: RunSummary, dryRun: boolean): string {
   const idle = summary.plan.filter((entry) => entry.kind !== 'build' && entry.kind !== 'failed-before').length;
   for (const outcome of summary.published) lines.push(`published ${outcome.suite}: ${outcome.added.length} packages added, ${outcome.removed.length} retired`);
   if (summary.resigned.length) lines.push(`re-signed ${summary.resigned.join(', ')} (nothing new)`);
-  lines.push(`${summary.jobs.length} builds, ${summary.jobs.filter((job) => job.status === 'published').length} published, ${idle} with nothing to do${waiting.length ? `, ${waiting.length} failed and waiting` : ''}`);
+  // A rebuild that follows a library and turned out not to be needed was never built.
+  const unchanged = summary.jobs.filter((job) => job.status === 'unchanged').length;
+  lines.push(`${summary.jobs.length - unchanged} builds, ${summary.jobs.filter((job) => job.status === 'published').length} published, ${idle + unchanged} with nothing to do${waiting.length ? `, ${waiting.length} failed and waiting` : ''}`);
   return lines.join('\n');
 }
 
