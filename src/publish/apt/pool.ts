@@ -28,7 +28,7 @@ export async function copyIntoPool(root: string, copies: ReadonlyArray<{ from: s
       await copyFile(from, temp);
       await fsyncPath(temp);
     });
-    for (const { file, temp } of planned) await rename(temp, file);
+    await eachLimit(planned, COPY_CONCURRENCY, ({ file, temp }) => rename(temp, file));
   } catch (error) {
     await Promise.all(planned.map(({ temp }) => unlink(temp).catch(() => undefined)));
     throw error;
