@@ -100,4 +100,6 @@ export interface BuildResult {
   lint?: LintReport;
   startedAt: string;
   finishedAt: string;
+  /** Who ran it: a farm worker's name, or `local` for the coordinator's own executor. */
+  worker?: string;
 }

@@ -43,6 +43,8 @@ export interface GateResult {
   installed: Record<string, string>;
   /** The distribution's versions installed before the upgrade. */
   upgradedFrom: Record<string, string>;
+  /** Who ran it: a farm worker's name, or `local` for the coordinator's own executor. */
+  worker?: string;
 }
 
 /** How a gate runs: the engine, its limits, cancellation and the disk reserve. */

@@ -27,14 +27,17 @@ export interface JobControl {
   onBuildStart?: () => Promise<void>;
 }
 
+/** The worker the state records for a job the coordinator ran itself. */
+export const LOCAL_WORKER = 'local';
+
 /** Today's mode, the default: `concurrency.builds` jobs at a time in this process. */
 export function inProcessExecutor(config: ResolvedConfig, engine: ContainerEngine): Executor {
   const queue = new PQueue({ concurrency: config.concurrency.builds });
   const context = (control: JobControl) => ({ engine, stateDir: config.stateDir, signal: control.signal, onBuildStart: control.onBuildStart });
   return {
     schedule: (work) => queue.add(work, { throwOnTimeout: true }),
-    build: (spec, files, control) => runBuildJob(spec, files, context(control)),
-    gate: (spec, files, control) => runGateJob(spec, files, context(control)),
+    build: async (spec, files, control) => ({ ...(await runBuildJob(spec, files, context(control))), worker: LOCAL_WORKER }),
+    gate: async (spec, files, control) => ({ ...(await runGateJob(spec, files, context(control))), worker: LOCAL_WORKER }),
     close: async () => undefined,
   };
 }

@@ -349,7 +349,7 @@ async function buildAndGate(
 
     await report('gate');
     const gate = await gateBuild(context, loaded, recipe, target, action, id, result, policy, staging, archiveRecipesOf(from));
-    state.recordGate(id, { status: gate.status, reason: gate.reason, logFile: gate.logFile, at: new Date().toISOString() });
+    state.recordGate(id, { status: gate.status, reason: gate.reason, logFile: gate.logFile, worker: gate.worker, at: new Date().toISOString() });
     if (gate.status !== 'passed') {
       const failure = noteFailure(context, id, action, gateEvidence(gate));
       return { outcome: { action, buildId: id, status: 'gate-failed', error: gate.reason, logFile: gate.logFile, lint: result.lint, failure } };

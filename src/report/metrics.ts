@@ -1,5 +1,5 @@
 import type { StateStore } from '../state/store.js';
-import type { StatusDocument } from './schema.js';
+import type { FarmStatus, StatusDocument } from './schema.js';
 
 /**
  * GET /metrics in the Prometheus text exposition format (version 0.0.4): HELP and TYPE once per
@@ -121,6 +121,7 @@ export function collectMetrics(doc: StatusDocument, state: StateStore, counters?
         .map((recipe) => ({ labels: { recipe: recipe.name }, value: Math.floor(Date.parse(recipe.check!.checkedAt) / 1000) })),
     },
   ];
+  if (doc.farm) families.push(...farmMetrics(doc.farm));
   if (counters) {
     families.push({
       name: 'freshet_webhook_requests_total',
@@ -130,4 +131,49 @@ export function collectMetrics(doc: StatusDocument, state: StateStore, counters?
     });
   }
   return families;
+}
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+
+/** The build farm (queue: configured): its queues by job state, and each worker's heartbeat. */
+export function farmMetrics(farm: FarmStatus): Family[] {
+  const beating = farm.workers.filter((worker) => worker.health === 'ok');
+  return [
+    {
+      name: 'freshet_queue_up',
+      type: 'gauge',
+      help: '1 when the farm\'s Redis answered for this report, else 0 (the farm families below are then empty).',
+      samples: [{ labels: {}, value: farm.error === null ? 1 : 0 }],
+    },
+    {
+      name: 'freshet_queue_jobs',
+      type: 'gauge',
+      help: 'Jobs in each farm queue (one per target and architecture), by state: waiting, active (taken by a worker), delayed (retry backoff), failed, completed.',
+      samples: farm.queues.flatMap((queue) => QUEUE_STATES.map((state) => ({ labels: { queue: queue.name, state }, value: queue[state] }))),
+    },
+    {
+      name: 'freshet_worker_up',
+      type: 'gauge',
+      help: '1 while the worker\'s heartbeat is current, 0 once it expired (lost) or the worker stopped.',
+      samples: farm.workers.map((worker) => ({ labels: { worker: worker.name, health: worker.health }, value: worker.health === 'ok' ? 1 : 0 })),
+    },
+    {
+      name: 'freshet_worker_running_jobs',
+      type: 'gauge',
+      help: 'Jobs a live worker runs, at its last heartbeat.',
+      samples: beating.map((worker) => ({ labels: { worker: worker.name }, value: worker.running })),
+    },
+    {
+      name: 'freshet_worker_free_disk_bytes',
+      type: 'gauge',
+      help: 'Free space of a live worker\'s work folder, at its last heartbeat.',
+      samples: beating.filter((worker) => worker.freeDiskBytes !== null).map((worker) => ({ labels: { worker: worker.name }, value: worker.freeDiskBytes! })),
+    },
+    {
+      name: 'freshet_worker_last_seen_timestamp_seconds',
+      type: 'gauge',
+      help: 'Unix time of the worker\'s last heartbeat.',
+      samples: farm.workers.map((worker) => ({ labels: { worker: worker.name }, value: Math.floor(Date.parse(worker.lastSeen) / 1000) })),
+    },
+  ];
 }

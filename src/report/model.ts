@@ -132,9 +132,11 @@ export function buildSummary(build: BuildRow, state: StateStore): BuildSummary {
           reason: gate.reason === null ? null : redact(gate.reason),
           at: gate.at,
           log: gate.logFile && existsSync(gate.logFile) ? logLink(build.id, 'gate') : null,
+          worker: gate.worker,
         }
       : null,
     lint: lintSummary(build.result?.lint),
+    worker: build.result?.worker ?? null,
     failure: build.failureClass && build.failureReason !== null ? { class: build.failureClass, reason: build.failureReason } : null,
   };
 }

@@ -1,3 +1,4 @@
+import { builtBy, farmSection } from './farm.js';
 import { formatDuration, formatTime, stateDescriptions } from './format.js';
 import { externalHref, html, localHref, SafeHtml } from './html-template.js';
 import { lagPlot } from './plot.js';
@@ -44,7 +45,9 @@ function buildLinks(build: BuildSummary): SafeHtml {
   const gate = build.gate;
   const gatePart = gate ? (gate.log ? html`, <a href="${UP}${localHref(gate.log)}">gate ${gate.status}</a>` : html`, gate ${gate.status}`) : null;
   const failurePart = build.failure ? html` <span class="failure-${build.failure.class}" title="${build.failure.reason}">(${build.failure.class} failure)</span>` : null;
-  return html`${buildPart}${gatePart}${failurePart}`;
+  const worker = builtBy(build);
+  const workerPart = worker ? html` <span class="muted worker">${worker}</span>` : null;
+  return html`${buildPart}${gatePart}${failurePart}${workerPart}`;
 }
 
 function lintText(build: BuildSummary | null): SafeHtml | null {
@@ -126,6 +129,7 @@ ${legend()}
 <h2 id="matrix">Packages</h2>
 <div class="scroll"><table aria-labelledby="matrix"><thead>${head}</thead><tbody>${rows}</tbody></table></div>
 ${chainsSection(doc.chains ?? [])}
+${doc.farm ? farmSection(doc.farm) : null}
 ${operators(doc)}
 </main>`;
   return page('freshet status', body, doc.generatedAt);

@@ -47,9 +47,15 @@ export const BuildSummary = z.strictObject({
       reason: z.string().nullable().describe('Redacted reason'),
       at: isoTime,
       log: LogLink.nullable(),
+      worker: z.string().nullable().optional().describe('The farm worker that ran the gate, `local` for the coordinator itself (added in schema 1: absent from older documents; null for gates recorded before)'),
     })
     .nullable(),
   lint: LintSummary.nullable(),
+  worker: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('The farm worker that ran the build, `local` for the coordinator itself (added in schema 1: absent from older documents; null for builds recorded before, and for a build that failed before a worker reported)'),
   failure: z
     .strictObject({
       class: z.enum(['infrastructure', 'packaging']).describe('infrastructure: nobody\'s fault (mirror or network unreachable, engine error, disk full, timeout), built again by a later run after a backoff; packaging: waits for a change to the recipe, templates or release'),
@@ -136,6 +142,65 @@ export const Chain = z.strictObject({
 });
 export type Chain = z.infer<typeof Chain>;
 
+const count = z.number().int().min(0);
+
+export const FarmStatus = z
+  .strictObject({
+    queue: z.string().describe('The Redis URL of the queue, without its password'),
+    readAt: isoTime,
+    error: z.string().nullable().describe('Set when Redis could not be read: the lists below are then empty'),
+    queues: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          target: z.string(),
+          arch: z.string(),
+          waiting: count.describe('Queued, not yet taken (prioritized ones included)'),
+          active: count.describe('Taken by a worker'),
+          delayed: count.describe('Waiting for their retry backoff'),
+          failed: count.describe('Given up after every attempt, kept a week'),
+          completed: count.describe('Finished, kept a week'),
+        }),
+      )
+      .describe('One BullMQ queue per enabled target and the coordinator\'s architecture'),
+    running: z
+      .array(
+        z.strictObject({
+          jobId: z.string().describe('The build id, or `<build id>.gate`'),
+          kind: z.enum(['build', 'gate']),
+          recipe: z.string(),
+          target: z.string(),
+          worker: z.string().nullable().describe('The worker that took it'),
+          since: isoTime.nullable().describe('When the worker took it (this attempt)'),
+          attempt: z.number().int().min(1),
+        }),
+      )
+      .describe('Jobs workers hold now, oldest first'),
+    workers: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          health: z
+            .enum(['ok', 'lost', 'stopped'])
+            .describe('ok: its heartbeat is current; lost: its heartbeat expired without it saying goodbye (killed, host down, cut off from Redis); stopped: it shut down cleanly'),
+          host: z.string(),
+          targets: z.array(z.string()),
+          arch: z.string(),
+          version: z.string().describe('The freshet version it runs'),
+          concurrency: z.number().int().min(1),
+          running: count.describe('Jobs it ran at its last heartbeat'),
+          runningJobs: z.array(z.string()),
+          lastJob: z.strictObject({ id: z.string(), outcome: z.enum(['completed', 'failed']), finishedAt: isoTime }).nullable(),
+          startedAt: isoTime,
+          lastSeen: isoTime.describe('Its last heartbeat'),
+          freeDiskBytes: z.number().min(0).nullable().describe('Free space of its work folder at its last heartbeat'),
+        }),
+      )
+      .describe('Every worker that ever reported to this Redis, by name'),
+  })
+  .describe('The build farm, read from Redis when the document was made; present only with queue: in the config');
+export type FarmStatus = z.infer<typeof FarmStatus>;
+
 export const TargetInfo = z.strictObject({
   id: z.string(),
   family: z.enum(['deb', 'rpm']),
@@ -160,6 +225,7 @@ export const StatusDocument = z
     targets: z.array(TargetInfo),
     recipes: z.array(RecipeStatus),
     chains: z.array(Chain).optional().describe('Providers and their dependents that go live in one publish, per target (added in schema 1: absent from older documents)'),
+    farm: FarmStatus.optional().describe('Queues, running jobs and workers of the build farm; absent in the embedded mode (added in schema 1: absent from older documents)'),
   })
   .meta({ title: 'freshet status.json' });
 export type StatusDocument = z.infer<typeof StatusDocument>;

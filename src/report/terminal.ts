@@ -1,3 +1,4 @@
+import { builtBy, farmLines } from './farm.js';
 import { formatDuration } from './format.js';
 import type { StatusDocument } from './schema.js';
 
@@ -10,7 +11,8 @@ function printable(text: string): string {
 }
 
 export function statusTable(doc: StatusDocument): string {
-  const header = ['RECIPE', 'TARGET', 'STATE', 'UPSTREAM', 'DISTRO', 'FRESHET', 'LAG', 'NOTE'];
+  // With a farm, who built and gated each latest build (the embedded mode's table is as before).
+  const header = ['RECIPE', 'TARGET', 'STATE', 'UPSTREAM', 'DISTRO', 'FRESHET', 'LAG', ...(doc.farm ? ['WORKER'] : []), 'NOTE'];
   const rows = doc.recipes.flatMap((recipe) =>
     recipe.cells.map((cell) => [
       recipe.name,
@@ -20,6 +22,7 @@ export function statusTable(doc: StatusDocument): string {
       cell.shipped ?? '-',
       cell.published ?? '-',
       cell.lag ? `${formatDuration(cell.lag.seconds)}${cell.lag.ongoing ? ' (so far)' : ''}` : '-',
+      ...(doc.farm ? [(cell.build && builtBy(cell.build)?.replace(/^on /, '')) ?? '-'] : []),
       cell.note ?? '',
     ]),
   );
@@ -31,6 +34,7 @@ export function statusTable(doc: StatusDocument): string {
   const scheduled = doc.recipes.filter((recipe) => recipe.nextCheckAt !== undefined);
   if (scheduled.length > 0) lines.push(`next checks by freshet serve: ${scheduled.map((recipe) => `${printable(recipe.name)} ${recipe.nextCheckAt ?? 'now'}`).join(', ')}`);
   if (doc.archive.keyWarning) lines.push(`archive signing key: ${printable(doc.archive.keyWarning)}`);
+  if (doc.farm) lines.push(...farmLines(doc.farm).map(printable));
   if (doc.recipes.length === 0) lines.push('no recipes');
   return lines.join('\n');
 }

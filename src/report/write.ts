@@ -54,6 +54,8 @@ export async function buildStatus(
   const fingerprint = options.fingerprint !== undefined ? options.fingerprint : await archiveFingerprint(config);
   const doc = statusDocument(config, recipes, state, { now, fingerprint });
   Object.assign(doc.archive, await keyExpiry(config, now));
+  // Only a farm loads BullMQ: the embedded mode reports exactly as before.
+  if (config.queue) doc.farm = await (await import('../farm/coordinator/farm-status.js')).farmSnapshot(config, now);
   // The schedule is `freshet serve`'s: shown while one runs (it records the address it serves).
   if (config.stateDir && servedUrl(config.stateDir)) {
     const next = new Map(schedulePreview(config, state).map((entry) => [entry.recipe, entry.nextCheckAt]));

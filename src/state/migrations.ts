@@ -93,4 +93,6 @@ export const migrations: readonly string[] = [
   // infrastructure failure is built again after a backoff, a packaging one waits for a change.
   `ALTER TABLE builds ADD COLUMN failure_class TEXT CHECK (failure_class IN ('infrastructure', 'packaging'));
    ALTER TABLE builds ADD COLUMN failure_reason TEXT;`,
+  // The farm made visible (issue 16): which worker ran a gate (a build's worker is in its result_json).
+  `ALTER TABLE gates ADD COLUMN worker TEXT;`,
 ];

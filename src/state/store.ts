@@ -58,6 +58,15 @@ export interface BuildRow {
   failureReason: string | null;
 }
 
+export interface GateRow {
+  status: 'passed' | 'failed';
+  reason: string | null;
+  logFile: string | null;
+  /** The farm worker that ran it, `local` for the coordinator; null for gates recorded before workers were. */
+  worker: string | null;
+  at: string;
+}
+
 export interface PublicationRow {
   recipe: string;
   targetId: string;
@@ -396,14 +405,14 @@ export class StateStore {
 
   // Gate results.
 
-  recordGate(buildId: string, gate: { status: 'passed' | 'failed'; reason?: string; logFile?: string; at: string }): void {
-    this.statement(`INSERT INTO gates (build_id, status, reason, log_file, at) VALUES (?, ?, ?, ?, ?)`)
-      .run(buildId, gate.status, gate.reason ?? null, gate.logFile ?? null, gate.at);
+  recordGate(buildId: string, gate: { status: 'passed' | 'failed'; reason?: string; logFile?: string; worker?: string; at: string }): void {
+    this.statement(`INSERT INTO gates (build_id, status, reason, log_file, worker, at) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(buildId, gate.status, gate.reason ?? null, gate.logFile ?? null, gate.worker ?? null, gate.at);
   }
 
-  lastGate(buildId: string): { status: 'passed' | 'failed'; reason: string | null; logFile: string | null; at: string } | undefined {
-    return this.statement(`SELECT status, reason, log_file AS logFile, at FROM gates WHERE build_id = ? ORDER BY rowid DESC LIMIT 1`)
-      .get(buildId) as { status: 'passed' | 'failed'; reason: string | null; logFile: string | null; at: string } | undefined;
+  lastGate(buildId: string): GateRow | undefined {
+    return this.statement(`SELECT status, reason, log_file AS logFile, worker, at FROM gates WHERE build_id = ? ORDER BY rowid DESC LIMIT 1`)
+      .get(buildId) as GateRow | undefined;
   }
 
   // Publications.

@@ -33,6 +33,7 @@ export async function worker(options: WorkerCommandOptions): Promise<ExitCode> {
     engine: options.engine,
     concurrency: positive('--concurrency', options.concurrency),
     lockMs: positive('--lock-seconds', options.lockSeconds) * 1000,
+    heartbeatMs: positive('--heartbeat-seconds', options.heartbeatSeconds) * 1000,
   });
   await running.ready();
   log.info('farm worker ready', { targets, arch: options.arch ?? hostArch() });

@@ -11,6 +11,7 @@ export interface WorkerCommandOptions {
   concurrency: string;
   engine: string;
   lockSeconds: string;
+  heartbeatSeconds: string;
 }
 
 export const registerWorker: RegisterCommand = (program) => {
@@ -27,5 +28,6 @@ export const registerWorker: RegisterCommand = (program) => {
     .option('--concurrency <n>', 'jobs at a time, over all its targets', '1')
     .option('--engine <engine>', 'container engine: podman or docker', 'podman')
     .option('--lock-seconds <s>', 'a job this worker stops renewing for this long goes to another worker', '30')
+    .option('--heartbeat-seconds <s>', 'how often it reports its health to Redis; missing three in a row, it shows as lost', '5')
     .action(action(async (options: WorkerCommandOptions) => (await import('../actions/worker.js')).worker(options)));
 };

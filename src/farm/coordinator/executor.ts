@@ -177,6 +177,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
         timedOut: result.timedOut,
         startedAt: result.startedAt,
         finishedAt: result.finishedAt,
+        worker: result.worker,
       };
     },
 
@@ -194,7 +195,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
       const logFile = path.join(files.logDir, logRef?.name ?? 'gate.log');
       if (logRef) takeUpload(spec.id, logRef.name, logRef, logFile);
       log.info('farm gate finished', { id: spec.id, worker, status: verdict.status });
-      return { ...verdict, logFile };
+      return { ...verdict, worker, logFile };
     },
 
     async close() {

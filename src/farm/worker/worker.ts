@@ -10,6 +10,7 @@ import { BUILD_STARTED, isJobError, queueName, type FarmBuildJob, type FarmBuild
 import { redisConnection } from '../redis.js';
 import { runBuildJob, runGateJob } from '../runner.js';
 import { unpackTree } from '../trees.js';
+import { Heartbeat } from './heartbeat.js';
 import { TransferClient } from './transfer-client.js';
 
 /** The last 64 KiB of a command's log, which stays on the worker, for the coordinator's failure class. */
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   concurrency: number;
   /** A job whose worker stops renewing its lock for this long is taken as stalled and given to another worker. */
   lockMs: number;
+  /** How often it reports its health to Redis (src/farm/worker-health.ts); default 5 s. */
+  heartbeatMs?: number;
 }
 
 /**
@@ -50,6 +53,8 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
   const client = new TransferClient({ coordinator: options.coordinator, token: options.token });
   const connection = redisConnection(options.queue);
   mkdirSync(options.workDir, { recursive: true });
+  const { queue, name, targets, arch, concurrency, workDir } = options;
+  const heartbeat = new Heartbeat({ queue, name, targets, arch, concurrency, workDir, intervalMs: options.heartbeatMs ?? 5_000 });
 
   async function runBuild(job: Job<FarmBuildJob>, dir: string): Promise<FarmBuildResult | FarmJobError> {
     const { spec } = job.data;
@@ -143,9 +148,14 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     log.info('farm job started', { id: job.data.spec.id, kind: job.data.spec.kind, worker: options.name, attempt: job.attemptsMade + 1 });
+    heartbeat.jobStarted(job.data.spec.id);
+    let failed = true;
     try {
-      return job.data.spec.kind === 'build' ? await runBuild(job as Job<FarmBuildJob>, dir) : await runGate(job as Job<FarmGateJob>, dir);
+      const result = job.data.spec.kind === 'build' ? await runBuild(job as Job<FarmBuildJob>, dir) : await runGate(job as Job<FarmGateJob>, dir);
+      failed = isJobError(result) || result.status === 'failed';
+      return result;
     } finally {
+      heartbeat.jobFinished(job.data.spec.id, failed ? 'failed' : 'completed');
       rmSync(dir, { recursive: true, force: true });
     }
   };
@@ -154,6 +164,8 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
     (target) =>
       new Worker(queueName(target, options.arch), processor, {
         connection,
+        // BullMQ records it on each job it takes (job.processedBy): the status shows who runs what.
+        name: options.name,
         concurrency: options.concurrency,
         lockDuration: options.lockMs,
         stalledInterval: options.lockMs,
@@ -165,9 +177,11 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
   return {
     ready: async () => {
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+      await heartbeat.start();
     },
     close: async () => {
       await Promise.all(workers.map((worker) => worker.close()));
+      await heartbeat.stop();
     },
   };
 }
