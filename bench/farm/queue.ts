@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Queue, QueueEvents } from 'bullmq';
+import { loadConfig } from '../../src/config/load.js';
+import type { FarmBuildJob } from '../../src/farm/protocol.js';
 import { startRedis, type RedisServer } from '../../test/farm/harness.js';
 
 /**
@@ -25,25 +28,35 @@ const SHAPES: Array<{ workers: number; concurrency: number }> = [
 ];
 const ROUND_TRIPS = 200;
 
-/** A build job as the coordinator enqueues it: plain JSON, inputs named by content hash. */
-function buildJob(index: number): Record<string, unknown> {
-  const hash = (salt: string) => Buffer.from(`${salt}-${index}`).toString('hex').padEnd(64, '0').slice(0, 64);
+const repo = path.resolve(here, '../../../..');
+const targets = loadConfig(path.join(repo, 'freshet.config.yaml')).targets.map((target) => ({ ...target, mirrorKeyring: undefined }));
+
+/** `queue.add` arguments as the farm executor's: the build id is the job id. */
+const farmJob = (index: number) => {
+  const data = buildJob(index);
+  return [data, { jobId: data.spec.id }] as const;
+};
+
+/** A build job as the farm executor enqueues it (src/farm/protocol.ts): plain JSON, inputs by sha256. */
+function buildJob(index: number): FarmBuildJob {
+  const hash = (salt: string) => createHash('sha256').update(`${salt}-${index}`).digest('hex');
+  const target = targets[index % targets.length]!;
+  const recipe = `recipe-${index}`;
+  const upstreamVersion = `1.${index % 40}.0`;
   return {
-    kind: 'build',
-    runId: 'bench-run',
-    recipe: `recipe-${index % 500}`,
-    upstreamVersion: `1.${index % 40}.0`,
-    packageRevision: 1,
-    target: index % 2 ? 'debian-12' : 'debian-12-rpm',
-    family: index % 2 ? 'deb' : 'rpm',
-    arch: 'amd64',
-    inputs: [
-      { role: 'orig', name: `recipe-${index}_1.0.orig.tar.gz`, sha256: hash('orig'), size: 1_400_000 },
-      { role: 'signature', name: `recipe-${index}_1.0.orig.tar.gz.asc`, sha256: hash('asc'), size: 833 },
-      { role: 'source', name: `recipe-${index}_1.0-1.debian.tar.xz`, sha256: hash('src'), size: 4_200 },
-    ],
-    buildDepends: ['debhelper-compat (= 13)', 'pkgconf', 'libssl-dev'],
-    limits: { timeoutMinutes: 60, memoryMegabytes: 4096 },
+    spec: {
+      kind: 'build',
+      id: `${recipe}_${target.id}_${upstreamVersion}_r1`,
+      recipe,
+      target,
+      upstreamVersion,
+      packageVersion: `${upstreamVersion}-0~deb12+freshet1`,
+      rebuild: 1,
+      tarballSha256: hash('orig'),
+      buildDepends: ['debhelper-compat (= 13)', 'pkgconf', 'libssl-dev'],
+      limits: { memory: '4g', pids: 4096, cpus: 2, timeoutMs: 3_600_000, scratchMegabytes: undefined, diskReserveMegabytes: 1024 },
+    },
+    source: { sha256: hash('source'), size: 7_500_000 },
   };
 }
 
@@ -100,7 +113,7 @@ async function main(): Promise<void> {
     const bulkQueue = new Queue('bench-bulk', { connection });
     const bulkStarted = performance.now();
     for (let start = 0; start < COUNT; start += 1000) {
-      await bulkQueue.addBulk(Array.from({ length: Math.min(1000, COUNT - start) }, (_, offset) => ({ name: 'build', data: buildJob(start + offset) })));
+      await bulkQueue.addBulk(Array.from({ length: Math.min(1000, COUNT - start) }, (_, offset) => ({ name: 'build', data: buildJob(start + offset), opts: { jobId: buildJob(start + offset).spec.id } })));
     }
     const bulkSeconds = (performance.now() - bulkStarted) / 1000;
     console.log(`addBulk (1,000 a call): ${bulkSeconds.toFixed(2)} s, ${rate(COUNT, bulkSeconds)}`);
@@ -111,7 +124,7 @@ async function main(): Promise<void> {
       const queueName = `bench-${index}`;
       const queue = new Queue(queueName, { connection });
       const enqueueStarted = performance.now();
-      for (let job = 0; job < COUNT; job++) await queue.add('build', buildJob(job));
+      for (let job = 0; job < COUNT; job++) await queue.add('build', ...farmJob(job));
       const enqueueSeconds = (performance.now() - enqueueStarted) / 1000;
 
       const workers = await Promise.all(Array.from({ length: shape.workers }, () => startWorker(redis, queueName, shape.concurrency)));
@@ -145,7 +158,7 @@ async function main(): Promise<void> {
     const times: number[] = [];
     for (let job = 0; job < ROUND_TRIPS; job++) {
       const started = performance.now();
-      const added = await queue.add('build', buildJob(job));
+      const added = await queue.add('build', ...farmJob(job));
       await added.waitUntilFinished(events);
       times.push(performance.now() - started);
     }
