@@ -88,6 +88,10 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     if (!entry) {
       entry = { queue: new Queue(name, { connection }), events: new QueueEvents(name, { connection }) };
       queues.set(name, entry);
+      // Redis gone for a while (a restart): the connection retries and commands wait; say so meanwhile.
+      const warn = (error: Error) => log.warn('farm queue connection', { queue: name, error: error.message });
+      entry.queue.on('error', warn);
+      entry.events.on('error', warn);
       entry.events.on('progress', ({ jobId, data }) => {
         // A stop during the step is the submit's to report (its signal), not this listener's.
         if (data === BUILD_STARTED) buildStarted.get(jobId)?.().catch(() => undefined);

@@ -173,7 +173,11 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
         maxStalledCount: 2,
       }),
   );
-  for (const worker of workers) worker.on('failed', (job, error) => log.warn('farm job failed', { id: job?.id, error: error.message, worker: options.name }));
+  for (const worker of workers) {
+    worker.on('failed', (job, error) => log.warn('farm job failed', { id: job?.id, error: error.message, worker: options.name }));
+    // Redis gone for a while (a restart): the connection retries and the worker waits; say so meanwhile.
+    worker.on('error', (error) => log.warn('farm queue connection', { error: error.message, worker: options.name }));
+  }
   return {
     ready: async () => {
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));
