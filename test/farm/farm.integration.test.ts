@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAll, type CliProcess } from './harness.js';
 import { farmProject, type FarmProject } from './farm-project.js';
+import type { StatusDocument } from '../../src/report/schema.js';
 import { buildCli } from '../reliability/tick-project.js';
 
 /**
@@ -39,8 +40,24 @@ describe('freshet run with queue: builds on farm workers', () => {
     expect(bookworm).toMatch(/^Package: hello$/m);
     const rpms = readdirSync(path.join(farm.dir, 'archive/rpm/debian-12-rpm'), { recursive: true }).map(String);
     expect(rpms.some((file) => /hello-2\.[\d.]+-.*\.rpm$/.test(file))).toBe(true);
+    // The jobs on the queue are plain JSON naming their inputs by sha256: no path of the coordinator's (or any) machine.
+    const paths = (value: unknown): string[] =>
+      typeof value === 'string' ? (value.startsWith('/') ? [value] : []) : value && typeof value === 'object' ? Object.values(value).flatMap(paths) : [];
+    for (const [queue, build] of [['freshet-debian-12-amd64', 'hello_debian-12_2.12.3_r1'], ['freshet-debian-12-rpm-amd64', 'hello_debian-12-rpm_2.12.3_r1']] as const) {
+      for (const id of [build, `${build}.gate`]) {
+        const [data, returned] = await Promise.all(['data', 'returnvalue'].map((field) => farm.redis.command(['HGET', `bull:${queue}:${id}`, field])));
+        expect(JSON.parse(data!), id).toMatchObject({ spec: { id } });
+        expect(JSON.stringify(JSON.parse(data!))).not.toContain(farm.dir);
+        expect([...paths(JSON.parse(data!)), ...paths(JSON.parse(returned!))], id).toEqual([]);
+      }
+    }
     const verified = await farm.freshet(['verify']);
     expect(verified.exitCode, `${verified.stdout}\n${verified.stderr}`).toBe(0);
     expect(verified.stdout).toContain('archive OK');
+    // status.json names the worker that built and the one that gated each build.
+    const status = JSON.parse(readFileSync(path.join(farm.dir, 'archive/status.json'), 'utf8')) as StatusDocument;
+    const builds = status.recipes.flatMap((recipe) => recipe.cells.map((cell) => cell.build));
+    expect(builds.map((build) => build?.target).sort()).toEqual(['debian-12', 'debian-12-rpm']);
+    for (const build of builds) expect([build?.worker, build?.gate?.worker].every((worker) => worker === 'alpha' || worker === 'beta'), JSON.stringify(build)).toBe(true);
   }, 3_600_000);
 });
