@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, rmSync } from 'node:fs';
+import { constants, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Queue, QueueEvents, type Job, type JobsOptions } from 'bullmq';
 import PQueue from 'p-queue';
@@ -67,7 +67,7 @@ export interface FarmExecutor extends Executor {
  * The farm's executor: each build or gate becomes a BullMQ job on the queue of its target and
  * architecture, with its inputs in the blob store by sha256; a worker fetches them over HTTP, runs
  * the job runner and uploads its results, which the transfer routes hash-check on the way in. Here
- * every result the worker reports is looked up in what it uploaded (name and sha256) and linked
+ * every result the worker reports is looked up in what it uploaded (name and sha256) and copied
  * from the store into the build's folder before the coordinator's artifact policy sees it.
  */
 export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExecutor {
@@ -133,7 +133,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     return await Promise.race([finished, aborted]);
   }
 
-  /** A file a worker reported, checked against what it uploaded for the job, linked from the store to `dest`. */
+  /** A file a worker reported, checked against what it uploaded for the job, copied from the store to `dest`. */
   function takeUpload(jobId: string, name: string, reported: BlobRef, dest: string): void {
     const uploaded = results.list(jobId)[name];
     if (!uploaded || uploaded.sha256 !== reported.sha256 || uploaded.size !== reported.size || !store.has(uploaded.sha256)) {
@@ -141,7 +141,8 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     }
     rmSync(dest, { force: true });
     mkdirSync(path.dirname(dest), { recursive: true });
-    linkSync(store.pathOf(uploaded.sha256), dest);
+    // A copy (a reflink where the file system can), not a link: nothing done to the build's files may change a blob.
+    copyFileSync(store.pathOf(uploaded.sha256), dest, constants.COPYFILE_FICLONE);
   }
 
   return {
