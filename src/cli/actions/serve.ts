@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
+import type { ResolvedConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { runPipeline } from '../../pipeline/run.js';
@@ -28,13 +29,15 @@ export async function serve(options: ServeOptions, command: Command): Promise<Ex
   mkdirSync(config.archiveDir, { recursive: true });
   const state = StateStore.open(config.stateDir);
   const server = await startServer({ config, state, runPipeline, writeStatus: (c, s) => writeStatus(c, s), host, port });
-  const scheduler = new EmbeddedScheduler({
+  const tickOptions = {
     config,
     state,
     queue: server.queue,
-    watchAndPlan: (c, { recipes, state: open }) => runPipeline(c, { recipes, dryRun: true, state: open }),
+    watchAndPlan: (c: ResolvedConfig, { recipes, state: open }: { recipes: string[]; state: StateStore }) => runPipeline(c, { recipes, dryRun: true, state: open }),
     writeStatus: () => writeStatus(config, state),
-  });
+  };
+  // With `queue:`, the ticks are a repeatable job on Redis, so coordinators sharing it schedule once; BullMQ loads only then.
+  const scheduler = config.queue ? (await import('../../farm/coordinator/scheduler.js')).farmScheduler(tickOptions, config.queue) : new EmbeddedScheduler(tickOptions);
   // Setup files and the status page name the address served here, also when a `freshet run` elsewhere rewrites them.
   await recordServedUrl(config.stateDir, server.url);
   const doc = await writeStatus(config, state);

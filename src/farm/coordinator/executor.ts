@@ -28,6 +28,7 @@ import {
 } from '../protocol.js';
 import { redisConnection } from '../redis.js';
 import { packTree } from '../trees.js';
+import { farmJobPriority } from './priority.js';
 import { JobResults } from './results.js';
 
 /** Where the coordinator keeps what workers fetch and upload. */
@@ -119,7 +120,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     const existing = await queue.getJob(id);
     // A job that failed for good in an earlier run is queued afresh: the plan asked for it again.
     if (existing && (await existing.getState()) === 'failed') await existing.remove();
-    const job: Job = (await queue.getJob(id)) ?? (await queue.add(kind, data, { ...JOB_OPTIONS, jobId: id }));
+    const job: Job = (await queue.getJob(id)) ?? (await queue.add(kind, data, { ...JOB_OPTIONS, jobId: id, priority: farmJobPriority(data.spec) }));
     log.info('farm job queued', { id, queue: queue.name });
     const finished = (job.waitUntilFinished(events) as Promise<T | FarmJobError>).catch((error: Error) => {
       // BullMQ gave the job up: it threw on every attempt, or its workers vanished once too often.
