@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
-import type { ResolvedConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { operatorInstructions } from '../../report/instructions.js';
 import { writeStatus } from '../../report/write.js';
 import { clearServedUrl, recordServedUrl } from '../../serve/served-url.js';
-import { EmbeddedScheduler } from '../../serve/scheduler.js';
+import { EmbeddedScheduler, type WatchAndPlan } from '../../serve/scheduler.js';
 import { startServer } from '../../serve/server.js';
 import { parseListen } from '../../serve/static.js';
 import { StateStore } from '../../state/store.js';
@@ -29,11 +28,12 @@ export async function serve(options: ServeOptions, command: Command): Promise<Ex
   mkdirSync(config.archiveDir, { recursive: true });
   const state = StateStore.open(config.stateDir);
   const server = await startServer({ config, state, runPipeline, writeStatus: (c, s) => writeStatus(c, s), host, port });
+  const watchAndPlan: WatchAndPlan = (c, { recipes, state: open }) => runPipeline(c, { recipes, dryRun: true, state: open });
   const tickOptions = {
     config,
     state,
     queue: server.queue,
-    watchAndPlan: (c: ResolvedConfig, { recipes, state: open }: { recipes: string[]; state: StateStore }) => runPipeline(c, { recipes, dryRun: true, state: open }),
+    watchAndPlan,
     writeStatus: () => writeStatus(config, state),
   };
   // With `queue:`, the ticks are a repeatable job on Redis, so coordinators sharing it schedule once; BullMQ loads only then.
