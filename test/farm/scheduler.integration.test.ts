@@ -1,20 +1,25 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type Job } from 'bullmq';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { farmJobPriority } from '../../src/farm/coordinator/priority.js';
 import { BullmqScheduler, SCHEDULER_ID } from '../../src/farm/coordinator/scheduler.js';
 import type { BuildSpec, GateSpec } from '../../src/farm/protocol.js';
 import { redisConnection } from '../../src/farm/redis.js';
+import { buildCli } from '../reliability/tick-project.js';
 import { cleanupAll, startRedis, type RedisServer } from './harness.js';
 
 let redis: RedisServer;
 
 beforeAll(async () => {
   redis = await startRedis({ dir: mkdtempSync(path.join(os.tmpdir(), 'freshet-schedule-redis-')) });
-});
+  // The killed coordinator is a process of its own, on the compiled scheduler.
+  await buildCli();
+}, 600_000);
 
 afterAll(cleanupAll);
 
@@ -67,6 +72,35 @@ describe('farm mode scheduler (BullMQ job scheduler on a real redis-server)', ()
     expect(mostAtOnce).toBe(1);
     // The schedule outlives the coordinator that made it and whichever took the ticks.
     expect(ticks.slice(beforeStop).every(({ coordinator: name }) => name === 'second')).toBe(true);
+  });
+
+  it('a coordinator killed mid-tick holds the schedule only until its lock expires: the other takes that tick up and goes on', async () => {
+    const everyMs = 500;
+    const compiled = pathToFileURL(path.join(import.meta.dirname, '../../dist/farm/coordinator/scheduler.js')).href;
+    // A coordinator whose tick never ends, as one killed in the middle of watching.
+    const hung = execa(process.execPath, ['--input-type=module', '-e', `
+      const { BullmqScheduler } = await import(${JSON.stringify(compiled)});
+      const scheduler = new BullmqScheduler({ queueUrl: ${JSON.stringify(redis.url)}, everyMs: ${everyMs}, name: 'hung', tick: async (_now, id) => { console.log('tick ' + id); await new Promise(() => undefined); } });
+      scheduler.start();
+    `], { reject: false });
+    let hungOutput = '';
+    hung.stdout!.on('data', (chunk: Buffer) => (hungOutput += chunk.toString()));
+    await vi.waitFor(() => expect(hungOutput).toMatch(/^tick (\S+)$/m), { timeout: 60_000, interval: 100 });
+    const stuckTick = /^tick (\S+)$/m.exec(hungOutput)![1]!;
+    const ticks: string[] = [];
+    const survivor = new BullmqScheduler({ queueUrl: redis.url, everyMs, name: 'survivor', tick: async (_now, id) => void ticks.push(id) });
+    survivor.start();
+    await survivor.ready();
+    hung.kill('SIGKILL');
+    await hung;
+    try {
+      await vi.waitFor(() => expect(ticks.length).toBeGreaterThanOrEqual(3), { timeout: 180_000, interval: 200 });
+    } finally {
+      await survivor.stop();
+    }
+    expect(ticks[0]).toBe(stuckTick);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(ticks.map(scheduledAt)).toEqual([...ticks.map(scheduledAt)].sort((a, b) => a - b));
   });
 
   it('hands out gates first, then new upstream releases, then rebuilds, each in the order queued', async () => {
