@@ -40,15 +40,15 @@ describe('freshet run with queue: builds on farm workers', () => {
     expect(bookworm).toMatch(/^Package: hello$/m);
     const rpms = readdirSync(path.join(farm.dir, 'archive/rpm/debian-12-rpm'), { recursive: true }).map(String);
     expect(rpms.some((file) => /hello-2\.[\d.]+-.*\.rpm$/.test(file))).toBe(true);
-    // The jobs on the queue are plain JSON naming their inputs by sha256: no path of the coordinator's (or any) machine.
-    const paths = (value: unknown): string[] =>
-      typeof value === 'string' ? (value.startsWith('/') ? [value] : []) : value && typeof value === 'object' ? Object.values(value).flatMap(paths) : [];
+    // The jobs on the queue and their results are plain JSON naming files by sha256: no path of the
+    // coordinator's or a worker's folders (all under the project folder) in either.
     for (const [queue, build] of [['freshet-debian-12-amd64', 'hello_debian-12_2.12.3_r1'], ['freshet-debian-12-rpm-amd64', 'hello_debian-12-rpm_2.12.3_r1']] as const) {
       for (const id of [build, `${build}.gate`]) {
         const [data, returned] = await Promise.all(['data', 'returnvalue'].map((field) => farm.redis.command(['HGET', `bull:${queue}:${id}`, field])));
-        expect(JSON.parse(data!), id).toMatchObject({ spec: { id } });
-        expect(JSON.stringify(JSON.parse(data!))).not.toContain(farm.dir);
-        expect([...paths(JSON.parse(data!)), ...paths(JSON.parse(returned!))], id).toEqual([]);
+        const blob = { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) };
+        expect(JSON.parse(data!), id).toMatchObject({ spec: { id }, ...(id.endsWith('.gate') ? { archive: { tree: blob } } : { source: blob }) });
+        expect(JSON.parse(returned!), id).toMatchObject({ worker: expect.stringMatching(/^(alpha|beta)$/) });
+        expect(`${data}\n${returned}`, id).not.toContain(farm.dir);
       }
     }
     const verified = await farm.freshet(['verify']);
