@@ -14,8 +14,8 @@ import type { BuildResult } from '../types.js';
  * them, so both return results whose files are on the coordinator.
  */
 export interface Executor {
-  /** Runs one job's coordinator side (fetch to gate) when there is room: the build slots of the machine or the farm. */
-  schedule<T>(work: () => Promise<T>): Promise<T>;
+  /** Runs one job's coordinator side (fetch to gate) when there is room: the build slots of the machine or the farm; waiting builds of a new upstream release go first. */
+  schedule<T>(work: () => Promise<T>, order: { release: boolean }): Promise<T>;
   build(spec: BuildSpec, files: BuildFiles, control: JobControl): Promise<BuildResult>;
   gate(spec: GateSpec, files: GateFiles, control: JobControl): Promise<GateResult>;
   close(): Promise<void>;
@@ -27,6 +27,12 @@ export interface JobControl {
   onBuildStart?: () => Promise<void>;
 }
 
+/** A build of a new upstream release: the first rebuild number of its version on the target (another attempt at it included); it goes before rebuilds. */
+export const isNewRelease = (rebuild: number): boolean => rebuild <= 1;
+
+/** The build slots' order (p-queue: higher first; equal ones first come, first served). */
+export const slotPriority = (order: { release: boolean }): number => (order.release ? 1 : 0);
+
 /** The worker the state records for a job the coordinator ran itself. */
 export const LOCAL_WORKER = 'local';
 
@@ -35,7 +41,7 @@ export function inProcessExecutor(config: ResolvedConfig, engine: ContainerEngin
   const queue = new PQueue({ concurrency: config.concurrency.builds });
   const context = (control: JobControl) => ({ engine, stateDir: config.stateDir, signal: control.signal, onBuildStart: control.onBuildStart });
   return {
-    schedule: (work) => queue.add(work, { throwOnTimeout: true }),
+    schedule: (work, order) => queue.add(work, { throwOnTimeout: true, priority: slotPriority(order) }),
     build: async (spec, files, control) => ({ ...(await runBuildJob(spec, files, context(control))), worker: LOCAL_WORKER }),
     gate: async (spec, files, control) => ({ ...(await runGateJob(spec, files, context(control))), worker: LOCAL_WORKER }),
     close: async () => undefined,

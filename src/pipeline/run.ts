@@ -19,7 +19,7 @@ import { writeStatus } from '../report/write.js';
 import { StateStore } from '../state/store.js';
 import type { BuildResult, FetchedRelease } from '../types.js';
 import { gateJobId, type BuildSpec, type GateSpec } from '../farm/protocol.js';
-import { inProcessExecutor, type Executor } from './executor.js';
+import { inProcessExecutor, isNewRelease, type Executor } from './executor.js';
 import { targetNeeds } from '../watch/targets.js';
 import { watchAll, type WatchOutcome } from '../watch/watch.js';
 import { explicitRpmNames, familySteps } from './families.js';
@@ -576,7 +576,7 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
         options.onJob?.(id, label, outcome.status === 'published' ? 'ok' : 'failed', outcome.status === 'published' ? 'gate passed' : outcome.status);
         if (outcome.error) log.error('job failed', { recipe: action.recipe, target: action.targetId, error: outcome.error, log: outcome.logFile });
         return outcome;
-      });
+      }, { release: isNewRelease(action.rebuild) });
     };
     // Providers first: a job waits (outside the queue) for the jobs of the recipes it needs, so
     // independent builds still share the queue's slots.

@@ -7,7 +7,7 @@ import { UserError } from '../../core/errors.js';
 import { CommandError } from '../../core/exec.js';
 import { log } from '../../core/log.js';
 import type { GateResult } from '../../gate/types.js';
-import type { Executor, JobControl } from '../../pipeline/executor.js';
+import { slotPriority, type Executor, type JobControl } from '../../pipeline/executor.js';
 import { JobLostError } from '../../pipeline/job-lost.js';
 import type { BuildArtifact, BuildResult } from '../../types.js';
 import { BlobStore, digestOf } from '../blobs.js';
@@ -149,7 +149,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
   return {
     store,
     results,
-    schedule: (work) => slots.add(work, { throwOnTimeout: true }),
+    schedule: (work, order) => slots.add(work, { throwOnTimeout: true, priority: slotPriority(order) }),
 
     async build(spec: BuildSpec, files: BuildFiles, control: JobControl): Promise<BuildResult> {
       const data: FarmBuildJob = {

@@ -1,3 +1,4 @@
+import { isNewRelease } from '../../pipeline/executor.js';
 import type { BuildSpec, GateSpec } from '../protocol.js';
 
 /**
@@ -11,5 +12,5 @@ import type { BuildSpec, GateSpec } from '../protocol.js';
  */
 export function farmJobPriority(spec: BuildSpec | GateSpec): number {
   if (spec.kind === 'gate') return 1;
-  return spec.rebuild <= 1 ? 2 : 3;
+  return isNewRelease(spec.rebuild) ? 2 : 3;
 }
