@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/build/engine/api.js';
 import { cleanupStaleContainers } from '../../src/build/labels.js';
+import type { StatusDocument } from '../../src/report/schema.js';
 import { farmProject, type FarmProject } from './farm-project.js';
 import { cleanupAll, runCli, type CliProcess } from './harness.js';
 
@@ -97,6 +98,8 @@ describe('build farm faults', () => {
     // One build of hello reached the archive: one stanza per binary package, one .deb each.
     expect(published(farm).filter((name) => name === 'hello')).toHaveLength(1);
     expect(poolDebs(farm, 'hello').filter((name) => name.startsWith('hello_'))).toHaveLength(1);
+    const status = JSON.parse(readFileSync(path.join(farm.dir, 'archive/status.json'), 'utf8')) as StatusDocument;
+    expect(status.recipes.flatMap((recipe) => recipe.cells.map((cell) => cell.build?.worker))).toEqual(['w2']);
   });
 
   it('case 54: redis-server restarted mid-run: no job is lost, every recipe is published', async () => {
