@@ -184,8 +184,11 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
       await heartbeat.start();
     },
     close: async () => {
-      await Promise.all(workers.map((worker) => worker.close()));
-      await heartbeat.stop();
+      try {
+        await Promise.all(workers.map((worker) => worker.close()));
+      } finally {
+        await heartbeat.stop();
+      }
     },
   };
 }
