@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  */
 const repo = path.resolve(import.meta.dirname, '../..');
 const table = readFileSync(path.join(repo, 'docs/reliability.md'), 'utf8');
-const CASES = 48;
+const CASES = 57;
 
 const rows = table
   .split('\n')
@@ -19,7 +19,8 @@ const rows = table
 
 describe('docs/reliability.md', () => {
   it('has exactly one row for each case', () => {
-    expect(rows.map((row) => row.number)).toEqual(Array.from({ length: CASES }, (_, index) => index + 1));
+    // Sections keep their cases together, so a later case may sit in an earlier section.
+    expect(rows.map((row) => row.number).sort((a, b) => a - b)).toEqual(Array.from({ length: CASES }, (_, index) => index + 1));
   });
 
   it.each(rows.map((row) => [row.number, row.tests] as const))('case %i names test files that exist', (_number, tests) => {
