@@ -20,7 +20,9 @@ import { buildCli } from '../reliability/tick-project.js';
  * libgpg-error 1.61 (Debian 12 ships 1.46) before libgcrypt 1.12.4 (whose configure refuses
  * libgpg-error < 1.56) on debian-12 and publishes both; a clean debian-12 container set up from
  * `freshet serve` as its instructions say installs libgcrypt, which pulls the fresh libgpg-error
- * from the archive, and libgcrypt's smoke command runs.
+ * from the archive, and libgcrypt's smoke command runs. The same on debian-12-rpm: dnf resolves the
+ * consumer's requirements in the served YUM repository as the RPM gate does, and the builder image
+ * installs the packages with signatures enforced.
  */
 const repo = path.join(import.meta.dirname, '../..');
 const cli = path.join(repo, 'src/cli/bin.js');
