@@ -104,8 +104,8 @@ beforeAll(async () => {
   await builder2.kill();
   const builder3 = startWorkerProcess('builder-3');
   await builder3.waitForOutput(/freshet worker: taking jobs/, 60_000);
-  await builder3.stop();
-  // A clean goodbye: it exits by itself on SIGTERM, long before the harness's SIGKILL.
+  // A clean goodbye: it exits by itself on SIGTERM, before the harness's SIGKILL (a minute here: the machine may be busy).
+  await builder3.stop(60_000);
   expect(await builder3.done, builder3.output()).toEqual({ code: 0, signal: null });
   await farmUntil((farm) => worker(farm, 'builder-2')?.health === 'lost', 'builder-2 lost');
 }, 600_000);
