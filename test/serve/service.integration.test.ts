@@ -1,21 +1,17 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/build/engine/api.js';
 import { imageRef } from '../../src/build/images.js';
-import { run } from '../../src/core/exec.js';
-import { fillMirror } from '../../src/mirror/fill.js';
-import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
-import { createStaticHandler, listen, type RunningServer } from '../../src/serve/static.js';
-import { gnupgHome, stopAgent } from '../../src/sign/gpg.js';
-import { buildCli } from '../reliability/tick-project.js';
+import * as tick from '../reliability/tick-project.js';
 
 /**
- * The service left alone: `freshet serve` with a 5-second schedule watches the (mirrored)
- * libtasn1 upstream, publishes 4.20.0 by itself; then 4.21.0 appears on the mirror and, with no
- * command, the service watches, builds, gates and publishes it, and a clean Debian 12 container
+ * The service left alone: `freshet serve` with a 5-second schedule watches tick's upstream (a
+ * loopback site laid out like a release folder, test/reliability/tick-project.ts: a real
+ * dpkg-buildpackage build of seconds), publishes 1.0 by itself; then 1.1 appears upstream and, with
+ * no command, the service watches, builds, gates and publishes it, and a clean Debian 12 container
  * installs it from the archive the service serves. Prints the time from the release appearing to
  * the install succeeding.
  */
@@ -24,11 +20,7 @@ const cli = path.join(repo, 'src/cli/bin.js');
 const SERVICE_DEADLINE_MS = 60 * 60_000;
 /** Nothing listens here (TCP port 9, discard): hello's upstream is unreachable. */
 const DOWN_PORT = 9;
-let project = '';
-let mirrorDir = '';
-let held = '';
-let config = '';
-let mirror: RunningServer | undefined;
+let project: tick.TickProject | undefined;
 let serve: ResultPromise | undefined;
 let url = '';
 let serveLog = '';
@@ -46,51 +38,27 @@ async function servedPackages(): Promise<string> {
   return response?.ok ? await response.text() : '';
 }
 
-const hasVersion = (packages: string, version: string) => packages.includes(`Package: libtasn1-bin\n`) && packages.includes(`Version: ${version}-0~deb12+freshet1\n`);
+const hasVersion = (packages: string, version: string) => packages.includes(`Package: tick\n`) && packages.includes(`Version: ${version}-0~deb12+freshet1\n`);
 
 beforeAll(async () => {
-  await buildCli();
-  project = mkdtempSync(path.join(os.tmpdir(), 'freshet-service-'));
-  mirrorDir = path.join(project, 'mirror');
-  await fillMirror(mirrorDir, manifestFiles(loadMirrorManifest(), ['libtasn1']));
-  // 4.21.0 is not out yet: kept aside until the test releases it.
-  held = path.join(project, 'held');
-  mkdirSync(held);
-  const upstreamDir = path.join(mirrorDir, 'ftp.gnu.org/gnu/libtasn1');
-  for (const file of ['libtasn1-4.21.0.tar.gz', 'libtasn1-4.21.0.tar.gz.sig']) renameSync(path.join(upstreamDir, file), path.join(held, file));
-  mirror = await listen(createStaticHandler({ root: mirrorDir, listings: true }), '127.0.0.1', 0);
-
-  mkdirSync(path.join(project, 'recipes'));
-  cpSync(path.join(repo, 'recipes/libtasn1.yaml'), path.join(project, 'recipes/libtasn1.yaml'));
+  await tick.buildCli();
+  project = await tick.tickProject('freshet-service-');
+  project.served.set('tick-1.0.tar.gz', await tick.tarball(project, '1.0', 0));
+  tick.writeRecipe(project, 'A tiny package that the service publishes by itself.');
   // hello's upstream is down for the whole test (case 56).
-  cpSync(path.join(repo, 'recipes/hello.yaml'), path.join(project, 'recipes/hello.yaml'));
-  cpSync(path.join(repo, 'recipes/hello'), path.join(project, 'recipes/hello'), { recursive: true });
-  const base = readFileSync(path.join(repo, 'freshet.config.yaml'), 'utf8').split('\nrewrites:')[0]!;
-  config = path.join(project, 'freshet.config.yaml');
+  cpSync(path.join(repo, 'recipes/hello.yaml'), path.join(project.dir, 'recipes/hello.yaml'));
+  cpSync(path.join(repo, 'recipes/hello'), path.join(project.dir, 'recipes/hello'), { recursive: true });
+  const config = JSON.parse(readFileSync(project.configFile, 'utf8')) as { allowHosts: string[] };
   writeFileSync(
-    config,
-    `${base
-      .replace('state: var/state', `state: ${path.join(project, 'state')}`)
-      .replace('archive: var/archive', `archive: ${path.join(project, 'archive')}`)
-      // One Debian suite is what this test is about.
-      .replace('codename: trixie\n', 'codename: trixie\n    enabled: false\n')
-      .replace('codename: debian-12-rpm\n', 'codename: debian-12-rpm\n    enabled: false\n')}
-schedule:
-  interval: 5s
-  jitter: 0%
-rewrites:
-  - from: https://ftp.gnu.org/gnu/hello/
-    to: http://127.0.0.1:${DOWN_PORT}/hello/
-  - from: https://ftp.gnu.org/
-    to: ${mirror.url}ftp.gnu.org/
-allowHosts:
-  - ${new URL(mirror.url).host}
-  - 127.0.0.1:${DOWN_PORT}
-  # As in the bundled config: Debian's mirror, reached here through a documentation-range address.
-  - deb.debian.org:80
-`,
+    project.configFile,
+    JSON.stringify({
+      ...config,
+      schedule: { interval: '5s', jitter: '0%' },
+      rewrites: [{ from: 'https://ftp.gnu.org/gnu/hello/', to: `http://127.0.0.1:${DOWN_PORT}/hello/` }],
+      allowHosts: [...config.allowHosts, `127.0.0.1:${DOWN_PORT}`],
+    }),
   );
-  const key = await run(process.execPath, [cli, '--config', config, 'key', 'create'], { allowFailure: true, cwd: project });
+  const key = await tick.cli(project, ['key', 'create']);
   expect(key.exitCode, key.tail).toBe(0);
 }, 600_000);
 
@@ -99,37 +67,33 @@ afterAll(async () => {
     serve.kill('SIGTERM');
     await serve;
   }
-  await mirror?.close();
-  if (project) {
-    await stopAgent(gnupgHome(path.join(project, 'state')));
-    rmSync(project, { recursive: true, force: true });
-  }
+  await project?.close();
 });
 
 describe('freshet serve as a service', () => {
   it('publishes a new upstream release that appears on the mirror without any command, and apt installs it', async () => {
     const port = 19000 + (process.pid % 1000);
     url = `http://127.0.0.1:${port}/`;
-    serve = execa(process.execPath, [cli, '--config', config, 'serve', '--listen', `127.0.0.1:${port}`], { cwd: project, reject: false, all: true });
+    serve = execa(process.execPath, [cli, '--config', project!.configFile, 'serve', '--listen', `127.0.0.1:${port}`], { cwd: project!.dir, reject: false, all: true });
     serve.all!.on('data', (chunk: Buffer) => {
       serveLog += chunk.toString();
     });
 
     // Left alone, the service watches, builds, gates and publishes the newest release it sees.
-    await waitFor(async () => hasVersion(await servedPackages(), '4.20.0'), SERVICE_DEADLINE_MS, 'libtasn1 4.20.0 published by the service');
+    await waitFor(async () => hasVersion(await servedPackages(), '1.0'), SERVICE_DEADLINE_MS, 'tick 1.0 published by the service');
 
-    // Upstream releases 4.21.0; from here the test only waits and reads.
-    for (const file of ['libtasn1-4.21.0.tar.gz', 'libtasn1-4.21.0.tar.gz.sig']) cpSync(path.join(held, file), path.join(mirrorDir, 'ftp.gnu.org/gnu/libtasn1', file));
+    // Upstream releases 1.1; from here the test only waits and reads.
+    project!.served.set('tick-1.1.tar.gz', await tick.tarball(project!, '1.1', 0));
     const released = Date.now();
     const logMark = serveLog.length;
     let queued: number | undefined;
     await waitFor(
       async () => {
-        queued ??= serveLog.slice(logMark).includes('scheduled run (recipe=libtasn1 priority=release') ? Date.now() : undefined;
-        return hasVersion(await servedPackages(), '4.21.0');
+        queued ??= serveLog.slice(logMark).includes('scheduled run (recipe=tick priority=release') ? Date.now() : undefined;
+        return hasVersion(await servedPackages(), '1.1');
       },
       SERVICE_DEADLINE_MS,
-      'libtasn1 4.21.0 published by the service',
+      'tick 1.1 published by the service',
     );
     const published = Date.now();
 
@@ -142,9 +106,9 @@ describe('freshet serve as a service', () => {
         'install -d /etc/apt/keyrings && install -m 0644 /client/freshet.gpg /etc/apt/keyrings/freshet.gpg',
         'cp /client/freshet.sources /etc/apt/sources.list.d/',
         'apt-get update 2>&1',
-        'DEBIAN_FRONTEND=noninteractive apt-get install -y -q libtasn1-bin >/dev/null',
-        "dpkg-query -W -f='installed ${Version}\\n' libtasn1-bin",
-        'asn1Parser --version | head -1',
+        'DEBIAN_FRONTEND=noninteractive apt-get install -y -q tick >/dev/null',
+        "dpkg-query -W -f='installed ${Version}\\n' tick",
+        'tick',
       ].join('\n');
       const result = await getEngine('podman').run(
         {
@@ -159,15 +123,15 @@ describe('freshet serve as a service', () => {
       );
       expect(result.exitCode, result.tail).toBe(0);
       expect(result.stdout).not.toMatch(/^(W|E|Err):/m);
-      expect(result.stdout).toContain('installed 4.21.0-0~deb12+freshet1');
-      expect(result.stdout).toMatch(/asn1Parser \(libtasn1\) 4\.21\.0/);
+      expect(result.stdout).toContain('installed 1.1-0~deb12+freshet1');
+      expect(result.stdout).toMatch(/^tick 1\.1$/m);
     } finally {
       rmSync(client, { recursive: true, force: true });
     }
     const installed = Date.now();
     const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
     process.stdout.write(
-      `service: after 4.21.0 appeared on the mirror: run queued ${seconds(queued! - released)}, published ${seconds(published - released)}, apt-get install succeeded ${seconds(installed - released)}\n`,
+      `service: after tick 1.1 appeared upstream: run queued ${seconds(queued! - released)}, published ${seconds(published - released)}, apt-get install succeeded ${seconds(installed - released)}\n`,
     );
     // The runs came from the schedule, not from any command or hook.
     expect(queued).toBeDefined();
@@ -175,7 +139,7 @@ describe('freshet serve as a service', () => {
   }, 2 * SERVICE_DEADLINE_MS + 600_000);
 
   it('case 56: an upstream that cannot be reached does not stop the schedule: its recipe is checked again each interval, the others are built', async () => {
-    // The run above published libtasn1 twice while hello's upstream refused every connection.
+    // The run above published tick twice while hello's upstream refused every connection.
     const failedChecks = serveLog.split('\n').filter((line) => line.includes('upstream check failed') && line.includes('recipe=hello'));
     expect(failedChecks.length, serveLog.slice(-4000)).toBeGreaterThanOrEqual(2);
     type Status = { recipes: Array<{ name: string; check: { ok: boolean; error: string | null } | null; nextCheckAt?: string | null }> };
