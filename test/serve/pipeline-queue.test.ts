@@ -69,7 +69,7 @@ describe('PipelineQueue', () => {
     const queue = new PipelineQueue(
       config,
       async (_config, options) => {
-        ran.push(options.recipes![0]!);
+        ran.push(options.recipes!.join('+'));
       },
       async () => undefined,
     );
@@ -78,9 +78,10 @@ describe('PipelineQueue', () => {
     queue.enqueue('rebuild-b', { priority: 'rebuild' });
     queue.enqueue('release-c', { priority: 'release' });
     expect(queue.enqueue('rebuild-b', { priority: 'release' })).toBe('coalesced');
-    expect(queue.snapshot()).toEqual({ running: 'running', waiting: ['release-c', 'rebuild-b', 'rebuild-a'] });
+    expect(queue.snapshot()).toEqual({ running: ['running'], waiting: ['release-c', 'rebuild-b', 'rebuild-a'] });
     await queue.whenIdle();
-    expect(ran).toEqual(['running', 'release-c', 'rebuild-b', 'rebuild-a']);
+    // rebuild-b now waits as a release: the two releases go in one run, then the rebuild.
+    expect(ran).toEqual(['running', 'release-c+rebuild-b', 'rebuild-a']);
   });
 
   it('scheduled runs plan from the state the scheduler just checked; a webhook joining one makes it ask upstream', async () => {
@@ -88,7 +89,7 @@ describe('PipelineQueue', () => {
     const queue = new PipelineQueue(
       config,
       async (_config, options) => {
-        runs.push([options.recipes![0]!, options.noWatch]);
+        runs.push([options.recipes!.join('+'), options.noWatch]);
       },
       async () => undefined,
     );
@@ -98,6 +99,22 @@ describe('PipelineQueue', () => {
     queue.enqueue('joined');
     await queue.whenIdle();
     expect(runs).toEqual([['first', true], ['scheduled', true], ['joined', undefined]]);
+  });
+
+  it('the recipes waiting with the same priority and watch go in one run, so their builds share the slots', async () => {
+    const runs: string[][] = [];
+    const queue = new PipelineQueue(
+      config,
+      async (_config, options) => {
+        runs.push(options.recipes!);
+      },
+      async () => undefined,
+    );
+    queue.enqueue('first', { watch: false, trigger: 'schedule' });
+    for (const recipe of ['b', 'c', 'd']) queue.enqueue(recipe, { watch: false, trigger: 'schedule' });
+    queue.enqueue('hooked');
+    await queue.whenIdle();
+    expect(runs).toEqual([['first'], ['b', 'c', 'd'], ['hooked']]);
   });
 });
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   // Let every queued fake run finish.
-  while (server.queue.snapshot().running !== undefined) {
+  while (server.queue.snapshot().running.length > 0) {
     release?.();
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -58,7 +58,7 @@ describe('webhooks', () => {
     expect(responses.map((response) => response.status)).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401]);
     await server.queue.whenIdle();
     expect(calls).toEqual([]);
-    expect(server.queue.snapshot()).toEqual({ running: undefined, waiting: [] });
+    expect(server.queue.snapshot()).toEqual({ running: [], waiting: [] });
   });
 
   it('202 on a good GitHub signature, and the pipeline runs for that recipe', async () => {
