@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UpstreamError, systemFault } from '../core/errors.js';
 import { CommandError } from '../core/exec.js';
 import type { JobStep } from '../publish/checkpoint.js';
-import { JobLostError } from './job-lost.js';
+import { JobLostError, WorkerFaultError } from './job-lost.js';
 
 /**
  * Why a build or gate failed, as far as it matters for what happens next. An infrastructure
@@ -40,6 +40,8 @@ export interface FailureEvidence {
   machineFault?: boolean;
   /** The farm worker running the job went away (the queue gave the job up as stalled). */
   lostWorker?: boolean;
+  /** The farm worker's result contradicted the files it uploaded. */
+  workerFault?: boolean;
 }
 
 const ANY_STEP: readonly FailureStep[] = ['fetch', 'generate', 'images', 'build', 'artifacts', 'gate'];
@@ -70,6 +72,7 @@ export function classifyFailure(evidence: FailureEvidence): Failure {
   if (evidence.step === 'artifacts') return { class: 'packaging', reason: 'the build made files the recipe does not declare' };
   if (evidence.machineFault) return infrastructure('file-system fault on the build machine');
   if (evidence.lostWorker) return infrastructure('the worker running the job was lost');
+  if (evidence.workerFault) return infrastructure('the worker returned a result its files contradict');
   if (evidence.timedOut) return infrastructure(`the ${evidence.step} step timed out`);
   if (evidence.exitCode === ENGINE_ERROR_EXIT) return infrastructure(`container engine error (exit ${ENGINE_ERROR_EXIT})`);
   if (evidence.upstreamUnreachable) return infrastructure('the upstream could not be reached');
@@ -114,6 +117,7 @@ export function evidenceOf(step: FailureStep, error: unknown, message: string): 
     upstreamUnreachable: step === 'fetch' && error instanceof UpstreamError && /\(gave up after \d+ tries\)$/.test(error.message),
     machineFault: systemFault(error) !== undefined,
     lostWorker: error instanceof JobLostError,
+    workerFault: error instanceof WorkerFaultError,
   };
 }
 

@@ -6,3 +6,10 @@ import { UserError } from '../core/errors.js';
  * class counts it as infrastructure. (A module of its own: the config loads the failure class.)
  */
 export class JobLostError extends UserError {}
+
+/**
+ * A worker returned a result its own uploaded files contradict (src/farm/coordinator/verify-artifacts.ts):
+ * a broken or lying worker, not the package. Infrastructure: another worker builds the same inputs
+ * after the backoff, and the coordinator reads every file again whoever built it.
+ */
+export class WorkerFaultError extends UserError {}

@@ -30,6 +30,7 @@ import { redisConnection } from '../redis.js';
 import { packTree } from '../trees.js';
 import { farmJobPriority } from './priority.js';
 import { JobResults } from './results.js';
+import { verifyWorkerArtifacts } from './verify-artifacts.js';
 
 /** Where the coordinator keeps what workers fetch and upload. */
 export function farmLayout(config: Pick<ResolvedConfig, 'stateDir'>) {
@@ -163,11 +164,13 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
       if (isJobError(result)) throw jobError(result);
       mkdirSync(files.outputDir, { recursive: true });
       for (const logFile of result.logs) takeUpload(spec.id, logFile.name, logFile, path.join(files.outputDir, logFile.name));
-      const artifacts: BuildArtifact[] = result.artifacts.map(({ name, ...artifact }) => {
+      const uploaded: BuildArtifact[] = result.artifacts.map(({ name, ...artifact }) => {
         const file = path.join(files.outputDir, name);
         takeUpload(spec.id, name, artifact, file);
         return { ...artifact, file };
       });
+      // The artifact policy must see what the files say, not what the worker reports of them.
+      const artifacts = result.status === 'ok' ? await verifyWorkerArtifacts({ family: spec.target.family, recipe: spec.recipe, packageVersion: spec.packageVersion, worker: result.worker }, uploaded) : uploaded;
       log.info('farm build finished', { id: spec.id, worker: result.worker, status: result.status });
       return {
         jobId: spec.id,
