@@ -85,9 +85,12 @@ export async function explainRecipe(
   const recipe = resolveRecipe(loaded, target.family, target.id, config.dependencies);
   const others = loadRecipes(config.recipesDir).filter((other) => other.recipe.name !== loaded.recipe.name);
   const graph = targetGraph(config, [loaded, ...others], target);
-  const dependencySources = [...recipe.buildDepends, ...recipe.packages.flatMap((pkg) => pkg.depends)].flatMap(relationNames).map((dependency) => {
+  // A name once, however many relations name it; the recipe's own packages come from its own build.
+  const dependencyNames = new Set([...recipe.buildDepends, ...recipe.packages.flatMap((pkg) => pkg.depends)].flatMap(relationNames));
+  const dependencySources = [...dependencyNames].flatMap((dependency): Explanation['dependencySources'] => {
     const provider = graph.providers.get(dependency);
-    return provider && provider !== recipe.name ? { dependency, from: 'archive' as const, recipe: provider } : { dependency, from: 'distribution' as const };
+    if (provider === recipe.name) return [];
+    return provider ? [{ dependency, from: 'archive' as const, recipe: provider }] : [{ dependency, from: 'distribution' as const }];
   });
   const buildOrder = buildStages(graph, [...providersOf(graph, recipe.name, new Set(graph.needs.keys())), recipe.name]);
   const sourcePackage = recipe.distroPackage ?? recipe.name;

@@ -159,6 +159,15 @@ describe('freshet generate', () => {
     for (const debianOnly of ['dpkg-buildpackage', 'lintian', '.changes', 'dists/']) expect(rpm.stdout).not.toContain(debianOnly);
   });
 
+  it('explain names each dependency once, from freshet\'s archive (with the recipe) or the distribution, and the build order', async () => {
+    const chain = await runCli(['-c', config, 'explain', 'libgcrypt', '-t', 'debian-12', '--version', '1.12.4']);
+    expect(chain.code, chain.stderr).toBe(0);
+    expect(chain.stdout).toContain('  from:     libgpg-error-dev (freshet archive, recipe libgpg-error)\n');
+    expect(chain.stdout).toContain('  order:    libgpg-error → libgcrypt\n');
+    const plain = await runCli(['-c', config, 'explain', 'lynx', '-t', 'debian-12', '--version', '2.9.2']);
+    expect(plain.stdout).toMatch(/^  from: +libncurses-dev \(distribution\), .*gettext \(distribution\)\n/m);
+  });
+
   it('without --tarball watches the mirrored upstream, fetches and verifies the newest release, or the one --version names', async () => {
     mirrorRequests.length = 0;
     const out = path.join(work, 'fetched');
