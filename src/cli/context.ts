@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig, type ResolvedConfig } from '../config/load.js';
+import { loadConfigCached } from '../config/cached.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { ExitCode } from '../core/errors.js';
 
 /** Options every command gets from the top level. */
@@ -13,8 +14,9 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
-export function configFor(command: Command): ResolvedConfig {
-  return loadConfig(globalOptions(command).config);
+/** The command's config; an unchanged file comes from the validated cache, without loading yaml and zod. */
+export async function configFor(command: Command): Promise<ResolvedConfig> {
+  return loadConfigCached(globalOptions(command).config);
 }
 
 /** Print a result for scripts (`--json`) or people. */

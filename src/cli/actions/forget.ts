@@ -7,7 +7,7 @@ import { configFor, output } from '../context.js';
 
 /** `freshet forget <recipe> [version]`: see StateStore.forgetReleases. */
 export async function forget(recipe: string, version: string | undefined, command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   // A run records releases as it watches: refuse rather than delete rows under it, or wait hours for it.
   const lock = await acquireLock(stateLayout(config).runLock, { kind: 'run', holder: 'freshet run', timeoutMs: 0 });
   try {

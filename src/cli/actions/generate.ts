@@ -108,7 +108,7 @@ async function generate(config: ResolvedConfig, recipeName: string, options: Gen
 }
 
 export async function generateCommand(recipeName: string, options: GenerateOptions, command: Command): Promise<ExitCode> {
-  const result = await generate(configFor(command), recipeName, options);
+  const result = await generate(await configFor(command), recipeName, options);
   output(command, result, () => {
     if ('skipped' in result) return `${result.recipe}: skipped for ${result.target}: ${result.skipped}`;
     const lines = result.files.map((name) => `wrote ${path.join(options.out, name)}`);

@@ -10,7 +10,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const describe = (outcome: ImageOutcome) => `${outcome.ref} ${outcome.how} (${outcome.id.slice(0, 12)}, ${seconds(outcome.durationMs)})`;
 
 export async function bootstrap(targetId: string, options: BootstrapOptions, command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   const context = { engine: getEngine(config.engine), stateDir: config.stateDir };
   const target = findTarget(config, targetId);
   const base = await bootstrapBase(target, context, { force: options.force });
@@ -20,7 +20,7 @@ export async function bootstrap(targetId: string, options: BootstrapOptions, com
 }
 
 export async function listImages(command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   const engine = getEngine(config.engine);
   const list = (await engine.listImages(`${IMAGE_PREFIX}/*`)).map((image) => ({
     tags: image.tags,

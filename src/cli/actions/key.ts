@@ -8,7 +8,7 @@ import { configFor, output } from '../context.js';
 
 export async function create(options: KeyCreateOptions, command: Command): Promise<ExitCode> {
   if (options.algo !== 'ed25519' && options.algo !== 'rsa4096') throw new UserError(`--algo: must be ed25519 or rsa4096, not ${options.algo}`, { exitCode: ExitCode.usage });
-  const config = configFor(command);
+  const config = await configFor(command);
   const created = await createKey(config.stateDir, { name: options.name, email: options.email, algorithm: options.algo, expire: options.expire });
   const keyring = await exportPublicKey(config.stateDir, created.fingerprint, config.archiveDir);
   output(command, { ...created, keyring, armored: path.join(config.archiveDir, KEYRING_ASC) }, () => created.fingerprint);
@@ -16,14 +16,14 @@ export async function create(options: KeyCreateOptions, command: Command): Promi
 }
 
 export async function status(command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   const status = await keyStatus(config.stateDir, config.signingKey);
   output(command, status, () => `${status.state}: ${status.message}`);
   return status.state === 'missing' || status.state === 'expired' ? ExitCode.failed : ExitCode.ok;
 }
 
 export async function exportKey(options: { archive?: string }, command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   const found = await findArchiveKey(config.stateDir, config.signingKey);
   if (!found) throw new UserError(`${config.stateDir}: no archive key`, { hint: 'run `freshet key create`' });
   const root = options.archive ? path.resolve(options.archive) : mainArchive(config).root;

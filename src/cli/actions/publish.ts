@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { artifactPolicy, type ArtifactPolicy } from '../../build/artifact-policy.js';
-import type { ResolvedConfig } from '../../config/load.js';
-import { findTarget } from '../../config/load.js';
+import type { ResolvedConfig } from '../../config/resolve.js';
+import { findTarget } from '../../config/resolve.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { archiveAt, mainArchive, publisherFor, stagingArchive } from '../../publish/api.js';
 import type { ArchiveLocation, PublishItem, PublishOutcome } from '../../publish/types.js';
@@ -79,7 +79,7 @@ function parseRemove(spec: string): { name: string; version?: string } {
 }
 
 export async function publish(files: string[], options: PublishOptions, command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   const archive = location(config, options);
   const outcomes: PublishOutcome[] = [];
   const removals = (options.remove ?? []).map(parseRemove);

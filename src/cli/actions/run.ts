@@ -69,7 +69,7 @@ export function summarize(summary: RunSummary, dryRun: boolean): string {
 }
 
 export async function run(recipes: string[], options: RunCommandOptions, command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   // Warn on every run, not only on runs that publish; a missing key is publishing's error.
   warnIfExpiringSoon(await keyStatus(config.stateDir, config.signingKey).catch(() => ({ state: 'missing' as const, home: '', message: '' })));
   const controller = new AbortController();

@@ -22,7 +22,7 @@ function listenAddress(value: string): { host: string; port: number } {
 }
 
 export async function serve(options: ServeOptions, command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   if (options.listen) config.listen = options.listen;
   const { host, port } = listenAddress(config.listen);
   mkdirSync(config.archiveDir, { recursive: true });

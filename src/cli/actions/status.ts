@@ -6,7 +6,7 @@ import { buildStatus } from '../../report/write.js';
 import { configFor, output } from '../context.js';
 
 export async function status(command: Command): Promise<ExitCode> {
-  const config = configFor(command);
+  const config = await configFor(command);
   const state = await openStateClearingKilledRuns(config);
   try {
     const doc = await buildStatus(config, state);

@@ -9,7 +9,7 @@ import type { VerifyOptions } from '../commands/verify.js';
 import { configFor, output } from '../context.js';
 
 export async function verify(options: VerifyOptions, command: Command): Promise<ExitCode> {
-  const root = options.archive ? path.resolve(options.archive) : configFor(command).archiveDir;
+  const root = options.archive ? path.resolve(options.archive) : (await configFor(command)).archiveDir;
   const keyring = options.keyring ? path.resolve(options.keyring) : path.join(root, KEYRING_GPG);
   const problems = await verifyArchive(root, keyring);
   for (const key of await expiringKeys(keyring)) {

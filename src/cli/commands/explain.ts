@@ -14,7 +14,7 @@ export const registerExplain: RegisterCommand = (program) => {
       action(async (name: string, options: { target: string; version?: string }, command) => {
         // Loaded when the command runs, so that start-up and --help stay light.
         const [{ getEngine }, { explainRecipe, formatExplanation }] = await Promise.all([import('../../build/engine/api.js'), import('../../explain/index.js')]);
-        const config = configFor(command);
+        const config = await configFor(command);
         const target = findTarget(config, options.target);
         const [file] = listRecipeFiles(config.recipesDir, [name]);
         const engine = getEngine(config.engine);

@@ -20,7 +20,7 @@ export const registerNew: RegisterCommand = (program) => {
       action(async (url: string, options: NewOptions, command) => {
         // Loaded when the command runs, so that start-up and --help stay light.
         const [{ HttpClient }, { httpPolicy }, { newRecipe }] = await Promise.all([import('../../net/http.js'), import('../../net/policy.js'), import('../../new/index.js')]);
-        const config = configFor(command);
+        const config = await configFor(command);
         const http = new HttpClient(httpPolicy(config));
         try {
           const result = await newRecipe({ http, url, name: options.name, outDir: options.out ?? config.recipesDir, force: options.force });
