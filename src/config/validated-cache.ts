@@ -15,7 +15,6 @@ import { log } from '../core/log.js';
  * stored again. Only values that validated are stored, so every error comes from a fresh check.
  */
 const FORMAT = 'freshet-validated-cache/1';
-const MAX_ENTRIES = 200;
 
 interface Stored {
   format: string;
@@ -29,10 +28,11 @@ export class ValidatedCache {
     private readonly file: string,
     private readonly version: string,
     private readonly entries: Map<string, Buffer>,
+    private readonly maxEntries: number,
   ) {}
 
   /** The cache kept in `file`; a missing, unreadable, corrupted or foreign file is an empty cache. */
-  static open(file: string, version: string): ValidatedCache {
+  static open(file: string, version: string, maxEntries = 100): ValidatedCache {
     let entries = new Map<string, Buffer>();
     try {
       const stored = deserialize(readFileSync(file)) as Partial<Stored>;
@@ -40,7 +40,7 @@ export class ValidatedCache {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.debug('validated cache unreadable, starting empty', { file, error: String(error) });
     }
-    return new ValidatedCache(file, version, entries);
+    return new ValidatedCache(file, version, entries, maxEntries);
   }
 
   private keyOf(text: string): string {
@@ -59,7 +59,7 @@ export class ValidatedCache {
     this.entries.delete(key);
     this.entries.set(key, serialize(value));
     for (const old of this.entries.keys()) {
-      if (this.entries.size <= MAX_ENTRIES) break;
+      if (this.entries.size <= this.maxEntries) break;
       this.entries.delete(old);
     }
     this.changed = true;

@@ -144,12 +144,3 @@ export const spdxExpression = z
   .string()
   .max(200)
   .regex(/^[A-Za-z0-9.+()-]+( (AND|OR|WITH) [A-Za-z0-9.+()-]+)*$/, 'must be an SPDX license expression such as GPL-3.0-or-later');
-
-/**
- * The `build.make` arguments that set a variable (`PREFIX=/usr`, `LIBDIR={libdir}`): these reach
- * install and clean as well; the rest name targets (lua's `linux-readline`), which only the build
- * runs, or `make clean linux-readline` would build again after cleaning.
- */
-export function makeVariables(make: readonly string[] | undefined): string[] {
-  return (make ?? []).filter((argument) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(argument));
-}

@@ -124,6 +124,11 @@ export function loadYamlFile<T extends z.ZodType>(schema: T, file: string, displ
   } catch (error) {
     throw new ConfigError(`${displayName}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  return validateYamlText(schema, text, displayName, cache);
+}
+
+/** loadYamlFile for a text already read. */
+export function validateYamlText<T extends z.ZodType>(schema: T, text: string, displayName: string, cache?: ParseCache): z.infer<T> {
   const known = cache?.get(text);
   if (known !== undefined) {
     const result = schema.safeParse(known, { reportInput: true });

@@ -74,8 +74,9 @@ describe('validated config cache', () => {
       } catch (error) {
         return (error as Error).message;
       }
+      throw new Error('the config was accepted');
     })();
-    await expect(loadConfigCached(configFile, cacheFile)).rejects.toThrow(expected!);
-    await expect(loadConfigCached(configFile, cacheFile)).rejects.toThrow(expected!);
+    await expect(loadConfigCached(configFile, cacheFile)).rejects.toThrow(expected);
+    await expect(loadConfigCached(configFile, cacheFile)).rejects.toThrow(expected);
   });
 });

@@ -8,8 +8,8 @@ import { findTarget } from '../../config/resolve.js';
 import { ExitCode, UserError } from '../../core/errors.js';
 import { archiveAt, mainArchive, publisherFor, stagingArchive } from '../../publish/api.js';
 import type { ArchiveLocation, PublishItem, PublishOutcome } from '../../publish/types.js';
-import { loadRecipes, resolveRecipe } from '../../recipe/load.js';
-import { ParseCache } from '../../recipe/parse-cache.js';
+import { CachedRecipes } from '../../recipe/cached.js';
+import { resolveRecipe } from '../../recipe/resolve.js';
 import { explicitRpmNames } from '../../recipe/rpm-names.js';
 import type { BuildResult } from '../../types.js';
 import { configFor, output } from '../context.js';
@@ -50,17 +50,16 @@ function readResult(file: string): BuildResult {
  * What the recipe the build came from declares (case 32): the publisher checks each file against it
  * with its own reading, as for `freshet run`. A result whose recipe is not in this project is refused.
  */
-function policyFor(config: ResolvedConfig, result: BuildResult, file: string, parseCache: ParseCache): ArtifactPolicy {
+async function policyFor(config: ResolvedConfig, result: BuildResult, file: string, recipes: CachedRecipes): Promise<ArtifactPolicy> {
   const target = findTarget(config, result.targetId);
-  const [loaded] = (() => {
-    try {
-      return loadRecipes(config.recipesDir, [result.recipe], parseCache);
-    } catch (error) {
-      throw new UserError(`${file}: ${(error as Error).message}; freshet publish only publishes builds of this project's recipes, checked against what the recipe declares`, { cause: error });
-    }
-  })();
-  const recipe = resolveRecipe(loaded!, target.family, target.id, config.dependencies);
-  return artifactPolicy(recipe, { targetId: target.id, packageVersion: result.packageVersion, explicitRpmNames: explicitRpmNames(loaded!, target.id) });
+  let loaded;
+  try {
+    loaded = await recipes.load(config.recipesDir, result.recipe);
+  } catch (error) {
+    throw new UserError(`${file}: ${(error as Error).message}; freshet publish only publishes builds of this project's recipes, checked against what the recipe declares`, { cause: error });
+  }
+  const recipe = resolveRecipe(loaded, target.family, target.id, config.dependencies);
+  return artifactPolicy(recipe, { targetId: target.id, packageVersion: result.packageVersion, explicitRpmNames: explicitRpmNames(loaded, target.id) });
 }
 
 function location(config: ResolvedConfig, options: PublishOptions): ArchiveLocation {
@@ -91,16 +90,16 @@ export async function publish(files: string[], options: PublishOptions, command:
     }
   }
   const bySuite = new Map<string, { family: 'deb' | 'rpm'; items: PublishItem[] }>();
-  // Parsed recipes are kept between runs as `freshet watch` keeps them (a recipe of 2,000 packages takes the yaml library 0.6 s); each is still validated.
-  const parseCache = ParseCache.inState(config.stateDir);
+  // Validated recipes are kept between runs: an unchanged recipe loads neither yaml nor zod, and a recipe of 2,000 packages took the yaml library 0.6 s.
+  const recipes = new CachedRecipes(config.stateDir);
   for (const file of files) {
     const result = readResult(file);
     const target = findTarget(config, result.targetId);
     const entry = bySuite.get(target.codename) ?? { family: target.family, items: [] };
-    entry.items.push({ artifacts: result.artifacts, recipe: result.recipe, targetId: result.targetId, policy: policyFor(config, result, file, parseCache) });
+    entry.items.push({ artifacts: result.artifacts, recipe: result.recipe, targetId: result.targetId, policy: await policyFor(config, result, file, recipes) });
     bySuite.set(target.codename, entry);
   }
-  parseCache.save();
+  recipes.save();
   if (removals.length > 0) {
     for (const suite of options.suite ?? debSuites(config)) if (!bySuite.has(suite)) bySuite.set(suite, { family: 'deb', items: [] });
   }

@@ -1,5 +1,5 @@
 import { ConfigError, UserError } from '../../core/errors.js';
-import { makeVariables } from '../../recipe/fields.js';
+import { makeVariables } from '../../recipe/make-variables.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import type { BuildSystem } from '../../recipe/schema.js';
 import type { Target } from '../../types.js';
