@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { artifactPolicy, type ArtifactPolicy } from '../../build/artifact-policy.js';
 import type { ResolvedConfig } from '../../config/resolve.js';
 import { findTarget } from '../../config/resolve.js';
@@ -12,39 +10,9 @@ import { CachedRecipes } from '../../recipe/cached.js';
 import { resolveRecipe } from '../../recipe/resolve.js';
 import { explicitRpmNames } from '../../recipe/rpm-names.js';
 import type { BuildResult } from '../../types.js';
+import { readResult } from './build-result.js';
 import { configFor, output } from '../context.js';
 import type { PublishOptions } from '../commands/publish.js';
-
-const BuildResultFile = z.looseObject({
-  // A recipe name, never a path (loadRecipes reads a name ending in .yaml as a file).
-  recipe: z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/).refine((name) => !/\.ya?ml$/.test(name), 'a recipe name, not a file'),
-  targetId: z.string(),
-  packageVersion: z.string().min(1),
-  status: z.enum(['ok', 'failed']),
-  artifacts: z.array(
-    z.looseObject({
-      file: z.string(),
-      kind: z.enum(['deb', 'udeb', 'dsc', 'source-tar', 'buildinfo', 'changes', 'rpm', 'srpm']),
-      size: z.number().int().nonnegative(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    }),
-  ),
-});
-
-function readResult(file: string): BuildResult {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UserError(`${file}: not a readable build result (${(error as Error).message})`);
-  }
-  const parsed = BuildResultFile.safeParse(data);
-  if (!parsed.success) throw new UserError(`${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  const result = parsed.data as unknown as BuildResult;
-  if (result.status !== 'ok') throw new UserError(`${file}: build ${result.recipe} on ${result.targetId} failed; not publishing it`);
-  // Artifact paths in a result file are relative to the file.
-  return { ...result, artifacts: result.artifacts.map((artifact) => ({ ...artifact, file: path.resolve(path.dirname(file), artifact.file) })) };
-}
 
 /**
  * What the recipe the build came from declares (case 32): the publisher checks each file against it
@@ -93,7 +61,7 @@ export async function publish(files: string[], options: PublishOptions, command:
   // Validated recipes are kept between runs: an unchanged recipe loads neither yaml nor zod, and a recipe of 2,000 packages took the yaml library 0.6 s.
   const recipes = new CachedRecipes(config.stateDir);
   for (const file of files) {
-    const result = readResult(file);
+    const result = await readResult(file);
     const target = findTarget(config, result.targetId);
     const entry = bySuite.get(target.codename) ?? { family: target.family, items: [] };
     entry.items.push({ artifacts: result.artifacts, recipe: result.recipe, targetId: result.targetId, policy: await policyFor(config, result, file, recipes) });
