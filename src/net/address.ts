@@ -1,4 +1,9 @@
-import ipaddr from 'ipaddr.js';
+import { createRequire } from 'node:module';
+import type IpAddr from 'ipaddr.js';
+
+// Required on first use: every command resolves its config through this module, and few look at an address (20 ms of a start; issue 17).
+let ipaddrLoaded: typeof IpAddr | undefined;
+const ipaddr = () => (ipaddrLoaded ??= createRequire(import.meta.url)('ipaddr.js') as typeof IpAddr);
 
 /**
  * Where freshet may connect. Upstream URLs come from recipes and from redirects chosen by remote
@@ -16,9 +21,9 @@ import ipaddr from 'ipaddr.js';
 export function isPrivateAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '');
   // Names are not addresses: they are judged once resolved (src/net/http.ts).
-  if (!ipaddr.isValid(bare)) return false;
+  if (!ipaddr().isValid(bare)) return false;
   // process() turns IPv4-mapped IPv6 into the IPv4 address it stands for.
-  return ipaddr.process(bare).range() !== 'unicast';
+  return ipaddr().process(bare).range() !== 'unicast';
 }
 
 /** A URL's hostname without IPv6 brackets. */
@@ -46,5 +51,5 @@ export function isPrivateLiteral(url: URL): boolean {
 /** True for a literal loopback address (127.0.0.0/8, ::1); a name is never taken for one. */
 export function isLoopbackLiteral(url: URL): boolean {
   const bare = bareHostname(url);
-  return ipaddr.isValid(bare) && ipaddr.process(bare).range() === 'loopback';
+  return ipaddr().isValid(bare) && ipaddr().process(bare).range() === 'loopback';
 }
