@@ -5,7 +5,7 @@ import type { Config } from './schema.js';
 import { schemaCodeVersion, userCacheDir, ValidatedCache } from './validated-cache.js';
 
 /**
- * loadConfig for commands that start often (`freshet publish`): an unchanged config file is taken
+ * loadConfig for the CLI (`configFor`), which starts often (`freshet publish`): an unchanged config file is taken
  * from the validated cache and only resolved, so neither the yaml library nor zod is loaded; any
  * other goes through load.ts as before, with the same errors, and is stored once valid.
  */
