@@ -5,9 +5,9 @@ import type { Config } from './schema.js';
 import { schemaCodeVersion, userCacheDir, ValidatedCache } from './validated-cache.js';
 
 /**
- * loadConfig for the CLI (`configFor`), which starts often (`freshet publish`): an unchanged config file is taken
- * from the validated cache and only resolved, so neither the yaml library nor zod is loaded; any
- * other goes through load.ts as before, with the same errors, and is stored once valid.
+ * loadConfig for the CLI (`configFor`), which starts often (`freshet publish`): an unchanged config
+ * file is taken from the validated cache and only resolved, so neither the yaml library nor zod is
+ * loaded; any other goes through load.ts as before, with the same errors, and is stored once valid.
  */
 export async function loadConfigCached(
   file = process.env.FRESHET_CONFIG ?? DEFAULT_CONFIG_FILE,
