@@ -9,7 +9,7 @@ import { log } from '../../core/log.js';
 import type { GateResult } from '../../gate/types.js';
 import { slotPriority, type Executor, type JobControl } from '../../pipeline/executor.js';
 import { JobLostError } from '../../pipeline/job-lost.js';
-import type { BuildArtifact, BuildResult } from '../../types.js';
+import type { BuildArtifact, BuildResult, Family } from '../../types.js';
 import { BlobStore, digestOf } from '../blobs.js';
 import type { BuildFiles, GateFiles } from '../runner.js';
 import {
@@ -29,6 +29,7 @@ import {
 import { redisConnection } from '../redis.js';
 import { packTree } from '../trees.js';
 import { farmJobPriority } from './priority.js';
+import { packJobArchive } from './job-archive.js';
 import { JobResults } from './results.js';
 import { verifyWorkerArtifacts } from './verify-artifacts.js';
 
@@ -103,10 +104,11 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     return entry;
   }
 
-  async function putTree(dir: string, label: string): Promise<BlobRef> {
+  /** Pack into a temporary file, hash it, move it into the store under its hash. */
+  async function putPacked(label: string, pack: (file: string) => Promise<void>): Promise<BlobRef> {
     const temp = store.incomingFile(`${label}.tar`);
     try {
-      await packTree(dir, temp);
+      await pack(temp);
       const ref = await digestOf(temp);
       await store.adopt(temp, ref.sha256);
       return ref;
@@ -114,6 +116,9 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
       rmSync(temp, { force: true });
     }
   }
+
+  /** Of a staging archive, only the job's suite (or YUM repository), the pool files it lists and the keyring travel (job-archive.ts). */
+  const putArchive = (root: string, family: Family, suite: string, label: string) => putPacked(label, (file) => packJobArchive(root, family, suite, file));
 
   /** Queue a job (or find the one queued before under its id) and wait for its result. */
   async function submit<T>(targetId: string, kind: 'build' | 'gate', id: string, data: FarmBuildJob | FarmGateJob, signal: AbortSignal | undefined): Promise<T | FarmJobError> {
@@ -155,8 +160,8 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     async build(spec: BuildSpec, files: BuildFiles, control: JobControl): Promise<BuildResult> {
       const data: FarmBuildJob = {
         spec: { ...spec, target: { ...spec.target, mirrorKeyring: undefined } },
-        source: await putTree(files.sourceDir, `${spec.id}-source`),
-        archive: files.archive && { tree: await putTree(files.archive.root, `${spec.id}-archive`), keyring: path.relative(files.archive.root, files.archive.keyring) },
+        source: await putPacked(`${spec.id}-source`, (file) => packTree(files.sourceDir, file)),
+        archive: files.archive && spec.archive && { tree: await putArchive(files.archive.root, spec.target.family, spec.archive.suite, `${spec.id}-archive`), keyring: path.relative(files.archive.root, files.archive.keyring) },
       };
       // The job's step is `images` until the worker has made the deps image (the failure class reads the step).
       if (control.onBuildStart) buildStarted.set(spec.id, control.onBuildStart);
@@ -195,7 +200,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
       for (const artifact of files.artifacts) artifacts.push(store.has(artifact.sha256) ? { sha256: artifact.sha256, size: artifact.size } : await store.put(artifact.file));
       const data: FarmGateJob = {
         spec: { ...spec, request: { ...spec.request, target: { ...spec.request.target, mirrorKeyring: undefined } } },
-        archive: { tree: await putTree(files.stagingDir, `${spec.id}-staging`), keyring: path.relative(files.stagingDir, files.keyring) },
+        archive: { tree: await putArchive(files.stagingDir, spec.request.target.family, spec.request.target.codename, `${spec.id}-staging`), keyring: path.relative(files.stagingDir, files.keyring) },
         artifacts,
       };
       const result = await submit<FarmGateResult>(spec.request.target.id, 'gate', spec.id, data, control.signal);
