@@ -41,12 +41,16 @@ export interface FarmProjectOptions {
   workers: string[];
   /** Extra addresses Redis and the transfer server listen on (a namespace's hostAddress). */
   bind?: string[];
+  /** More upstream hosts the recipes fetch from: a test's own loopback upstream for its fixture recipes. */
+  allowHosts?: string[];
 }
 
 export async function farmProject(options: FarmProjectOptions): Promise<FarmProject> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'freshet-farm-'));
   const mirrorDir = path.join(dir, 'mirror');
-  await fillMirror(mirrorDir, manifestFiles(loadMirrorManifest(), options.recipes));
+  mkdirSync(mirrorDir);
+  // With no bundled recipe the test writes its own; an empty list would mean the whole manifest.
+  if (options.recipes.length > 0) await fillMirror(mirrorDir, manifestFiles(loadMirrorManifest(), options.recipes));
   const mirror: RunningServer = await listen(createStaticHandler({ root: mirrorDir, listings: true }), '127.0.0.1', 0);
   mkdirSync(path.join(dir, 'recipes'));
   for (const recipe of options.recipes) {
@@ -65,7 +69,8 @@ export async function farmProject(options: FarmProjectOptions): Promise<FarmProj
     .replace('state: var/state', `state: ${path.join(dir, 'state')}`)
     .replace('archive: var/archive', `archive: ${path.join(dir, 'archive')}`)
     .replaceAll('http://127.0.0.1:8781/', mirror.url)
-    .replaceAll('127.0.0.1:8781', mirrorHost);
+    .replaceAll('127.0.0.1:8781', mirrorHost)
+    .replace('allowHosts:\n', `allowHosts:\n${(options.allowHosts ?? []).map((host) => `  - ${host}\n`).join('')}`);
   for (const [id, codename] of Object.entries(ALL_TARGETS)) {
     if (!options.targets.includes(id as keyof typeof ALL_TARGETS)) text = text.replace(`codename: ${codename}\n`, `codename: ${codename}\n    enabled: false\n`);
   }

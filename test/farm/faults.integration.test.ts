@@ -1,19 +1,30 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/build/engine/api.js';
 import { cleanupStaleContainers } from '../../src/build/labels.js';
 import type { StatusDocument } from '../../src/report/schema.js';
+import * as tick from '../reliability/tick-project.js';
 import { farmProject, type FarmProject } from './farm-project.js';
 import { cleanupAll, runCli, type CliProcess } from './harness.js';
 
 /**
  * Faults of the build farm (docs/reliability.md, "Build farm and service"): a real redis-server,
  * `freshet run` as the coordinator and `freshet worker` processes (test/farm/farm-project.ts),
- * real builds in podman. Each case has a project of its own.
+ * real dpkg-buildpackage builds in podman of two tiny recipes, tick and tock
+ * (test/reliability/tick-project.ts), whose builds sleep long enough for a fault to land mid-build.
+ * Each case has a project of its own; the upstream serving both is shared.
  */
 const projects: FarmProject[] = [];
 const LOCK_SECONDS = 5;
+/** Long enough for a second worker to start while the first is building (case 53). */
+const BUILD_SECONDS = 30;
+let upstream: tick.TickProject;
+
+beforeAll(async () => {
+  upstream = await tick.tickProject('freshet-faults-upstream-');
+  for (const name of ['tick', 'tock']) upstream.served.set(`${name}-1.0.tar.gz`, await tick.tarball(upstream, '1.0', BUILD_SECONDS, '', name));
+});
 
 afterEach(async () => {
   await cleanupAll();
@@ -23,11 +34,16 @@ afterEach(async () => {
 
 afterAll(async () => {
   for (const project of projects) await project.close();
+  await upstream?.close();
 });
 
-async function project(recipes: string[], workers: string[]): Promise<FarmProject> {
-  const made = await farmProject({ recipes, targets: ['debian-12'], workers });
+async function project(recipes: Array<'tick' | 'tock'>, workers: string[]): Promise<FarmProject> {
+  const made = await farmProject({ recipes: [], targets: ['debian-12'], workers, allowHosts: [`127.0.0.1:${upstream.port}`] });
   projects.push(made);
+  // Built for amd64 like the bundled recipes: the coordinator hangs packing the gate's staging
+  // archive when the suite holds only arch-all packages (node-tar create, a bug of its own).
+  const recipe = (name: string) => tick.recipeYaml(upstream, `A tiny package for the farm's fault tests.`, undefined, name).replace('    architecture: all\n', '');
+  for (const name of recipes) writeFileSync(path.join(made.dir, 'recipes', `${name}.yaml`), recipe(name));
   return made;
 }
 
@@ -72,15 +88,15 @@ function poolDebs(farm: FarmProject, recipe: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.deb')) : [];
 }
 
-/** True once the build container is writing the build's log: past fetching and unpacking the job. */
+/** True once the build container runs the fixture's build step, which sleeps BUILD_SECONDS. */
 function building(farm: FarmProject, worker: string, id: string): boolean {
   const logFile = path.join(farm.dir, `worker-${worker}`, 'jobs', id, 'output', 'build.log');
-  return existsSync(logFile) && statSync(logFile).size > 4096;
+  return existsSync(logFile) && /^sh build\.sh$/m.test(readFileSync(logFile, 'utf8'));
 }
 
 describe('build farm faults', () => {
   it('case 53: a worker SIGKILLed mid-build: the job is taken as stalled, built on the other worker, published once', async () => {
-    const farm = await project(['hello'], ['w1', 'w2']);
+    const farm = await project(['tick'], ['w1', 'w2']);
     const first = farm.startWorker('w1', { lockSeconds: LOCK_SECONDS });
     await first.waitForOutput(/taking jobs/);
     const run = coordinator(farm);
@@ -95,15 +111,15 @@ describe('build farm faults', () => {
     expect(code, diagnostics(farm, run)).toBe(0);
     expect(started(second)).toContainEqual({ id: id!, kind: 'build' });
     expect(run.output()).toMatch(new RegExp(`farm build finished \\(id=${id!.replaceAll('.', '\\.')} worker=w2 status=`));
-    // One build of hello reached the archive: one stanza per binary package, one .deb each.
-    expect(published(farm).filter((name) => name === 'hello')).toHaveLength(1);
-    expect(poolDebs(farm, 'hello').filter((name) => name.startsWith('hello_'))).toHaveLength(1);
+    // One build of tick reached the archive: one stanza per binary package, one .deb each.
+    expect(published(farm).filter((name) => name === 'tick')).toHaveLength(1);
+    expect(poolDebs(farm, 'tick').filter((name) => name.startsWith('tick_'))).toHaveLength(1);
     const status = JSON.parse(readFileSync(path.join(farm.dir, 'archive/status.json'), 'utf8')) as StatusDocument;
     expect(status.recipes.flatMap((recipe) => recipe.cells.map((cell) => cell.build?.worker))).toEqual(['w2']);
   });
 
   it('case 54: redis-server restarted mid-run: no job is lost, every recipe is published', async () => {
-    const farm = await project(['hello', 'cmocka'], ['w1', 'w2']);
+    const farm = await project(['tick', 'tock'], ['w1', 'w2']);
     const workers = [farm.startWorker('w1', { lockSeconds: LOCK_SECONDS }), farm.startWorker('w2', { lockSeconds: LOCK_SECONDS })];
     await Promise.all(workers.map((worker) => worker.waitForOutput(/taking jobs/)));
     const run = coordinator(farm);
@@ -118,7 +134,7 @@ describe('build farm faults', () => {
 
     const { code } = await run.done;
     expect(code, diagnostics(farm, run)).toBe(0);
-    expect(published(farm)).toEqual(expect.arrayContaining(['hello', 'libcmocka0']));
+    expect(published(farm)).toEqual(expect.arrayContaining(['tick', 'tock']));
     // Every build job the workers took is recorded as completed in the restarted redis.
     const builds = new Set(workers.flatMap((worker) => started(worker).filter((job) => job.kind === 'build').map((job) => job.id)));
     expect(builds.size).toBe(2);
@@ -126,7 +142,7 @@ describe('build farm faults', () => {
   });
 
   it('case 55: the coordinator killed mid-run and started again completes without rebuilding finished jobs', async () => {
-    const farm = await project(['hello', 'cmocka'], ['w1']);
+    const farm = await project(['tick', 'tock'], ['w1']);
     const worker = farm.startWorker('w1', { lockSeconds: LOCK_SECONDS });
     await worker.waitForOutput(/taking jobs/);
     const first = coordinator(farm);
@@ -143,6 +159,6 @@ describe('build farm faults', () => {
     // the one in flight, under the same job ids, instead of planning them again.
     expect(builds.filter((id) => id === finishedId)).toHaveLength(1);
     expect(builds).toHaveLength(2);
-    expect(published(farm)).toEqual(expect.arrayContaining(['hello', 'libcmocka0']));
+    expect(published(farm)).toEqual(expect.arrayContaining(['tick', 'tock']));
   });
 });

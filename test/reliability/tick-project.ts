@@ -85,15 +85,15 @@ export async function pack(project: TickProject, name: string, files: Record<str
 
 export const LICENSE = 'MIT License\n\nCopyright 2025 freshet tests\n';
 
-/** An upstream release of tick whose build sleeps `delaySeconds`. */
-export function tarball(project: TickProject, version: string, delaySeconds: number, note = ''): Promise<Buffer> {
-  return pack(project, `tick-${version}`, {
+/** An upstream release of tick (or a program of another `name` made the same way) whose build sleeps `delaySeconds`. */
+export function tarball(project: TickProject, version: string, delaySeconds: number, note = '', name = 'tick'): Promise<Buffer> {
+  return pack(project, `${name}-${version}`, {
     VERSION: `${version}\n`,
     delay: `${delaySeconds}\n`,
-    README: `tick ${version}\n${note}\n`,
+    README: `${name} ${version}\n${note}\n`,
     LICENSE,
-    'build.sh': '#!/bin/sh\nset -eu\nsleep "$(cat delay)"\nprintf \'#!/bin/sh\\necho "tick %s"\\n\' "$(cat VERSION)" > tick\nchmod 0755 tick\n',
-    'install.sh': '#!/bin/sh\nset -eu\ninstall -D -m 0755 tick "$DESTDIR/usr/bin/tick"\n',
+    'build.sh': `#!/bin/sh\nset -eu\nsleep "$(cat delay)"\nprintf '#!/bin/sh\\necho "${name} %s"\\n' "$(cat VERSION)" > ${name}\nchmod 0755 ${name}\n`,
+    'install.sh': `#!/bin/sh\nset -eu\ninstall -D -m 0755 ${name} "$DESTDIR/usr/bin/${name}"\n`,
   });
 }
 
@@ -120,17 +120,17 @@ export function shellBuild(failing = false): string[] {
   return ['build:', '  system: custom', '  check: false', '  steps:', `    build: [[sh, build.sh]${failing ? ', ["false"]' : ''}]`, '    install: [[sh, install.sh]]'];
 }
 
-export function recipeYaml(project: TickProject, description: string, summary = 'tiny package for the reliability tests'): string {
+export function recipeYaml(project: TickProject, description: string, summary = 'tiny package for the reliability tests', name = 'tick'): string {
   return [
-    ...recipeHead(project, 'tick', summary, description),
+    ...recipeHead(project, name, summary, description),
     ...shellBuild(),
     'packages:',
-    '  - name: tick',
+    `  - name: ${name}`,
     '    architecture: all',
     'gate:',
     '  smoke:',
-    '    - [tick]',
-    '  expect: "tick {version}"',
+    `    - [${name}]`,
+    `  expect: "${name} {version}"`,
     '',
   ].join('\n');
 }
