@@ -66,6 +66,13 @@ export class BlobStore {
     }
   }
 
+  /** Remove a blob no job needs any more; one already gone is fine. */
+  async remove(sha256: string): Promise<void> {
+    await unlink(this.pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
   /** Move a temporary file into the store under `sha256`, which the caller computed from its bytes. */
   async adopt(temp: string, sha256: string): Promise<void> {
     const blob = this.pathOf(sha256);

@@ -18,6 +18,8 @@ export interface Executor {
   schedule<T>(work: () => Promise<T>, order: { release: boolean }): Promise<T>;
   build(spec: BuildSpec, files: BuildFiles, control: JobControl): Promise<BuildResult>;
   gate(spec: GateSpec, files: GateFiles, control: JobControl): Promise<GateResult>;
+  /** The run has published: what the executor kept for these builds (and their gates) may go. */
+  release(buildIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,8 @@ export function inProcessExecutor(config: ResolvedConfig, engine: ContainerEngin
     schedule: (work, order) => queue.add(work, { throwOnTimeout: true, priority: slotPriority(order) }),
     build: async (spec, files, control) => ({ ...(await runBuildJob(spec, files, context(control))), worker: LOCAL_WORKER }),
     gate: async (spec, files, control) => ({ ...(await runGateJob(spec, files, context(control))), worker: LOCAL_WORKER }),
+    // The runner works in the build's own folders: nothing to release.
+    release: async () => undefined,
     close: async () => undefined,
   };
 }

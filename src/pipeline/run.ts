@@ -616,6 +616,9 @@ async function runWithState(config: ResolvedConfig, state: StateStore, options: 
     if (publishable.length > 0) await jobCheckpoint('publish');
     const published = options.signal?.aborted ? [] : await publishGated(context, publishable);
     const resigned = options.signal?.aborted ? [] : await resignQuiet(context, targets, published);
+    // A published or failed job's files are in builds/ and the archive now. Not a held one: with a farm the next run takes it
+    // up under its id and reads its result again (plan.ts resumeUnfinished); nor a cancelled one, which may still run on a worker.
+    if (!options.signal?.aborted) await executor.release(jobs.filter((job) => ['published', 'build-failed', 'gate-failed', 'failed'].includes(job.status)).map((job) => job.buildId));
     recordChains(state, order, graphs, jobs, new Date().toISOString());
     // The report stage: status page, JSON, badges and setup files, also when nothing was published.
     await writeStatus(config, state);

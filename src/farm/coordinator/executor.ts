@@ -13,6 +13,7 @@ import type { BuildArtifact, BuildResult, Family } from '../../types.js';
 import { BlobStore, digestOf } from '../blobs.js';
 import type { BuildFiles, GateFiles } from '../runner.js';
 import {
+  gateJobId,
   hostArch,
   isJobError,
   BUILD_STARTED,
@@ -30,6 +31,7 @@ import { redisConnection } from '../redis.js';
 import { packTree } from '../trees.js';
 import { farmJobPriority } from './priority.js';
 import { packJobArchive } from './job-archive.js';
+import { JobBlobs } from './job-blobs.js';
 import { JobResults } from './results.js';
 import { verifyWorkerArtifacts } from './verify-artifacts.js';
 
@@ -80,6 +82,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
   const results = new JobResults(layout.results);
   mkdirSync(layout.results, { recursive: true });
   const slots = new PQueue({ concurrency: FARM_SLOTS });
+  const jobBlobs = new JobBlobs(store, results);
   const queues = new Map<string, { queue: Queue; events: QueueEvents }>();
   const arch = hostArch();
   /** Build job id → its JobControl.onBuildStart, called when the worker says its deps image is ready. */
@@ -163,6 +166,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
         source: await putPacked(`${spec.id}-source`, (file) => packTree(files.sourceDir, file)),
         archive: files.archive && spec.archive && { tree: await putArchive(files.archive.root, spec.target.family, spec.archive.suite, `${spec.id}-archive`), keyring: path.relative(files.archive.root, files.archive.keyring) },
       };
+      jobBlobs.note(spec.id, data.source, data.archive?.tree);
       // The job's step is `images` until the worker has made the deps image (the failure class reads the step).
       if (control.onBuildStart) buildStarted.set(spec.id, control.onBuildStart);
       const result = await submit<FarmBuildResult>(spec.target.id, 'build', spec.id, data, control.signal).finally(() => buildStarted.delete(spec.id));
@@ -203,6 +207,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
         archive: { tree: await putArchive(files.stagingDir, spec.request.target.family, spec.request.target.codename, `${spec.id}-staging`), keyring: path.relative(files.stagingDir, files.keyring) },
         artifacts,
       };
+      jobBlobs.note(spec.id, data.archive.tree, ...artifacts);
       const result = await submit<FarmGateResult>(spec.request.target.id, 'gate', spec.id, data, control.signal);
       if (isJobError(result)) throw jobError(result);
       const { worker, log: logRef, ...verdict } = result;
@@ -210,6 +215,19 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
       if (logRef) takeUpload(spec.id, logRef.name, logRef, logFile);
       log.info('farm gate finished', { id: spec.id, worker, status: verdict.status });
       return { ...verdict, worker, logFile };
+    },
+
+    async release(buildIds) {
+      // Inputs of jobs still on the queues (an earlier coordinator's too) stay; results are noted from each job's upload record.
+      const stillNeeded = new Set<string>();
+      for (const { queue } of queues.values()) {
+        for (const job of await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'paused', 'waiting-children'])) {
+          const data = job.data as FarmBuildJob | FarmGateJob;
+          for (const blob of [data.archive?.tree, 'source' in data ? data.source : undefined, ...('artifacts' in data ? data.artifacts : [])]) if (blob) stillNeeded.add(blob.sha256);
+        }
+      }
+      const removed = await jobBlobs.release(buildIds.flatMap((id) => [id, gateJobId(id)]), stillNeeded);
+      log.info('farm blobs released', { jobs: buildIds.length, removed });
     },
 
     async close() {
