@@ -40,10 +40,7 @@ afterAll(async () => {
 async function project(recipes: Array<'tick' | 'tock'>, workers: string[]): Promise<FarmProject> {
   const made = await farmProject({ recipes: [], targets: ['debian-12'], workers, allowHosts: [`127.0.0.1:${upstream.port}`] });
   projects.push(made);
-  // Built for amd64 like the bundled recipes: the coordinator hangs packing the gate's staging
-  // archive when the suite holds only arch-all packages (node-tar create, a bug of its own).
-  const recipe = (name: string) => tick.recipeYaml(upstream, `A tiny package for the farm's fault tests.`, undefined, name).replace('    architecture: all\n', '');
-  for (const name of recipes) writeFileSync(path.join(made.dir, 'recipes', `${name}.yaml`), recipe(name));
+  for (const name of recipes) writeFileSync(path.join(made.dir, 'recipes', `${name}.yaml`), tick.recipeYaml(upstream, `A tiny package for the farm's fault tests.`, undefined, name));
   return made;
 }
 
