@@ -9,9 +9,18 @@ import type { ContainerEngine, ContainerInfo } from './engine/types.js';
  */
 export const RUN_LABEL = 'freshet.run';
 export const OWNER_LABEL = 'freshet.owner';
+/** `<name>@<work folder>` of the `freshet worker` that started the container. */
+export const WORKER_LABEL = 'freshet.worker';
+
+/** Set once by `freshet worker`: the containers it starts carry it, so its next start finds what a killed instance left. */
+let workerIdentity: string | undefined;
+
+export function labelAsWorker(identity: string): void {
+  workerIdentity = identity;
+}
 
 export function ownerLabels(runId: string): Record<string, string> {
-  return { [RUN_LABEL]: runId, [OWNER_LABEL]: processOwner };
+  return { [RUN_LABEL]: runId, [OWNER_LABEL]: processOwner, ...(workerIdentity !== undefined && { [WORKER_LABEL]: workerIdentity }) };
 }
 
 /** A container is stale when the freshet process that started it is gone. */
@@ -27,4 +36,17 @@ export async function cleanupStaleContainers(engine: ContainerEngine): Promise<s
   log.warn('removing containers left by an earlier freshet run', { containers: stale.map((c) => c.name) });
   await engine.removeContainers(stale.map((container) => container.id));
   return stale.map((container) => container.name);
+}
+
+/**
+ * On a worker's start: remove the containers its earlier instance (the same name and work folder)
+ * left when it was killed; conmon keeps them running. Only that worker's label and only a gone
+ * owner: another worker on the host, or in a pid namespace of its own, is never touched.
+ */
+export async function cleanupWorkerContainers(engine: ContainerEngine, identity: string): Promise<string[]> {
+  const left = (await engine.listContainers(WORKER_LABEL)).filter((container) => container.labels[WORKER_LABEL] === identity && isStale(container));
+  if (left.length === 0) return [];
+  log.warn('removing containers this worker left when it was stopped', { worker: identity, containers: left.map((c) => c.name) });
+  await engine.removeContainers(left.map((container) => container.id));
+  return left.map((container) => container.name);
 }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/build/engine/api.js';
-import { cleanupStaleContainers } from '../../src/build/labels.js';
+import { cleanupStaleContainers, WORKER_LABEL } from '../../src/build/labels.js';
 import type { StatusDocument } from '../../src/report/schema.js';
 import * as tick from '../reliability/tick-project.js';
 import { farmProject, type FarmProject } from './farm-project.js';
@@ -92,7 +92,7 @@ function building(farm: FarmProject, worker: string, id: string): boolean {
 }
 
 describe('build farm faults', () => {
-  it('case 53: a worker SIGKILLed mid-build: the job is taken as stalled, built on the other worker, published once', async () => {
+  it('case 53: a worker SIGKILLed mid-build: the job is taken as stalled, built on the other worker, published once; started again, the worker removes the build container it left, not the other worker\'s', async () => {
     const farm = await project(['tick'], ['w1', 'w2']);
     const first = farm.startWorker('w1', { lockSeconds: LOCK_SECONDS });
     await first.waitForOutput(/taking jobs/);
@@ -103,6 +103,18 @@ describe('build farm faults', () => {
     const second = farm.startWorker('w2', { lockSeconds: LOCK_SECONDS });
     await second.waitForOutput(/taking jobs/);
     await first.kill();
+    // conmon keeps the killed worker's build container running; w1 started again removes it, and only it.
+    const containersOf = async (worker: string) =>
+      (await getEngine('podman').listContainers(WORKER_LABEL)).filter((container) => container.labels[WORKER_LABEL] === `${worker}@${path.join(farm.dir, `worker-${worker}`)}`).map((container) => container.id);
+    const left = await containersOf('w1');
+    expect(left).not.toEqual([]);
+    await until(() => building(farm, 'w2', id!), `${id} building on w2`);
+    const onSecond = await containersOf('w2');
+    expect(onSecond).not.toEqual([]);
+    const restarted = farm.startWorker('w1', { lockSeconds: LOCK_SECONDS });
+    await restarted.waitForOutput(/taking jobs/);
+    expect((await containersOf('w1')).filter((container) => left.includes(container))).toEqual([]);
+    expect(await containersOf('w2')).toEqual(expect.arrayContaining(onSecond));
 
     const { code } = await run.done;
     expect(code, diagnostics(farm, run)).toBe(0);

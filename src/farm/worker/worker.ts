@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { getEngine } from '../../build/engine/api.js';
+import { cleanupWorkerContainers, labelAsWorker } from '../../build/labels.js';
 import { asUserError } from '../../core/errors.js';
 import { CommandError } from '../../core/exec.js';
 import { log } from '../../core/log.js';
@@ -55,6 +56,8 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
   mkdirSync(options.workDir, { recursive: true });
   const { queue, name, targets, arch, concurrency, workDir } = options;
   const heartbeat = new Heartbeat({ queue, name, targets, arch, concurrency, workDir, intervalMs: options.heartbeatMs ?? 5_000 });
+  const identity = `${name}@${path.resolve(workDir)}`;
+  labelAsWorker(identity);
 
   async function runBuild(job: Job<FarmBuildJob>, dir: string): Promise<FarmBuildResult | FarmJobError> {
     const { spec } = job.data;
@@ -180,6 +183,8 @@ export function startWorker(options: WorkerOptions): { close(): Promise<void>; r
   }
   return {
     ready: async () => {
+      // Its own containers of this start carry a live owner: only a killed instance's go.
+      await cleanupWorkerContainers(engine, identity);
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));
       await heartbeat.start();
     },
