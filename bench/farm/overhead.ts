@@ -8,6 +8,7 @@ import { BlobStore, digestOf, type BlobRef } from '../../src/farm/blobs.js';
 import { JobResults } from '../../src/farm/coordinator/results.js';
 import { generateToken, tokenSha256, WorkerTokens } from '../../src/farm/coordinator/tokens.js';
 import { createTransferRoutes, startFarmServer } from '../../src/farm/coordinator/transfer.js';
+import { packJobArchive } from '../../src/farm/coordinator/job-archive.js';
 import { packTree, unpackTree } from '../../src/farm/trees.js';
 import { TransferClient } from '../../src/farm/worker/transfer-client.js';
 import { generateDebianSource } from '../../src/generate/deb/index.js';
@@ -27,8 +28,12 @@ import { freePort, startRedis } from '../../test/farm/harness.js';
  * Build job: the generated hello 2.12.3 source for debian-12 (its orig tarball, signature and the
  * unpacked tree with debian/, as `freshet run` leaves it in builds/<id>/source), and the files a
  * real hello build returns, at their real sizes (random bytes; the transfer does not look inside).
- * Gate job: a staging archive of the build's packages plus EXTRA MB of other pool files, since the
- * staging archive is a copy of the whole live archive (src/pipeline/run.ts stageArchive).
+ * Gate job: a staging archive (a copy of the whole live archive, src/pipeline/run.ts stageArchive)
+ * in freshet's layout (dists/bookworm a link to its generation, whose Packages lists the pool files
+ * of the suite) with the build's packages plus EXTRA MB of other packages, either in another suite
+ * (trixie) or in the gate's own suite. Each is shipped as the farm executor did before (packTree of
+ * the whole archive) and as it does now (packJobArchive: the suite, the pool files it lists and the
+ * keyring).
  * Usage: node dist/.bench/bench/farm/overhead.js [JOBS] [--archive-mb=0,200]
  */
 const repo = path.resolve(import.meta.dirname, '../../../..');
@@ -138,10 +143,10 @@ async function main(): Promise<void> {
   await worker.waitUntilReady();
 
   /** As the farm executor's putTree: pack, hash, move into the store under its hash. */
-  async function putTree(dir: string, label: string): Promise<BlobRef> {
+  async function putTree(dir: string, label: string, pack: (dir: string, file: string) => Promise<void> = packTree): Promise<BlobRef> {
     const temp = store.incomingFile(`${label}.tar`);
     try {
-      await packTree(dir, temp);
+      await pack(dir, temp);
       const ref = await digestOf(temp);
       await store.adopt(temp, ref.sha256);
       return ref;
@@ -151,9 +156,9 @@ async function main(): Promise<void> {
   }
 
   /** One job end to end; returns each step's time. */
-  async function runJob(kind: 'build' | 'gate', id: string, tree: string, extraInputs: BlobRef[], outputs: string[]) {
+  async function runJob(kind: 'build' | 'gate', id: string, tree: string, extraInputs: BlobRef[], outputs: string[], pack?: (dir: string, file: string) => Promise<void>) {
     const started = performance.now();
-    const root = await putTree(tree, id);
+    const root = await putTree(tree, id, pack);
     const packed = performance.now();
     const job = await queue.add(kind, { kind, id, inputs: [root, ...extraInputs], outputs } satisfies BenchJob, { jobId: id });
     const { times, uploaded } = (await job.waitUntilFinished(events)) as { times: WorkerTimes; uploaded: Record<string, BlobRef> };
@@ -198,25 +203,45 @@ async function main(): Promise<void> {
     }
     rows.push({ label: 'build (hello source → its debs)', times: builds });
 
+    const packs = { whole: packTree, job: (dir: string, file: string) => packJobArchive(dir, 'deb', 'bookworm', file) };
     for (const extraMb of ARCHIVE_MB) {
-      const staging = path.join(work, `staging-${extraMb}`);
-      for (const name of BUILD_OUTPUTS.slice(0, 2).map(([name]) => name)) writeRandom(path.join(staging, 'pool/main/h/hello', name), 70_000);
-      for (let megabyte = 0; megabyte < extraMb; megabyte += 4) writeRandom(path.join(staging, 'pool/main/o', `other-${megabyte}.deb`), 4 * 1024 * 1024);
-      writeRandom(path.join(staging, 'dists/bookworm/InRelease'), 3_000);
-      writeRandom(path.join(staging, 'dists/bookworm/main/binary-amd64/Packages.xz'), 2_000 + extraMb * 40);
-      const gates: Times[] = [];
-      for (let index = 0; index < JOBS; index++) {
-        writeFileSync(path.join(staging, '.bench-job'), `${index} ${randomBytes(8).toString('hex')}\n`);
-        // The gate fetches the build's artifacts by hash; they are in the store from its upload.
-        const artifacts = Object.entries(results.list(`hello_debian-12_2.12.3_r${index + 1}`))
-          .filter(([name]) => !['build.log', 'lint.txt'].includes(name))
-          .map(([, { sha256, size }]) => ({ sha256, size }));
-        const gateLog = path.join(work, 'outputs', String(index), 'gate.log');
-        writeRandom(gateLog, 5_184);
-        gates.push(await runJob('gate', `hello_debian-12_2.12.3_r${index + 1}.gate-${extraMb}`, staging, artifacts, [gateLog]));
+      for (const where of extraMb === 0 ? (['trixie'] as const) : (['trixie', 'bookworm'] as const)) {
+        const staging = path.join(work, `staging-${extraMb}-${where}`);
+        const listed: Record<'bookworm' | 'trixie', string[]> = { bookworm: [], trixie: [] };
+        for (const name of BUILD_OUTPUTS.slice(0, 2).map(([name]) => `pool/main/h/hello/${name}`)) {
+          writeRandom(path.join(staging, name), 70_000);
+          listed.bookworm.push(name);
+        }
+        for (let megabyte = 0; megabyte < extraMb; megabyte += 4) {
+          const name = `pool/main/o/other${megabyte}/other${megabyte}_1.0-1_amd64.deb`;
+          writeRandom(path.join(staging, name), 4 * 1024 * 1024);
+          listed[where].push(name);
+        }
+        for (const suite of ['bookworm', 'trixie'] as const) {
+          const generation = path.join(staging, 'dists/.generations', suite, '1');
+          writeRandom(path.join(generation, 'InRelease'), 3_000);
+          mkdirSync(path.join(generation, 'main/binary-amd64'), { recursive: true });
+          writeFileSync(path.join(generation, 'main/binary-amd64/Packages'), listed[suite].map((name) => `Package: x\nFilename: ${name}\n`).join('\n'));
+          symlinkSync(`.generations/${suite}/1`, path.join(staging, 'dists', suite));
+        }
+        writeRandom(path.join(staging, 'freshet-archive-keyring.gpg'), 242);
+        for (const [packing, pack] of Object.entries(packs)) {
+          const gates: Times[] = [];
+          for (let index = 0; index < JOBS; index++) {
+            writeFileSync(path.join(staging, 'freshet-archive-keyring.asc'), `${index} ${randomBytes(8).toString('hex')}\n`);
+            // The gate fetches the build's artifacts by hash; they are in the store from its upload.
+            const artifacts = Object.entries(results.list(`hello_debian-12_2.12.3_r${index + 1}`))
+              .filter(([name]) => !['build.log', 'lint.txt'].includes(name))
+              .map(([, { sha256, size }]) => ({ sha256, size }));
+            const gateLog = path.join(work, 'outputs', String(index), 'gate.log');
+            writeRandom(gateLog, 5_184);
+            gates.push(await runJob('gate', `hello_debian-12_2.12.3_r${index + 1}.gate-${extraMb}-${where}-${packing}`, staging, artifacts, [gateLog], pack));
+          }
+          const extra = extraMb === 0 ? 'the build\'s packages only' : `+ ${extraMb} MB of other packages in ${where === 'bookworm' ? 'its own suite' : 'another suite'}`;
+          rows.push({ label: `gate (${extra}), ${packing === 'whole' ? 'whole staging archive (before)' : 'its suite only (now)'}`, times: gates });
+        }
+        rmSync(staging, { recursive: true, force: true });
       }
-      rows.push({ label: `gate (staging archive + ${extraMb} MB of other packages)`, times: gates });
-      rmSync(staging, { recursive: true, force: true });
     }
   } finally {
     await worker.close();
