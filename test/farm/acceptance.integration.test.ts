@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/pipeline/run.js';
@@ -90,6 +90,11 @@ describe('the farm builds bundled recipes on two workers, one in a network names
     for (const { build } of builds) expect([build?.worker, build?.gate?.worker].every((worker) => WORKERS.includes(worker!)), JSON.stringify(build)).toBe(true);
     expect(new Set(builds.map(({ build }) => build?.worker))).toEqual(new Set(WORKERS));
     for (const worker of workers) expect(worker.output()).toMatch(/farm job started/);
+    // Each build was started on exactly one worker, once: nothing built twice.
+    for (const { buildId } of jobs) {
+      const starts = workers.flatMap((worker) => worker.output().split('\n')).filter((line) => line.includes(`farm job started (id=${buildId} kind=build`));
+      expect(starts, buildId).toHaveLength(1);
+    }
     expect(result.stderr).toMatch(/farm build finished.*worker.*(alpha|beta)/);
 
     // The jobs on the queue and their results are plain JSON naming files by sha256, with no path of
@@ -106,6 +111,12 @@ describe('the farm builds bundled recipes on two workers, one in a network names
         expect(`${data}\n${returned}`, id).not.toContain(farm.dir);
       }
     }
+
+    // The published indexes list the farm's packages, staged from the coordinator's blob store.
+    const bookworm = readFileSync(path.join(farm.dir, 'archive/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
+    for (const name of ['hello', 'libgpg-error0', 'libgcrypt20']) expect(bookworm).toMatch(new RegExp(`^Package: ${name}$`, 'm'));
+    const rpms = readdirSync(path.join(farm.dir, 'archive/rpm/debian-12-rpm'), { recursive: true }).map(String);
+    for (const name of ['hello-2', 'libgpg-error-1', 'libgcrypt-1']) expect(rpms.some((file) => path.basename(file).startsWith(name) && file.endsWith('.rpm')), name).toBe(true);
 
     const verified = await farm.freshet(['verify']);
     expect(verified.exitCode, `${verified.stdout}\n${verified.stderr}`).toBe(0);
