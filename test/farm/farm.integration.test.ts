@@ -51,6 +51,10 @@ describe('freshet run with queue: builds on farm workers', () => {
         expect(`${data}\n${returned}`, id).not.toContain(farm.dir);
       }
     }
+    // Once published, the jobs' inputs and uploads left the blob store, with their upload records.
+    const farmState = path.join(farm.dir, 'state/farm');
+    expect(readdirSync(path.join(farmState, 'blobs'), { recursive: true }).map(String).filter((file) => /[0-9a-f]{64}$/.test(file))).toEqual([]);
+    expect(readdirSync(path.join(farmState, 'results'))).toEqual([]);
     const verified = await farm.freshet(['verify']);
     expect(verified.exitCode, `${verified.stdout}\n${verified.stderr}`).toBe(0);
     expect(verified.stdout).toContain('archive OK');
