@@ -1,7 +1,6 @@
 import type { StateStore } from '../state/store.js';
 import type { BuildArtifact, Target } from '../types.js';
-import { planVersion } from '../versioning/planner.js';
-import type { FollowInput, PlannedAction } from './plan.js';
+import { rebuildFollowing, type FollowInput, type PlannedAction } from './plan.js';
 
 /**
  * What a library's build offers the packages built against it, and whether a new build changes
@@ -89,22 +88,9 @@ export function followInterfaces(actions: readonly PlannedAction[], input: Follo
     if (action.kind !== 'up-to-date') return action;
     const providers = [...(input.needs.get(action.recipe)?.keys() ?? [])].filter((provider) => building.has(provider)).sort();
     if (providers.length === 0) return action;
-    const { snapshot, inputsHash } = input.snapshots.get(action.recipe)!;
-    const rebuild = snapshot.highestRebuild + 1;
-    const { full } = planVersion({ upstreamVersion: action.upstreamVersion, target: input.target, rebuild, shipped: snapshot.shipped ?? undefined });
     const against = providers.map((provider) => `${provider} ${building.get(provider)!.upstreamVersion}`).join(', ');
-    return {
-      kind: 'build',
-      recipe: action.recipe,
-      targetId: action.targetId,
-      upstreamVersion: action.upstreamVersion,
-      packageVersion: full,
-      rebuild,
-      attempt: (snapshot.failedAttempts ?? 0) + 1,
-      inputsHash,
-      onlyIf: providers,
-      why: `rebuilt against ${against} only if it changes what ${action.recipe} links against (${interfaceWords(input.target)}, compared with the live build once built)`,
-    };
+    const why = `rebuilt against ${against} only if it changes what ${action.recipe} links against (${interfaceWords(input.target)}, compared with the live build once built)`;
+    return { ...rebuildFollowing(action, input, why), onlyIf: providers };
   });
 }
 

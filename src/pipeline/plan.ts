@@ -164,6 +164,28 @@ export interface FollowInput {
   snapshots: ReadonlyMap<string, { snapshot: TargetSnapshot; inputsHash: string }>;
 }
 
+/** A live dependent's release built again with the next rebuild number, because a provider it needs changed. */
+export function rebuildFollowing(
+  action: Extract<PlannedAction, { kind: 'up-to-date' }>,
+  input: Pick<FollowInput, 'target' | 'snapshots'>,
+  why: string,
+): Extract<PlannedAction, { kind: 'build' }> {
+  const { snapshot, inputsHash } = input.snapshots.get(action.recipe)!;
+  const rebuild = snapshot.highestRebuild + 1;
+  const { full } = planVersion({ upstreamVersion: action.upstreamVersion, target: input.target, rebuild, shipped: snapshot.shipped ?? undefined });
+  return {
+    kind: 'build',
+    recipe: action.recipe,
+    targetId: action.targetId,
+    upstreamVersion: action.upstreamVersion,
+    packageVersion: full,
+    rebuild,
+    attempt: (snapshot.failedAttempts ?? 0) + 1,
+    inputsHash,
+    why,
+  };
+}
+
 /**
  * Rebuilds that follow a library: when a provider builds a release that no longer makes a package
  * a live dependent's packages depend on (a new shared-library package name, libtick1 → libtick2),
@@ -180,20 +202,12 @@ export function followLibraries(actions: readonly PlannedAction[], input: Follow
       const declared = new Set(input.declared.get(provider) ?? []);
       const gone = (input.live.get(provider)?.packages ?? []).filter((name) => dependsOn.has(name) && !declared.has(name));
       if (gone.length === 0) continue;
-      const { snapshot, inputsHash } = input.snapshots.get(action.recipe)!;
-      const rebuild = snapshot.highestRebuild + 1;
-      const { full } = planVersion({ upstreamVersion: action.upstreamVersion, target: input.target, rebuild, shipped: snapshot.shipped ?? undefined });
       const now = [...declared].filter((name) => !(input.live.get(provider)?.packages ?? []).includes(name));
-      return {
-        kind: 'build',
-        recipe: action.recipe,
-        targetId: action.targetId,
-        upstreamVersion: action.upstreamVersion,
-        packageVersion: full,
-        rebuild,
-        inputsHash,
-        why: `rebuilt against ${provider} ${providerBuild.upstreamVersion}: it depends on ${gone.join(', ')}, which ${provider} no longer builds${now.length > 0 ? ` (now ${now.join(', ')})` : ''}`,
-      };
+      return rebuildFollowing(
+        action,
+        input,
+        `rebuilt against ${provider} ${providerBuild.upstreamVersion}: it depends on ${gone.join(', ')}, which ${provider} no longer builds${now.length > 0 ? ` (now ${now.join(', ')})` : ''}`,
+      );
     }
     return action;
   });
