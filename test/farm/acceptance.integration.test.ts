@@ -117,6 +117,10 @@ describe('the farm builds bundled recipes on two workers, one in a network names
     for (const name of ['hello', 'libgpg-error0', 'libgcrypt20']) expect(bookworm).toMatch(new RegExp(`^Package: ${name}$`, 'm'));
     const rpms = readdirSync(path.join(farm.dir, 'archive/rpm/debian-12-rpm'), { recursive: true }).map(String);
     for (const name of ['hello-2', 'libgpg-error-1', 'libgcrypt-1']) expect(rpms.some((file) => path.basename(file).startsWith(name) && file.endsWith('.rpm')), name).toBe(true);
+    // Once published, the jobs' inputs and uploads left the blob store, with their upload records.
+    const farmState = path.join(farm.dir, 'state/farm');
+    expect(readdirSync(path.join(farmState, 'blobs'), { recursive: true }).map(String).filter((file) => /[0-9a-f]{64}$/.test(file))).toEqual([]);
+    expect(readdirSync(path.join(farmState, 'results'))).toEqual([]);
 
     const verified = await farm.freshet(['verify']);
     expect(verified.exitCode, `${verified.stdout}\n${verified.stderr}`).toBe(0);
