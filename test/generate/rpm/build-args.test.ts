@@ -36,8 +36,13 @@ describe('spec build sections', () => {
     expect(autotools).toContain('\ntimeout --kill-after=10 1800 %{make_build} check || { status=$?; [ $status -ne 124 ] && [ $status -ne 137 ] || ');
     expect(autotools).toContain(`${TIMED_OUT} (30 min); its processes were killed" >&2; exit $status; }\n`);
     expect(sections({ system: 'cmake', checkTimeoutMinutes: 2 })).toContain("\ntimeout --kill-after=10 120 sh -ec '%{ctest}' || ");
-    expect(sections({ system: 'meson', checkTimeoutMinutes: 3 })).toContain('\ntimeout --kill-after=10 180 %{meson_test} || ');
+    expect(sections({ system: 'meson', checkTimeoutMinutes: 3 })).toContain('\ntimeout --kill-after=10 180 %{meson_test} --timeout-multiplier 5 || ');
     expect(sections({ system: 'meson', checkTimeoutMinutes: 3 })).toContain(`${TIMED_OUT} (3 min)`);
+  });
+
+  it('gives meson\'s per-test timeouts room (--timeout-multiplier 5) as the deb side does: pixman\'s composite test ran past 120 s on a loaded worker', () => {
+    expect(sections({ system: 'meson' })).toContain('\ntimeout --kill-after=10 1800 %{meson_test} --timeout-multiplier 5 || ');
+    expect(sections({ system: 'meson', check: false })).not.toContain('--timeout-multiplier');
   });
 
   it('runs the first of the Makefile targets test and check, as dh_auto_test does, under the same timeout', () => {
