@@ -1,5 +1,4 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -9,6 +8,7 @@ import { fillMirror } from '../../src/mirror/fill.js';
 import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
 import { createStaticHandler, listen, type RunningServer } from '../../src/serve/static.js';
 import { StateStore } from '../../src/state/store.js';
+import { freePort } from '../farm/harness.js';
 import { buildCli } from '../reliability/tick-project.js';
 import { expectAptInstallsLibgcrypt } from './install-client.js';
 
@@ -32,14 +32,6 @@ let serveUrl: string | undefined;
 
 async function freshet(...args: string[]) {
   return run(process.execPath, [cli, '--config', config, ...args], { allowFailure: true, cwd: project, timeoutMs: 3_600_000 });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 beforeAll(async () => {
