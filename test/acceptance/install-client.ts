@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -13,6 +13,44 @@ import { dnfClient } from '../../src/gate/rpm/dnf.js';
  * in a clean debian-12 container and with dnf and rpm for debian-12-rpm, and its smoke command run.
  * Shared by the embedded mode's chain test and the farm's acceptance test.
  */
+
+/**
+ * A clean `target` container with the archive at `url` added as an operator adds it (its keyring
+ * under /etc/apt/keyrings, a deb822 source for `suite`): apt-get update, install `pkg`, print
+ * `installed <version>`, then run `probe`. The run is returned for the caller's assertions.
+ */
+export async function aptInstallFromArchive(options: { target: string; url: string; suite: string; keyring: Buffer; pkg: string; probe: string; name: string }) {
+  const client = mkdtempSync(path.join(os.tmpdir(), 'freshet-apt-client-'));
+  try {
+    writeFileSync(path.join(client, 'freshet.gpg'), options.keyring);
+    writeFileSync(
+      path.join(client, 'freshet.sources'),
+      `Types: deb\nURIs: ${options.url}\nSuites: ${options.suite}\nComponents: main\nSigned-By: /etc/apt/keyrings/freshet.gpg\n`,
+    );
+    const script = [
+      'set -e',
+      'install -d /etc/apt/keyrings && install -m 0644 /client/freshet.gpg /etc/apt/keyrings/freshet.gpg',
+      'cp /client/freshet.sources /etc/apt/sources.list.d/',
+      'apt-get update 2>&1',
+      `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${options.pkg} >/dev/null`,
+      "dpkg-query -W -f='installed ${Version}\\n' " + options.pkg,
+      options.probe,
+    ].join('\n');
+    return await getEngine('podman').run(
+      {
+        image: imageRef.base(options.target),
+        command: ['sh', '-c', script],
+        name: options.name,
+        network: 'host',
+        mounts: [{ source: client, target: '/client', readonly: true }],
+        capabilities: 'default',
+      },
+      { allowFailure: true },
+    );
+  } finally {
+    rmSync(client, { recursive: true, force: true });
+  }
+}
 
 /** GET from `freshet serve`, polled until it answers. */
 export async function get(url: string): Promise<Response> {

@@ -4,12 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getEngine } from '../../src/build/engine/api.js';
-import { imageRef } from '../../src/build/images.js';
 import { run } from '../../src/core/exec.js';
 import { fillMirror } from '../../src/mirror/fill.js';
 import { loadMirrorManifest, manifestFiles } from '../../src/mirror/manifest.js';
 import { createStaticHandler, listen, type RunningServer } from '../../src/serve/static.js';
+import { aptInstallFromArchive } from './install-client.js';
 
 /**
  * The main job on hello, as an operator would see it: freshet watches the (mirrored) upstream,
@@ -109,32 +108,15 @@ describe('freshet on hello, Debian 12 and 13', () => {
     ['debian-13', 'trixie', '2.12.3-0~deb13+freshet1'],
   ])('a clean %s container installs hello from the served archive with signature checks', async (target, suite, version) => {
     archive ??= await listen(createStaticHandler({ root: path.join(project, 'archive') }), '127.0.0.1', 0);
-    const client = mkdtempSync(path.join(os.tmpdir(), 'freshet-client-'));
-    cpSync(path.join(project, 'archive', 'freshet-archive-keyring.gpg'), path.join(client, 'freshet.gpg'));
-    writeFileSync(
-      path.join(client, 'freshet.sources'),
-      `Types: deb\nURIs: ${archive.url}\nSuites: ${suite}\nComponents: main\nSigned-By: /etc/apt/keyrings/freshet.gpg\n`,
-    );
-    const script = [
-      'set -e',
-      'install -d /etc/apt/keyrings && install -m 0644 /client/freshet.gpg /etc/apt/keyrings/freshet.gpg',
-      'cp /client/freshet.sources /etc/apt/sources.list.d/',
-      'apt-get update 2>&1',
-      'DEBIAN_FRONTEND=noninteractive apt-get install -y -q hello >/dev/null',
-      "dpkg-query -W -f='installed ${Version}\\n' hello",
-      'hello --version | head -1',
-    ].join('\n');
-    const result = await getEngine('podman').run(
-      {
-        image: imageRef.base(target),
-        command: ['sh', '-c', script],
-        name: `freshet-acceptance-${target}-${process.pid}`,
-        network: 'host',
-        mounts: [{ source: client, target: '/client', readonly: true }],
-        capabilities: 'default',
-      },
-      { allowFailure: true },
-    );
+    const result = await aptInstallFromArchive({
+      target,
+      url: archive.url,
+      suite,
+      keyring: readFileSync(path.join(project, 'archive', 'freshet-archive-keyring.gpg')),
+      pkg: 'hello',
+      probe: 'hello --version | head -1',
+      name: `freshet-acceptance-${target}-${process.pid}`,
+    });
     expect(result.exitCode, result.tail).toBe(0);
     expect(result.stdout).not.toMatch(/^(W|E|Err):/m);
     expect(result.stdout).toContain(`installed ${version}`);

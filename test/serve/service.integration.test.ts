@@ -1,10 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getEngine } from '../../src/build/engine/api.js';
-import { imageRef } from '../../src/build/images.js';
+import { aptInstallFromArchive } from '../acceptance/install-client.js';
 import * as tick from '../reliability/tick-project.js';
 
 /**
@@ -97,37 +95,19 @@ describe('freshet serve as a service', () => {
     );
     const published = Date.now();
 
-    const client = mkdtempSync(path.join(os.tmpdir(), 'freshet-service-client-'));
-    try {
-      writeFileSync(path.join(client, 'freshet.gpg'), Buffer.from(await (await fetch(`${url}freshet-archive-keyring.gpg`)).arrayBuffer()));
-      writeFileSync(path.join(client, 'freshet.sources'), `Types: deb\nURIs: ${url}\nSuites: bookworm\nComponents: main\nSigned-By: /etc/apt/keyrings/freshet.gpg\n`);
-      const script = [
-        'set -e',
-        'install -d /etc/apt/keyrings && install -m 0644 /client/freshet.gpg /etc/apt/keyrings/freshet.gpg',
-        'cp /client/freshet.sources /etc/apt/sources.list.d/',
-        'apt-get update 2>&1',
-        'DEBIAN_FRONTEND=noninteractive apt-get install -y -q tick >/dev/null',
-        "dpkg-query -W -f='installed ${Version}\\n' tick",
-        'tick',
-      ].join('\n');
-      const result = await getEngine('podman').run(
-        {
-          image: imageRef.base('debian-12'),
-          command: ['sh', '-c', script],
-          name: `freshet-service-client-${process.pid}`,
-          network: 'host',
-          mounts: [{ source: client, target: '/client', readonly: true }],
-          capabilities: 'default',
-        },
-        { allowFailure: true },
-      );
-      expect(result.exitCode, result.tail).toBe(0);
-      expect(result.stdout).not.toMatch(/^(W|E|Err):/m);
-      expect(result.stdout).toContain('installed 1.1-0~deb12+freshet1');
-      expect(result.stdout).toMatch(/^tick 1\.1$/m);
-    } finally {
-      rmSync(client, { recursive: true, force: true });
-    }
+    const result = await aptInstallFromArchive({
+      target: 'debian-12',
+      url,
+      suite: 'bookworm',
+      keyring: Buffer.from(await (await fetch(`${url}freshet-archive-keyring.gpg`)).arrayBuffer()),
+      pkg: 'tick',
+      probe: 'tick',
+      name: `freshet-service-client-${process.pid}`,
+    });
+    expect(result.exitCode, result.tail).toBe(0);
+    expect(result.stdout).not.toMatch(/^(W|E|Err):/m);
+    expect(result.stdout).toContain('installed 1.1-0~deb12+freshet1');
+    expect(result.stdout).toMatch(/^tick 1\.1$/m);
     const installed = Date.now();
     const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
     process.stdout.write(
