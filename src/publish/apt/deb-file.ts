@@ -1,8 +1,6 @@
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Parser } from 'tar';
-import xzDecompress from 'xz-decompress';
 import { UserError } from '../../core/errors.js';
 import { CommandError, runStreaming } from '../../core/exec.js';
 
@@ -23,9 +21,6 @@ export const MAX_CONTROL_MEMBERS = 1000;
 const MAX_CONTROL_FILE_BYTES = 4 * 1024 * 1024;
 /** zstd's window limit; the default (128 MiB) allows far more than a control archive needs. */
 const ZSTD_MEMORY = '16MiB';
-// xz-decompress (xz-embedded in WebAssembly) is pulled: it decodes only as far as it is read, and
-// refuses a dictionary over its limit before allocating it.
-const { XzReadableStream } = xzDecompress;
 
 interface Member {
   name: string;
@@ -50,13 +45,22 @@ function parseHeader(header: Buffer, offset: number, file: string): Member {
 
 type Decompressed = { chunks: AsyncIterable<Uint8Array>; stop(): void; done: Promise<void> };
 
-/** The control member's bytes, decompressed as they are read: nothing holds more than a chunk of the output. */
-function decompress(member: string, compressed: Buffer, file: string): Decompressed {
+/**
+ * The control member's bytes, decompressed as they are read: nothing holds more than a chunk of the
+ * output. Only the decompressor the member needs is loaded (xz-decompress alone took 5–8 ms to
+ * import at each CLI start, for .debs whose control member is gzip; issue 17).
+ */
+async function decompress(member: string, compressed: Buffer, file: string): Promise<Decompressed> {
   const suffix = member.slice('control.tar'.length);
   const finished = { stop: () => undefined, done: Promise.resolve() };
   if (suffix === '') return { chunks: Readable.from([compressed]), ...finished };
   if (suffix === '.gz') return { chunks: Readable.from([compressed]).pipe(createGunzip()), ...finished };
-  if (suffix === '.xz') return { chunks: new XzReadableStream(new Blob([compressed]).stream()) as unknown as AsyncIterable<Uint8Array>, ...finished };
+  if (suffix === '.xz') {
+    // xz-decompress (xz-embedded in WebAssembly) is pulled: it decodes only as far as it is read, and
+    // refuses a dictionary over its limit before allocating it.
+    const { XzReadableStream } = (await import('xz-decompress')).default;
+    return { chunks: new XzReadableStream(new Blob([compressed]).stream()) as unknown as AsyncIterable<Uint8Array>, ...finished };
+  }
   if (suffix === '.zst') {
     // Rare in control members (Ubuntu's dpkg writes it); zstd reads the window size from the input,
     // so its memory is capped too.
@@ -73,11 +77,13 @@ const startsWith = (head: Buffer, ...bytes: number[]) => bytes.every((byte, inde
  * once the archive grows past MAX_CONTROL_TAR_BYTES or MAX_CONTROL_MEMBERS: a few KB of xz can
  * hold gigabytes of zeros.
  */
-async function untarControl(member: string, decompressed: Decompressed, file: string, wanted: readonly string[]): Promise<Map<string, string>> {
+async function untarControl(member: string, compressed: Buffer, file: string, wanted: readonly string[]): Promise<Map<string, string>> {
   const refuse = (reason: string) => new UserError(`${file}: refusing ${member}: ${reason}`);
   const found = new Map<string, string>();
   let failure: Error | undefined;
   let members = 0;
+  // Loaded here, not at start: a re-sign or a removal reads no .deb (tar's import took about 5 ms of each CLI start).
+  const { Parser } = await import('tar');
   const parser = new Parser({
     strict: true,
     onReadEntry: (entry) => {
@@ -95,6 +101,7 @@ async function untarControl(member: string, decompressed: Decompressed, file: st
   parser.on('error', (error: Error) => (failure ??= new UserError(`${file}: unreadable control.tar (${error.message})`)));
   let size = 0;
   let head: Buffer | undefined = Buffer.alloc(0);
+  const decompressed = await decompress(member, compressed, file);
   try {
     for await (const chunk of decompressed.chunks) {
       size += chunk.length;
@@ -144,7 +151,7 @@ export async function readDebControlFiles(file: string, wanted: readonly string[
     if (control.size > MAX_CONTROL_BYTES) throw new UserError(`${file}: control.tar is over ${MAX_CONTROL_BYTES} bytes`);
     const compressed = await readAt(handle, control.offset, control.size);
     if (compressed.length !== control.size) throw new UserError(`${file}: truncated (control.tar ends early)`);
-    return await untarControl(control.name, decompress(control.name, compressed, file), file, wanted);
+    return await untarControl(control.name, compressed, file, wanted);
   } finally {
     await handle.close();
   }
