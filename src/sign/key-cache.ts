@@ -4,6 +4,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { gpg } from './gpg.js';
+import { nativeKeyFrom, type NativeKey } from './native-key.js';
 
 /**
  * What a publish needs from freshet's GnuPG home (the secret-key listing, the armored public and
@@ -12,6 +13,9 @@ import { gpg } from './gpg.js';
  * A publish then starts no gpg at all. The cache is valid only for the exact bytes of pubring.kbx
  * and the names, sizes and mtimes of private-keys-v1.d: a new, deleted or extended key (expiry
  * lives in pubring.kbx) makes the next publish list and export again.
+ * Beside the armored secret key the cache holds the same key as a JWK for node:crypto
+ * (native-key.ts), so a publish parses no OpenPGP: the file is 0600 inside the 0700 home that
+ * holds the key unprotected already, so the second copy exposes nothing more.
  */
 export const KEY_CACHE = 'freshet-key-cache.json';
 
@@ -26,6 +30,8 @@ export interface ListedKey {
 interface ExportedKey {
   publicArmored: string;
   secretArmored: string;
+  /** null for a key kind that only openpgp.js signs with; absent in a cache written before it existed. */
+  nativeKey?: NativeKey | null;
 }
 
 interface CacheFile {
@@ -96,14 +102,16 @@ export function exportedKey(home: string, fingerprint: string): Promise<Exported
 async function exportOnce(home: string, fingerprint: string, stamp: string): Promise<ExportedKey> {
   const cached = readCache(home, stamp);
   const known = cached?.exports[fingerprint];
-  if (known) return known;
-  const [publicArmored, secretArmored] = await Promise.all([
-    gpg(home, ['--armor', '--export', fingerprint]).then((result) => result.stdout),
-    gpg(home, ['--armor', '--export-secret-keys', fingerprint]).then((result) => result.stdout),
-  ]);
+  if (known && known.nativeKey !== undefined) return known;
+  const [publicArmored, secretArmored] = known
+    ? [known.publicArmored, known.secretArmored]
+    : await Promise.all([
+        gpg(home, ['--armor', '--export', fingerprint]).then((result) => result.stdout),
+        gpg(home, ['--armor', '--export-secret-keys', fingerprint]).then((result) => result.stdout),
+      ]);
   if (!publicArmored.includes('BEGIN PGP PUBLIC KEY BLOCK')) throw new UserError(`${home}: could not export key ${fingerprint}`);
   if (!secretArmored.includes('BEGIN PGP PRIVATE KEY BLOCK')) throw new UserError(`${home}: could not export the secret key ${fingerprint}`);
-  const exported = { publicArmored, secretArmored };
+  const exported = { publicArmored, secretArmored, nativeKey: await nativeKeyFrom(secretArmored, fingerprint) };
   if (cached && homeStamp(home) === stamp) await writeCache(home, { ...cached, exports: { ...cached.exports, [fingerprint]: exported } });
   return exported;
 }

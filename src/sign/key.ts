@@ -5,6 +5,7 @@ import { ConfigError, UserError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { ensureGnupgHome, gnupgHome, gpg } from './gpg.js';
 import { cachedKeyListing, exportedKey, type ListedKey } from './key-cache.js';
+import { createNativeSigner } from './native-signer.js';
 import { createSigner, type Signer } from './openpgp-signer.js';
 
 /** The archive's public key, as operators download it: armored, and binary for Signed-By. */
@@ -159,7 +160,11 @@ export async function exportPublicKey(stateDir: string, fingerprint: string, arc
   return binary;
 }
 
-/** A signer holding the archive's secret key (exported from the GnuPG home once, then cached). */
+/**
+ * A signer holding the archive's secret key (exported from the GnuPG home once, then cached):
+ * node:crypto for the kinds freshet makes, openpgp.js for any other.
+ */
 export async function archiveSigner(stateDir: string, fingerprint: string): Promise<Signer> {
-  return createSigner(fingerprint, (await exportedKey(gnupgHome(stateDir), fingerprint)).secretArmored);
+  const exported = await exportedKey(gnupgHome(stateDir), fingerprint);
+  return exported.nativeKey ? createNativeSigner(fingerprint, exported.nativeKey) : createSigner(fingerprint, exported.secretArmored);
 }

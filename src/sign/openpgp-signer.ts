@@ -4,7 +4,8 @@ import { UserError } from '../core/errors.js';
  * Signing in-process with openpgp.js, with the archive's secret key exported once from freshet's
  * GnuPG home (key-cache.ts): no gpg process and no gpg-agent per signature. What is signed is
  * still checked by the real gpgv before anything goes live (verify/apt.ts, verify/yum.ts), so a
- * signer bug cannot reach a client. openpgp.js is imported on first use only.
+ * signer bug cannot reach a client. openpgp.js is imported on first use only. The archive signs
+ * with it only for key kinds that native-signer.ts (node:crypto) does not handle.
  */
 export interface Signer {
   fingerprint: string;

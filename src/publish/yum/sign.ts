@@ -1,40 +1,60 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
-import { gnupgHome } from '../../sign/gpg.js';
-import { exportedKey } from '../../sign/key-cache.js';
-import { createSigner, type Signer } from '../../sign/openpgp-signer.js';
+import type { Signer } from '../../sign/openpgp-signer.js';
 import { signRpmHeader } from './rpm-header-signature.js';
 
 /** Files per rpmkeys call: far below the kernel's argument limit. */
 const CHECK_BATCH = 1000;
 
 /**
- * Sign RPM files' headers in place with the archive key, in-process (rpm-header-signature.ts with
- * openpgp.js): no rpmsign, and no gpg per package as rpmsign starts. Then every signed file is checked by the real
+ * Sign RPM files' headers in place with the archive key, in-process (rpm-header-signature.ts and
+ * the archive signer): no rpmsign, and no gpg per package as rpmsign starts. Then every signed file is checked by the real
  * `rpmkeys --checksig` against the archive's public key alone (header and payload digests and the
- * signature), a batch of files per call, so a signer bug never reaches the pool.
+ * signature), a batch of files per call, so a signer bug never reaches the pool. With `keyDbCache`
+ * (a private folder), the rpm database holding the key is made there once per key, not per call.
  */
-export async function signRpmFiles(signer: Signer, publicKeyFile: string, files: readonly string[]): Promise<void> {
+export async function signRpmFiles(signer: Signer, publicKeyFile: string, files: readonly string[], keyDbCache?: string): Promise<void> {
   if (files.length === 0) return;
   // A few at a time, so that one file's reads and writes overlap another's signing.
   await new PQueue({ concurrency: 8 }).addAll(files.map((file) => () => signRpmHeader(file, (header) => signer.detachSignBinary(header))));
-  await checkSignedRpms(publicKeyFile, files);
+  await checkSignedRpms(publicKeyFile, files, keyDbCache);
 }
 
-/** The archive key's signer; the secret key is exported from freshet's GnuPG home once, then read from the key cache. */
-export async function archiveSigner(stateDir: string, fingerprint: string): Promise<Signer> {
-  return createSigner(fingerprint, (await exportedKey(gnupgHome(stateDir), fingerprint)).secretArmored);
+/**
+ * An rpm database holding only the key in publicKeyFile, named by the sha256 of that file: a
+ * re-exported key (new expiry, new subkey) gets a database of its own, and databases of other keys
+ * are removed. It is imported under a temporary name and renamed, so a killed import is never used.
+ */
+export async function keyDatabase(publicKeyFile: string, cacheDir: string): Promise<string> {
+  const dbPath = path.join(cacheDir, createHash('sha256').update(await readFile(publicKeyFile)).digest('hex'));
+  if (existsSync(dbPath)) return dbPath;
+  await mkdir(cacheDir, { recursive: true });
+  for (const entry of await readdir(cacheDir)) await rm(path.join(cacheDir, entry), { recursive: true, force: true });
+  const tmp = await mkdtemp(`${dbPath}.tmp-`);
+  try {
+    await run('rpmkeys', ['--dbpath', tmp, '--import', publicKeyFile], { timeoutMs: 60_000 });
+    await rename(tmp, dbPath);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return dbPath;
 }
+
+/** The archive key's signer, the same as the APT side's. */
+export { archiveSigner } from '../../sign/key.js';
 
 /** Every file must verify as `digests signatures OK` against the one key: unsigned (`digests OK`) fails too. */
-async function checkSignedRpms(publicKeyFile: string, files: readonly string[]): Promise<void> {
-  const dbPath = await mkdtemp(path.join(os.tmpdir(), 'freshet-rpmdb-'));
+async function checkSignedRpms(publicKeyFile: string, files: readonly string[], keyDbCache: string | undefined): Promise<void> {
+  const dbPath = keyDbCache ? await keyDatabase(publicKeyFile, keyDbCache) : await mkdtemp(path.join(os.tmpdir(), 'freshet-rpmdb-'));
   try {
-    await run('rpmkeys', ['--dbpath', dbPath, '--import', publicKeyFile], { timeoutMs: 60_000 });
+    if (!keyDbCache) await run('rpmkeys', ['--dbpath', dbPath, '--import', publicKeyFile], { timeoutMs: 60_000 });
     const batches: string[][] = [];
     for (let start = 0; start < files.length; start += CHECK_BATCH) batches.push(files.slice(start, start + CHECK_BATCH));
     const queue = new PQueue({ concurrency: Math.max(1, Math.min(os.availableParallelism(), 4)) });
@@ -52,7 +72,7 @@ async function checkSignedRpms(publicKeyFile: string, files: readonly string[]):
       throw new UserError(`${failed.length} signed package(s) do not verify with rpmkeys --checksig against ${publicKeyFile}; nothing was published:\n${failed.slice(0, 10).join('\n')}`);
     }
   } finally {
-    await rm(dbPath, { recursive: true, force: true });
+    if (!keyDbCache) await rm(dbPath, { recursive: true, force: true });
   }
 }
 
