@@ -58,3 +58,15 @@ export async function copyFileAtomic(source: string, file: string): Promise<void
   }
   await fsyncDir(path.dirname(file));
 }
+
+/** A file another process wrote, read and flushed through one handle. */
+export async function readDurable(file: string): Promise<Buffer> {
+  const handle = await open(file, constants.O_RDONLY);
+  try {
+    const data = await handle.readFile();
+    await handle.sync();
+    return data;
+  } finally {
+    await handle.close();
+  }
+}

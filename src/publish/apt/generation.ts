@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { link, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
-import { fsyncDir, fsyncPath, writeDurable } from '../fs-atomic.js';
-import { digestBuffer, digestFile } from '../hash.js';
+import { fsyncDir, fsyncPath, readDurable, writeDurable } from '../fs-atomic.js';
+import { releaseDigest } from '../hash.js';
 import type { ReleaseFile } from './release.js';
 
 /**
@@ -53,13 +53,36 @@ export interface IndexContent {
 
 export const INDEX_PATHS = ['main/binary-amd64/Packages', 'main/binary-all/Packages', 'main/source/Sources'] as const;
 
-async function linkByHash(file: string, digest: { sha256: string; sha512: string }, byHash: Set<string>, suiteDir: string) {
-  for (const [kind, hash] of [['SHA256', digest.sha256], ['SHA512', digest.sha512]] as const) {
-    const target = path.join(path.dirname(file), 'by-hash', kind, hash);
-    await mkdir(path.dirname(target), { recursive: true });
-    if (!existsSync(target)) await link(file, target);
-    byHash.add(path.relative(suiteDir, target));
+/**
+ * Hard links, all requested at once after each folder is made once; a name that is there already
+ * is kept, and with `skipMissing` a source that is gone is skipped. Returns the links made.
+ */
+async function linkAll(links: ReadonlyArray<{ from: string; to: string }>, skipMissing = false): Promise<Array<{ from: string; to: string }>> {
+  await Promise.all([...new Set(links.map(({ to }) => path.dirname(to)))].map((dir) => mkdir(dir, { recursive: true })));
+  const made = await Promise.all(
+    links.map(({ from, to }) =>
+      link(from, to).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EEXIST' || (skipMissing && error.code === 'ENOENT')) return false;
+          throw error;
+        },
+      ),
+    ),
+  );
+  return links.filter((_, index) => made[index]);
+}
+
+/** Each index form also under by-hash/SHA256 and by-hash/SHA512 of its folder. */
+async function linkByHash(suiteDir: string, files: readonly ReleaseFile[]): Promise<Set<string>> {
+  const byHash = new Map<string, string>();
+  for (const file of files) {
+    for (const hash of [`SHA256/${file.digest.sha256}`, `SHA512/${file.digest.sha512}`]) {
+      byHash.set(path.join(path.dirname(file.path), 'by-hash', hash), file.path);
+    }
   }
+  await linkAll([...byHash].map(([target, file]) => ({ from: path.join(suiteDir, file), to: path.join(suiteDir, target) })));
+  return new Set(byHash.keys());
 }
 
 const FORMS = ['', '.gz', '.xz'] as const;
@@ -79,18 +102,31 @@ async function writeIndex(genDir: string, index: IndexContent, previous: string 
   await mkdir(path.dirname(plain), { recursive: true });
   const before = previous ? path.join(previous, index.path) : undefined;
   if (before && FORMS.every((suffix) => existsSync(`${before}${suffix}`)) && (await sameContent(before, index.data))) {
-    for (const suffix of FORMS) await link(`${before}${suffix}`, `${plain}${suffix}`);
-  } else {
-    await writeFile(plain, index.data, { mode: 0o644 });
-    // The plain form is flushed while the other two are compressed: every form is durable before Release lists it.
-    await Promise.all([
-      fsyncPath(plain),
-      gzipAsync(index.data, { level: 6 }).then((data) => writeDurable(`${plain}.gz`, data)),
-      // The fastest preset: 10,000 stanzas compress 2% worse than with -1 in half the time; blocks let xz use every core.
-      run('xz', ['--threads=0', '--block-size=1MiB', '--keep', '--force', '-0', plain], { timeoutMs: 600_000 }).then(() => fsyncPath(`${plain}.xz`)),
-    ]);
+    await Promise.all(FORMS.map((suffix) => link(`${before}${suffix}`, `${plain}${suffix}`)));
+    const [gz, xz] = await Promise.all([readFile(`${plain}.gz`), readFile(`${plain}.xz`)]);
+    return digestForms(index, [index.data, gz, xz]);
   }
-  return Promise.all(FORMS.map(async (suffix) => ({ path: `${index.path}${suffix}`, digest: suffix === '' ? digestBuffer(index.data) : await digestFile(`${plain}${suffix}`) })));
+  await writeFile(plain, index.data, { mode: 0o644 });
+  // The plain form is flushed while the other two are compressed: every form is durable before
+  // Release lists it. Each form is hashed from the bytes in hand, not read back from disk.
+  const written = Promise.all([
+    fsyncPath(plain),
+    gzipAsync(index.data, { level: 6 }).then(async (data) => {
+      await writeDurable(`${plain}.gz`, data);
+      return data;
+    }),
+    // The fastest preset: 10,000 stanzas compress 2% worse than with -1 in half the time; blocks let xz use every core.
+    run('xz', ['--threads=0', '--block-size=1MiB', '--keep', '--force', '-0', plain], { timeoutMs: 600_000 }).then(() => readDurable(`${plain}.xz`)),
+  ]);
+  written.catch(() => undefined);
+  // The plain form is hashed while xz runs.
+  const plainDigest = releaseDigest(index.data);
+  const [, gz, xz] = await written;
+  return digestForms(index, [index.data, gz, xz], plainDigest);
+}
+
+function digestForms(index: IndexContent, data: readonly [Buffer, Buffer, Buffer], plainDigest = releaseDigest(index.data)): ReleaseFile[] {
+  return FORMS.map((suffix, position) => ({ path: `${index.path}${suffix}`, digest: position === 0 ? plainDigest : releaseDigest(data[position]!) }));
 }
 
 /** The forms of an index already written under another path, hard-linked to this one. */
@@ -128,24 +164,15 @@ export async function writeIndices(
       }),
     )
   ).flat();
-  const byHash = new Set<string>();
-  for (const file of files) await linkByHash(path.join(genDir, file.path), file.digest, byHash, genDir);
-  return { files, byHash };
+  return { files, byHash: await linkByHash(genDir, files) };
 }
 
 /** Keep serving superseded by-hash files of the previous generation (hard links again). */
 export async function carryByHash(previous: string | undefined, genDir: string, paths: Iterable<string>): Promise<string[]> {
-  const carried: string[] = [];
-  if (!previous) return carried;
-  for (const relative of paths) {
-    const source = path.join(previous, relative);
-    const target = path.join(genDir, relative);
-    if (!existsSync(source) || existsSync(target)) continue;
-    await mkdir(path.dirname(target), { recursive: true });
-    await link(source, target);
-    carried.push(relative);
-  }
-  return carried;
+  if (!previous) return [];
+  // All at once: an archive publishing often within the grace period carries hundreds of them.
+  const made = await linkAll([...paths].map((relative) => ({ from: path.join(previous, relative), to: path.join(genDir, relative) })), true);
+  return made.map(({ to }) => path.relative(genDir, to));
 }
 
 export async function readIndices(genDir: string): Promise<IndexContent[]> {
@@ -171,12 +198,15 @@ export async function switchTo(root: string, suite: string, genDir: string): Pro
   await fsyncDir(path.dirname(live));
 }
 
-/** Remove generation folders other than the live one and the one before it (and crash leftovers). */
+/**
+ * Remove generation folders other than the live one and the one before it (and crash leftovers),
+ * concurrently. The folders are listed when this is called, so one made after the call is never
+ * removed: a publish runs this beside building its own generation.
+ */
 export async function pruneGenerations(root: string, suite: string, keep: readonly string[]): Promise<void> {
   const dir = generationsDir(root, suite);
   if (!existsSync(dir)) return;
   const kept = new Set(keep.map((entry) => path.basename(entry)));
-  for (const entry of await readdir(dir)) {
-    if (!kept.has(entry)) await rm(path.join(dir, entry), { recursive: true, force: true });
-  }
+  const stale = readdirSync(dir).filter((entry) => !kept.has(entry));
+  await Promise.all(stale.map((entry) => rm(path.join(dir, entry), { recursive: true, force: true })));
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core/errors.js';
-import type { FileDigest } from '../hash.js';
+import type { ReleaseDigest } from '../hash.js';
 import { field, formatStanza, parseStanzas, type Stanza } from './deb822.js';
 
 export const ARCHITECTURES = ['amd64', 'all'] as const;
@@ -69,13 +69,13 @@ export function checkIdentity(previous: Stanza | undefined, wanted: ReleaseIdent
 export interface ReleaseFile {
   /** Path relative to dists/<suite>/. */
   path: string;
-  digest: FileDigest;
+  digest: ReleaseDigest;
 }
 
 export function buildRelease(identity: ReleaseIdentity, date: Date, validDays: number, files: readonly ReleaseFile[]): string {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const width = Math.max(1, ...sorted.map((file) => String(file.digest.size).length));
-  const list = (pick: (digest: FileDigest) => string) =>
+  const list = (pick: (digest: ReleaseDigest) => string) =>
     `\n${sorted.map((file) => ` ${pick(file.digest)} ${String(file.digest.size).padStart(width)} ${file.path}`).join('\n')}`;
   const stanza: Stanza = [
     ['Origin', identity.origin],
