@@ -7,6 +7,7 @@ import PQueue from 'p-queue';
 import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
 import type { Signer } from '../../sign/openpgp-signer.js';
+import { fsyncDir, fsyncPath } from '../fs-atomic.js';
 import { signRpmHeader } from './rpm-header-signature.js';
 
 /** Files per rpmkeys call: far below the kernel's argument limit. */
@@ -29,7 +30,8 @@ export async function signRpmFiles(signer: Signer, publicKeyFile: string, files:
 /**
  * An rpm database holding only the key in publicKeyFile, named by the sha256 of that file: a
  * re-exported key (new expiry, new subkey) gets a database of its own, and databases of other keys
- * are removed. It is imported under a temporary name and renamed, so a killed import is never used.
+ * are removed. It is imported under a temporary name, flushed and renamed, so neither a killed
+ * import nor a crash leaves a database without the key under the final name.
  */
 export async function keyDatabase(publicKeyFile: string, cacheDir: string): Promise<string> {
   const dbPath = path.join(cacheDir, createHash('sha256').update(await readFile(publicKeyFile)).digest('hex'));
@@ -39,7 +41,10 @@ export async function keyDatabase(publicKeyFile: string, cacheDir: string): Prom
   const tmp = await mkdtemp(`${dbPath}.tmp-`);
   try {
     await run('rpmkeys', ['--dbpath', tmp, '--import', publicKeyFile], { timeoutMs: 60_000 });
+    for (const entry of await readdir(tmp)) await fsyncPath(path.join(tmp, entry));
+    await fsyncDir(tmp);
     await rename(tmp, dbPath);
+    await fsyncDir(cacheDir);
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;

@@ -6,8 +6,9 @@ import { writeFileAtomic } from '../fs-atomic.js';
 /**
  * What a YUM repository holds, kept in the archive's private state (never served): every package
  * file with the unsigned build artifact it came from (a signed file differs from the artifact, so
- * immutability is checked against the artifact), when it left the index, and superseded metadata
- * files still carried for the grace period.
+ * immutability is checked against the artifact), the sha256 and size of the signed file as
+ * published (the self-check compares primary.xml with these instead of reading every package
+ * again), when it left the index, and superseded metadata files still carried for the grace period.
  */
 const PackageRow = z.object({
   file: z.string(),
@@ -17,6 +18,9 @@ const PackageRow = z.object({
   release: z.string(),
   arch: z.string(),
   artifactSha256: z.string(),
+  /** Absent in states written before they were recorded; the next publish hashes those files once. */
+  sha256: z.string().optional(),
+  size: z.number().int().min(0).optional(),
   recipe: z.string().nullable(),
   targetId: z.string().nullable(),
   addedAt: z.string(),

@@ -1,4 +1,5 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,5 +71,31 @@ describe('signing RPM headers in-process', () => {
     writeFileSync(truncated, readFileSync(rpm!.file).subarray(0, 300));
     await expect(signRpmFiles(await archiveSigner(stateDir, fingerprint), publicKey, [truncated])).rejects.toThrow(`${truncated}: not a valid RPM package (it ends early)`);
     expect(readFileSync(truncated)).toEqual(readFileSync(rpm!.file).subarray(0, 300));
+  });
+
+  it('checks against an rpm database imported once per key file, and a new key replaces it', async () => {
+    const first = await stateWithKey('key-cached', 'ed25519');
+    const second = await stateWithKey('key-rotated', 'ed25519');
+    const rpms = await makeRpms(path.join(dir, 'rpms-cached'), { prefix: 'cached', count: 3, version: '1.0' });
+    const copy = (index: number) => {
+      const file = path.join(dir, `cached-${index}.rpm`);
+      copyFileSync(rpms[index]!.file, file);
+      return file;
+    };
+    const cache = path.join(dir, 'rpmkeys-cache');
+    const dbName = (publicKey: string) => createHash('sha256').update(readFileSync(publicKey)).digest('hex');
+
+    await signRpmFiles(await archiveSigner(first.stateDir, first.fingerprint), first.publicKey, [copy(0)], cache);
+    expect(readdirSync(cache)).toEqual([dbName(first.publicKey)]);
+    const imported = statSync(path.join(cache, dbName(first.publicKey), 'rpmdb.sqlite'));
+    await signRpmFiles(await archiveSigner(first.stateDir, first.fingerprint), first.publicKey, [copy(1)], cache);
+    // Not imported again: the same database file, unchanged.
+    expect(statSync(path.join(cache, dbName(first.publicKey), 'rpmdb.sqlite'))).toMatchObject({ ino: imported.ino, mtimeMs: imported.mtimeMs });
+
+    // A package signed with the first key does not verify against the second key's database.
+    await expect(signRpmFiles(await archiveSigner(first.stateDir, first.fingerprint), second.publicKey, [copy(2)], cache)).rejects.toThrow(
+      /1 signed package\(s\) do not verify with rpmkeys --checksig/,
+    );
+    expect(readdirSync(cache)).toEqual([dbName(second.publicKey)]);
   });
 });
