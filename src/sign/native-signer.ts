@@ -68,8 +68,9 @@ function armor(data: Buffer): string {
 
 /**
  * The cleartext's lines as they are signed and shown: without trailing spaces and tabs (RFC 4880
- * 7.1) and without the text's last newline, which belongs to the armor that follows. The output
- * keeps none of what the signature does not cover, as openpgp.js did.
+ * 7.1) and without the text's last newline, which belongs to the armor that follows. As
+ * openpgp.js did (gpg shows the trailing whitespace it does not sign), the output holds nothing
+ * that the signature does not cover, so apt reads only signed text.
  */
 function cleartextLines(text: string): string[] {
   return (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map((line) => line.replace(/[ \t\r]+$/, ''));
