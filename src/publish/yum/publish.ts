@@ -18,6 +18,7 @@ import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishItem, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
 import { sha256File, type PackageDigest } from './digest.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
+import { parseRepomd } from './repomd.js';
 import { archiveSigner, signRpmFiles } from './sign.js';
 import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from './state.js';
 
@@ -253,13 +254,10 @@ async function recordedDigests(context: Context): Promise<Map<string, PackageDig
   return new Map(listed.filter((row) => row.sha256 !== undefined && row.size !== undefined).map((row) => [row.file, { sha256: row.sha256!, size: row.size! }]));
 }
 
-async function buildGeneration(context: Context): Promise<string> {
+/** createrepo_c writes genDir/repodata for the listed packages, reusing the live generation's entries. */
+async function indexPackages(context: Context, genDir: string): Promise<void> {
   const { root } = context.request.archive;
   const repo = context.request.suite;
-  const generation = context.state.generation + 1;
-  const genDir = generationDir(root, repo, generation);
-  await rm(genDir, { recursive: true, force: true });
-  await mkdir(genDir, { recursive: true });
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'freshet-yum-'));
   try {
     const listed = context.state.packages.filter((row) => row.removedAt === null).map((row) => row.file).sort();
@@ -287,7 +285,32 @@ async function buildGeneration(context: Context): Promise<string> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The live repomd.xml and the files it lists, hard-linked into the new repodata (carryMetadata adds the superseded ones). */
+async function linkLiveMetadata(live: string, repodata: string): Promise<void> {
+  const liveRepodata = path.join(live, 'repodata');
+  const listed = parseRepomd(await readFile(path.join(liveRepodata, 'repomd.xml'), 'utf8')).map((entry) => path.basename(entry.href));
+  await mkdir(repodata);
+  for (const name of ['repomd.xml', ...listed]) await link(path.join(liveRepodata, name), path.join(repodata, name));
+}
+
+/**
+ * Generation n+1: its metadata, signature and self-check. A re-sign whose live generation is the
+ * recorded one lists exactly the recorded packages already, so it links that metadata instead of
+ * running createrepo_c again over every package; only the signature is new.
+ */
+async function buildGeneration(context: Context, options: { resign?: boolean } = {}): Promise<string> {
+  const { root } = context.request.archive;
+  const repo = context.request.suite;
+  const generation = context.state.generation + 1;
+  const genDir = generationDir(root, repo, generation);
+  await rm(genDir, { recursive: true, force: true });
+  await mkdir(genDir, { recursive: true });
   const repodata = path.join(genDir, 'repodata');
+  const { live } = context;
+  if (options.resign && live && path.basename(live) === String(context.state.generation)) await linkLiveMetadata(live, repodata);
+  else await indexPackages(context, genDir);
   await carryMetadata(context, repodata);
   await checkpoint('indices');
   const repomd = path.join(repodata, 'repomd.xml');
@@ -417,7 +440,7 @@ export async function publishYum(request: PublishRequest): Promise<PublishOutcom
 export async function resignYum(request: ResignRequest): Promise<PublishOutcome> {
   return withRepo(request, async (context) => {
     if (!context.live) throw new UserError(`${request.archive.root}: repository ${request.suite} was never published; nothing to re-sign`);
-    const genDir = await buildGeneration(context);
+    const genDir = await buildGeneration(context, { resign: true });
     const deleted = await goLive(context, genDir);
     log.info('re-signed', { repo: request.suite, root: request.archive.root });
     return outcome(context, genDir, [], [], deleted);

@@ -152,4 +152,22 @@ describe('publishing a YUM repository', () => {
     expect(await publisherFor('rpm').suites(archive.root)).toEqual([REPO]);
     expect(await verifyArchive(archive.root)).toEqual([]);
   });
+
+  it('re-signs with nothing new by linking the live metadata (no createrepo_c run): only repomd.xml.asc is new, and dnf reads it', async () => {
+    const repodata = path.join(archive.root, 'rpm', REPO, 'repodata');
+    const before = path.resolve(path.dirname(repodata), readlinkSync(repodata));
+    const listed = ['repomd.xml', ...parseRepomd(readFileSync(path.join(before, 'repomd.xml'), 'utf8')).map((entry) => path.basename(entry.href))];
+    const query = async () => (await client('resigned').dnf(['repoquery', '--repo', 'freshet', '--refresh', '--qf', '%{name} %{version}'])).stdout.trim().split('\n').sort();
+    const packagesBefore = await query();
+    expect(packagesBefore).toContain('demo1 3.0');
+
+    await publisherFor('rpm').resign({ config, archive, suite: REPO });
+    const after = path.resolve(path.dirname(repodata), readlinkSync(repodata));
+    expect(after).not.toBe(before);
+    for (const name of listed) expect(lstatSync(path.join(after, name)).ino, name).toBe(lstatSync(path.join(before, name)).ino);
+    // Signed again (RSA signatures made in the same second may have the same bytes).
+    expect(lstatSync(path.join(after, 'repomd.xml.asc')).ino).not.toBe(lstatSync(path.join(before, 'repomd.xml.asc')).ino);
+    expect(await verifyArchive(archive.root)).toEqual([]);
+    expect(await query()).toEqual(packagesBefore);
+  });
 });
