@@ -408,7 +408,8 @@ async function goLive(context: Context, genDir: string): Promise<string[]> {
 
 export async function publishYum(request: PublishRequest): Promise<PublishOutcome> {
   return withRepo(request, async (context) => {
-    const listedBefore = JSON.stringify(context.state.packages);
+    const listedCount = () => context.state.packages.reduce((count, row) => count + (row.removedAt === null ? 1 : 0), 0);
+    const listedBefore = listedCount();
     const added = await placePackages(context, request.add);
     await checkpoint('pool');
     const removed: PackageRow[] = [];
@@ -425,7 +426,9 @@ export async function publishYum(request: PublishRequest): Promise<PublishOutcom
     // Publishing what is already live changes nothing: no new generation, the repository stays byte for byte.
     // (A live generation other than the recorded one is a publish killed before its switch: finish it.)
     const { live } = context;
-    if (live && path.basename(live) === String(context.state.generation) && JSON.stringify(context.state.packages) === listedBefore) {
+    // Nothing added or removed, so the list changed only if a package was taken back into it, which the count shows.
+    const unchanged = added.length === 0 && removed.length === 0 && listedCount() === listedBefore;
+    if (live && path.basename(live) === String(context.state.generation) && unchanged) {
       log.info('nothing new to publish', { repo: request.suite, root: request.archive.root, generation: path.basename(live) });
       return outcome(context, live, added, removed, []);
     }
