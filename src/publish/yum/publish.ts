@@ -29,11 +29,12 @@ import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from '.
  *     before it takes its final name;
  *     a name already published must come from the same build artifact (immutable);
  *  3. retention and removals take packages out of the package list (files stay for the grace period);
- *  4. createrepo_c --update (with its checksum cache) writes generation n+1's repodata from that list;
- *     superseded metadata files of the live generation are linked in and kept for the grace period;
+ *  4. createrepo_c --update writes generation n+1's repodata from that list (a re-sign links the live
+ *     generation's instead); superseded metadata files of the live generation are linked in and kept
+ *     for the grace period;
  *  5. repomd.xml gets a detached armored signature, repomd.xml.asc (in-process, as the packages');
  *  6. self-check: the signature with gpgv, every file repomd.xml lists, and every package primary
- *     lists against the sha256 and size recorded when freshet placed it (see selfCheck);
+ *     lists against the sha256 and size recorded when freshet placed it (see recordedDigests);
  *  7. record the state, then switch repodata to the new generation with one rename;
  *  8. delete generations and package files whose grace period ended.
  * Any failure before 7 leaves the live repository as it was. The checkpoints (src/publish/checkpoint.ts)
