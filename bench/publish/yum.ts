@@ -4,20 +4,15 @@
  * same N small RPMs (rpms.ts) and the same throwaway Ed25519 key. Steps: full publish of N into an
  * empty repository, add one RPM and republish, republish with nothing new. Every step is a process
  * of its own under /usr/bin/time -v (wall time, peak RSS, process start included): for freshet
- * this file re-run as `--publish CONFIG ARTIFACTS` or `--resign CONFIG`, calling publishYum and
- * resignYum as `freshet run` does (the CLI's publish checks builds against recipes, and re-signs
- * APT suites only). Runs repeat with fresh repositories; medians are printed. Usage in
+ * yum-step.ts, calling publishYum and resignYum as `freshet run` does (the CLI's publish checks
+ * builds against recipes, and re-signs APT suites only). Runs repeat with fresh repositories; medians are printed. Usage in
  * bench/README.md.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
 import { run } from '../../src/core/exec.js';
-import { setLogLevel } from '../../src/core/log.js';
-import { mainArchive } from '../../src/publish/api.js';
-import { publishYum, resignYum } from '../../src/publish/yum/publish.js';
 import { gnupgHome, stopAgent } from '../../src/sign/gpg.js';
 import { createKey } from '../../src/sign/key.js';
 import type { BuildArtifact } from '../../src/types.js';
@@ -83,7 +78,7 @@ async function benchRun(count: number, rpms: string[], extra: string, round: num
   const stateDir = path.join(work, 'state');
   const key = await createKey(stateDir, { name: 'freshet bench', email: 'bench@localhost', algorithm: 'ed25519', expire: '1y' });
   try {
-    const freshet = (...args: string[]) => timed('node', [path.join(import.meta.dirname, 'yum.js'), ...args, config]);
+    const freshet = (...args: string[]) => timed('node', [path.join(import.meta.dirname, 'yum-step.js'), suite, ...args, config]);
     const all = artifactsFile(path.join(work, 'all.json'), rpms.map(artifactOf));
     const one = artifactsFile(path.join(work, 'one.json'), [artifactOf(extra)]);
     const freshetRow: Row = { full: await freshet('--publish', all), addOne: await freshet('--publish', one), republish: await freshet('--resign') };
@@ -146,19 +141,11 @@ async function benchSize(count: number, runs: number): Promise<string[]> {
   });
 }
 
-if (process.argv[2] === '--publish' || process.argv[2] === '--resign') {
-  setLogLevel('warn');
-  const config = loadConfig(process.argv.at(-1)!);
-  const archive = mainArchive(config);
-  if (process.argv[2] === '--resign') await resignYum({ config, archive, suite });
-  else await publishYum({ config, archive, suite, add: [{ artifacts: JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as BuildArtifact[] }] });
-} else {
-  const runs = Number(process.argv.find((arg) => arg.startsWith('--runs='))?.slice('--runs='.length) ?? 1);
-  const sizes = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  const lines = [];
-  for (const count of sizes.length > 0 ? sizes : [100, 500, 2000, 10000, 100000]) lines.push(...(await benchSize(count, runs)));
-  console.log(`\nmedians of ${runs} run(s), seconds (ratio = peer / freshet, above 1 means freshet is faster)\n`);
-  console.log('| N | step | freshet | createrepo_c + rpmsign | ratio | freshet peak RSS | peer peak RSS |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const line of lines) console.log(line);
-}
+const runs = Number(process.argv.find((arg) => arg.startsWith('--runs='))?.slice('--runs='.length) ?? 1);
+const sizes = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const lines = [];
+for (const count of sizes.length > 0 ? sizes : [100, 500, 2000, 10000, 100000]) lines.push(...(await benchSize(count, runs)));
+console.log(`\nmedians of ${runs} run(s), seconds (ratio = peer / freshet, above 1 means freshet is faster)\n`);
+console.log('| N | step | freshet | createrepo_c + rpmsign | ratio | freshet peak RSS | peer peak RSS |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const line of lines) console.log(line);
