@@ -4,7 +4,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { gpg } from './gpg.js';
-import { nativeKeyFrom, type NativeKey } from './native-key.js';
+import { nativeKeyExpired, nativeKeyFrom, type NativeKey } from './native-key.js';
 
 /**
  * What a publish needs from freshet's GnuPG home (the secret-key listing, the armored public and
@@ -89,20 +89,25 @@ export async function cachedKeyListing(home: string, list: () => Promise<ListedK
 
 const exporting = new Map<string, Promise<ExportedKey>>();
 
+/** Whether an export must be made again although the home did not change: its node:crypto key stopped signing with time. */
+const stale = (exported: ExportedKey): boolean => exported.nativeKey === undefined || (exported.nativeKey !== null && nativeKeyExpired(exported.nativeKey));
+
 /** The armored public and secret key of `fingerprint`, exported with gpg on the first call after a change. */
-export function exportedKey(home: string, fingerprint: string): Promise<ExportedKey> {
+export async function exportedKey(home: string, fingerprint: string): Promise<ExportedKey> {
   // The public export and the signer ask at the same time: one export between them.
   const stamp = homeStamp(home);
   const key = `${home}\0${fingerprint}\0${stamp}`;
-  const pending = exporting.get(key) ?? exportOnce(home, fingerprint, stamp);
-  exporting.set(key, pending);
-  return pending;
+  const pending = exporting.get(key);
+  if (pending && !stale(await pending)) return pending;
+  const fresh = exportOnce(home, fingerprint, stamp);
+  exporting.set(key, fresh);
+  return fresh;
 }
 
 async function exportOnce(home: string, fingerprint: string, stamp: string): Promise<ExportedKey> {
   const cached = readCache(home, stamp);
   const known = cached?.exports[fingerprint];
-  if (known && known.nativeKey !== undefined) return known;
+  if (known && !stale(known)) return known;
   const [publicArmored, secretArmored] = known
     ? [known.publicArmored, known.secretArmored]
     : await Promise.all([

@@ -13,6 +13,11 @@ export interface NativeKey {
   /** Of the key that signs (the primary key, or the signing subkey openpgp.js would choose). */
   fingerprint: string;
   keyId: string;
+  /**
+   * When the signing key stops signing (ISO 8601; the earlier of the primary key's and the
+   * subkey's expiry), or null: a key cache holds it past then, and must not sign with it.
+   */
+  expiresAt: string | null;
   /** The secret key as a JWK (RSA: n, e, d, p, q, dp, dq, qi; Ed25519: d, x). */
   jwk: JsonWebKey;
 }
@@ -82,5 +87,12 @@ export async function nativeKeyFrom(secretArmored: string, fingerprint: string):
   const jwks = algorithm === 1 ? rsaJwk(publicParams, privateParams) : ed25519Jwk(publicParams, privateParams);
   if (!jwks) return null;
   if (!matches(jwks, algorithm === 1 ? 'sha512' : null)) return null;
-  return { algorithm, fingerprint: signing.getFingerprint().toUpperCase(), keyId: signing.getKeyID().toHex().toUpperCase(), jwk: jwks.secret };
+  const expiries = await Promise.all([key.getExpirationTime(), signing === key ? null : signing.getExpirationTime()]);
+  const expiresAt = expiries.filter((expiry) => expiry instanceof Date).sort((a, b) => a.getTime() - b.getTime())[0]?.toISOString() ?? null;
+  return { algorithm, fingerprint: signing.getFingerprint().toUpperCase(), keyId: signing.getKeyID().toHex().toUpperCase(), expiresAt, jwk: jwks.secret };
+}
+
+/** Whether a key cache's node:crypto key is past its expiry, or from a cache that did not record it: made again, the signing key is chosen anew. */
+export function nativeKeyExpired(key: NativeKey, now = Date.now()): boolean {
+  return key.expiresAt === undefined || (key.expiresAt !== null && Date.parse(key.expiresAt) <= now);
 }

@@ -1,13 +1,14 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rpmCheckSignatures, signRpmFiles } from '../../src/publish/yum/sign.js';
 import { ensureGnupgHome, gnupgHome, gpg, stopAgent } from '../../src/sign/gpg.js';
 import { KEY_CACHE } from '../../src/sign/key-cache.js';
 import type { NativeKey } from '../../src/sign/native-key.js';
 import { archiveSigner, createKey, exportPublicKey, findArchiveKey, KEYRING_ASC } from '../../src/sign/key.js';
 import { createNativeSigner } from '../../src/sign/native-signer.js';
+import { run } from '../../src/core/exec.js';
 import type { Signer } from '../../src/sign/openpgp-signer.js';
 import { gpgvVerify } from '../../src/sign/sign.js';
 import { makeRpms } from '../publish/yum/rpms.js';
@@ -200,5 +201,52 @@ describe('the node:crypto key in the key cache', () => {
     const checked = await gpgvVerify(key.keyring, write('ecdsa-InRelease', signed));
     expect(checked.ok, checked.output).toBe(true);
     expect(await listPackets(signatureBlock('ecdsa-InRelease.asc', signed))).toContain(':signature packet: algo 19,');
+  });
+});
+
+describe('a signing subkey that expires after the key cache was written', () => {
+  let key: Project;
+  /** The node:crypto key as the cache held it while the subkey was valid. */
+  let stale: NativeKey;
+  let subkey: string;
+
+  beforeAll(async () => {
+    // The cache is filled on 2026-01-03, while the subkey signs: gpg makes the key as it was on
+    // 2026-01-01 and a signing subkey valid for two days from 2026-01-02.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-01-03T00:00:00Z') });
+    try {
+      key = await project('expiring-subkey', async (stateDir) => {
+        const home = gnupgHome(stateDir);
+        ensureGnupgHome(home);
+        await gpg(home, ['--faked-system-time', '20260101T000000', '--quick-generate-key', 'expiring subkey <sub@localhost>', 'ed25519', 'sign', 'never']);
+        const primary = (await gpg(home, ['--with-colons', '--list-secret-keys'])).stdout.match(/^fpr:+([0-9A-F]{40}):/m)![1]!;
+        await gpg(home, ['--faked-system-time', '20260102T000000', '--quick-add-key', primary, 'ed25519', 'sign', '2d']);
+      });
+      await archiveSigner(key.stateDir, key.fingerprint);
+    } finally {
+      vi.useRealTimers();
+    }
+    stale = cachedExport(key.stateDir, key.fingerprint).nativeKey!;
+    subkey = stale.fingerprint;
+    expect(subkey).not.toBe(key.fingerprint);
+  });
+
+  async function gpgvStatus(file: string): Promise<string> {
+    return (await run('gpgv', ['--status-fd', '1', '--keyring', key.keyring, file], { allowFailure: true })).stdout;
+  }
+
+  it('is no longer signed with: the archive signer signs with the key gpg would use now, and apt gets no EXPKEYSIG', async () => {
+    const signed = write('expiring-subkey-InRelease', await (await archiveSigner(key.stateDir, key.fingerprint)).clearsign(RELEASE));
+    const status = await gpgvStatus(signed);
+    expect(status).not.toContain('EXPKEYSIG');
+    expect(status).toMatch(new RegExp(`VALIDSIG ${key.fingerprint} `));
+  });
+
+  it('makes the gpgv self-check fail for a signature by the expired subkey, as apt refuses it', async () => {
+    const signed = write('expired-subkey-InRelease', await createNativeSigner(key.fingerprint, stale).clearsign(RELEASE));
+    expect(await gpgvStatus(signed)).toContain(`EXPKEYSIG ${subkey.slice(-16)}`);
+    const checked = await gpgvVerify(key.keyring, signed);
+    expect(checked.ok).toBe(false);
+    expect(checked.output).toContain('expired');
   });
 });
