@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { digestFile, type FileDigest } from '../hash.js';
-import { readDebControl } from './deb-file.js';
+import { readDebControl, readDebControlFromBytes } from './deb-file.js';
 import { field, fieldRows, formatStanza, parseStanzas, stripSignature, type Stanza } from './deb822.js';
 
 const namePattern = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -34,7 +34,16 @@ function required(stanza: Stanza, name: string, pattern: RegExp, file: string): 
 
 /** A .deb's control stanza (the control file, as `dpkg-deb --field` prints it): read once, when the package is added. */
 export async function readDeb(file: string): Promise<BinaryPackage> {
-  const [control] = parseStanzas(await readDebControl(file));
+  return binaryPackage(await readDebControl(file), file);
+}
+
+/** The same from a .deb's bytes already read (`file` names it in errors). */
+export async function readDebBytes(bytes: Buffer, file: string): Promise<BinaryPackage> {
+  return binaryPackage(await readDebControlFromBytes(bytes, file), file);
+}
+
+function binaryPackage(text: string, file: string): BinaryPackage {
+  const [control] = parseStanzas(text);
   if (!control) throw new UserError(`${file}: the control file has no fields`);
   const name = required(control, 'Package', namePattern, file);
   const source = (field(control, 'Source') ?? name).split(' ')[0]!;

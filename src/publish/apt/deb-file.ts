@@ -132,7 +132,15 @@ async function untarControl(member: string, compressed: Buffer, file: string, wa
 }
 
 export async function readDebControl(file: string): Promise<string> {
-  const control = (await readDebControlFiles(file, ['control'])).get('control');
+  return controlFile(await readDebControlFiles(file, ['control']), file);
+}
+
+export async function readDebControlFromBytes(bytes: Buffer, file: string): Promise<string> {
+  return controlFile(await readDebControlFilesFromBytes(bytes, file, ['control']), file);
+}
+
+function controlFile(files: Map<string, string>, file: string): string {
+  const control = files.get('control');
   if (control === undefined) throw new UserError(`${file}: control.tar has no control file`);
   return control;
 }
@@ -141,18 +149,34 @@ export async function readDebControl(file: string): Promise<string> {
 export async function readDebControlFiles(file: string, wanted: readonly string[]): Promise<Map<string, string>> {
   const handle = await open(file, 'r');
   try {
-    if ((await readAt(handle, 0, AR_MAGIC.length)).toString('latin1') !== AR_MAGIC) throw new UserError(`${file}: not a Debian binary package (no ar header)`);
-    const version = parseHeader(await readAt(handle, AR_MAGIC.length, HEADER_SIZE), AR_MAGIC.length, file);
-    const versionText = (await readAt(handle, version.offset, Math.min(version.size, 16))).toString('latin1');
-    if (version.name !== 'debian-binary' || !/^2\.\d+\n/.test(versionText)) throw new UserError(`${file}: not a Debian binary package (debian-binary 2.x expected first)`);
-    const nextOffset = version.offset + version.size + (version.size % 2);
-    const control = parseHeader(await readAt(handle, nextOffset, HEADER_SIZE), nextOffset, file);
-    if (!control.name.startsWith('control.tar')) throw new UserError(`${file}: not a Debian binary package (control.tar expected second, found ${control.name})`);
-    if (control.size > MAX_CONTROL_BYTES) throw new UserError(`${file}: control.tar is over ${MAX_CONTROL_BYTES} bytes`);
-    const compressed = await readAt(handle, control.offset, control.size);
-    if (compressed.length !== control.size) throw new UserError(`${file}: truncated (control.tar ends early)`);
-    return await untarControl(control.name, compressed, file, wanted);
+    return await controlFilesFrom((offset, length) => readAt(handle, offset, length), file, wanted);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The same, from a .deb already in memory (`file` names it in errors): a publish reads a package
+ * once, to hash it, parse it and write its pool file.
+ */
+export async function readDebControlFilesFromBytes(bytes: Buffer, file: string, wanted: readonly string[]): Promise<Map<string, string>> {
+  return controlFilesFrom(async (offset, length) => bytes.subarray(offset, offset + length), file, wanted);
+}
+
+async function controlFilesFrom(
+  readAt: (offset: number, length: number) => Promise<Buffer>,
+  file: string,
+  wanted: readonly string[],
+): Promise<Map<string, string>> {
+  if ((await readAt(0, AR_MAGIC.length)).toString('latin1') !== AR_MAGIC) throw new UserError(`${file}: not a Debian binary package (no ar header)`);
+  const version = parseHeader(await readAt(AR_MAGIC.length, HEADER_SIZE), AR_MAGIC.length, file);
+  const versionText = (await readAt(version.offset, Math.min(version.size, 16))).toString('latin1');
+  if (version.name !== 'debian-binary' || !/^2\.\d+\n/.test(versionText)) throw new UserError(`${file}: not a Debian binary package (debian-binary 2.x expected first)`);
+  const nextOffset = version.offset + version.size + (version.size % 2);
+  const control = parseHeader(await readAt(nextOffset, HEADER_SIZE), nextOffset, file);
+  if (!control.name.startsWith('control.tar')) throw new UserError(`${file}: not a Debian binary package (control.tar expected second, found ${control.name})`);
+  if (control.size > MAX_CONTROL_BYTES) throw new UserError(`${file}: control.tar is over ${MAX_CONTROL_BYTES} bytes`);
+  const compressed = await readAt(control.offset, control.size);
+  if (compressed.length !== control.size) throw new UserError(`${file}: truncated (control.tar ends early)`);
+  return untarControl(control.name, compressed, file, wanted);
 }

@@ -1,8 +1,8 @@
-import { copyFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../../core/exec.js';
-import { fsyncDir, fsyncPath, tempName } from '../fs-atomic.js';
+import { fsyncDir, fsyncPath, tempName, writeDurable } from '../fs-atomic.js';
 
 const COPY_CONCURRENCY = 8;
 
@@ -39,38 +39,90 @@ async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T) =>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+interface Staged {
+  file: string;
+  temp: string;
+  /** Copied from this path at commit; absent when the bytes were written already. */
+  from?: string;
+}
+
 /**
- * Copy new files into the pool with copyFileAtomic's guarantees, batched: every file is copied
- * under a temporary name and flushed, then all are renamed to their final names, then each folder
- * is flushed once (not once per file). A pool file appears under its name only complete, and all
- * of them are durable when this returns; on failure no temporary file is left.
+ * The new pool files of one publish, with copyFileAtomic's guarantees, batched: every file is
+ * written under a temporary name and flushed, then all are renamed to their final names, then each
+ * folder is flushed once (not once per file). A pool file appears under its name only complete,
+ * and all of them are durable when commit returns; discard leaves no temporary file.
+ * `expected` (an upper bound of the files to come) chooses between one fsync per file and syncfs.
  */
-export async function copyIntoPool(root: string, copies: ReadonlyArray<{ from: string; to: string }>): Promise<void> {
-  // The same file named twice (a batch that repeats a package) is copied once.
-  const unique = [...new Map(copies.map((copy) => [copy.to, copy.from])).entries()];
-  const planned = unique.map(([to, from]) => ({ from, file: path.join(root, to), temp: tempName(path.join(root, to)) }));
-  const folders = [...new Set(planned.map(({ file }) => path.dirname(file)))];
-  const wholeFileSystem = planned.length >= FLUSH_FILE_SYSTEM_FROM;
-  try {
-    if (wholeFileSystem) {
-      await inBatches(planned, ({ from, file, temp }) => {
-        mkdirSync(path.dirname(file), { recursive: true });
-        copyFileSync(from, temp);
-      });
-      await flushFileSystems(folders);
-      await inBatches(planned, ({ file, temp }) => renameSync(temp, file));
-    } else {
-      await eachLimit(planned, COPY_CONCURRENCY, async ({ from, file, temp }) => {
-        await mkdir(path.dirname(file), { recursive: true });
-        await copyFile(from, temp);
-        await fsyncPath(temp);
-      });
-      await eachLimit(planned, COPY_CONCURRENCY, ({ file, temp }) => rename(temp, file));
-    }
-  } catch (error) {
-    await Promise.all(planned.map(({ temp }) => unlink(temp).catch(() => undefined)));
-    throw error;
+export class PoolStaging {
+  private readonly staged = new Map<string, Staged>();
+  private readonly wholeFileSystem: boolean;
+
+  constructor(
+    private readonly root: string,
+    expected: number,
+  ) {
+    this.wholeFileSystem = expected >= FLUSH_FILE_SYSTEM_FROM;
   }
-  if (wholeFileSystem) await flushFileSystems(folders);
-  else await eachLimit(folders, COPY_CONCURRENCY, fsyncDir);
+
+  /** Bytes already read and checked go to the pool as they are, not read again from their source. */
+  async write(to: string, bytes: Uint8Array): Promise<void> {
+    const staged = this.stage(to);
+    if (!staged) return;
+    if (this.wholeFileSystem) {
+      mkdirSync(path.dirname(staged.file), { recursive: true });
+      writeFileSync(staged.temp, bytes);
+    } else {
+      await mkdir(path.dirname(staged.file), { recursive: true });
+      await writeDurable(staged.temp, bytes);
+    }
+  }
+
+  /** A file too big to hold in memory (or a source file) is copied at commit. */
+  copy(to: string, from: string): void {
+    const staged = this.stage(to);
+    if (staged) staged.from = from;
+  }
+
+  // The same file named twice (a batch that repeats a package) is written once.
+  private stage(to: string): Staged | undefined {
+    if (this.staged.has(to)) return undefined;
+    const file = path.join(this.root, to);
+    const staged = { file, temp: tempName(file) };
+    this.staged.set(to, staged);
+    return staged;
+  }
+
+  async commit(): Promise<void> {
+    const planned = [...this.staged.values()];
+    if (planned.length === 0) return;
+    const copies = planned.filter((item): item is Required<Staged> => item.from !== undefined);
+    const folders = [...new Set(planned.map(({ file }) => path.dirname(file)))];
+    try {
+      if (this.wholeFileSystem) {
+        await inBatches(copies, ({ from, file, temp }) => {
+          mkdirSync(path.dirname(file), { recursive: true });
+          copyFileSync(from, temp);
+        });
+        await flushFileSystems(folders);
+        await inBatches(planned, ({ file, temp }) => renameSync(temp, file));
+      } else {
+        await eachLimit(copies, COPY_CONCURRENCY, async ({ from, file, temp }) => {
+          await mkdir(path.dirname(file), { recursive: true });
+          await copyFile(from, temp);
+          await fsyncPath(temp);
+        });
+        await eachLimit(planned, COPY_CONCURRENCY, ({ file, temp }) => rename(temp, file));
+      }
+    } catch (error) {
+      await this.discard();
+      throw error;
+    }
+    if (this.wholeFileSystem) await flushFileSystems(folders);
+    else await eachLimit(folders, COPY_CONCURRENCY, fsyncDir);
+  }
+
+  /** Remove the temporary files (those renamed already are gone under that name). */
+  async discard(): Promise<void> {
+    await Promise.all([...this.staged.values()].map(({ temp }) => unlink(temp).catch(() => undefined)));
+  }
 }

@@ -15,7 +15,7 @@ import { fsyncDir, writeDurable } from '../fs-atomic.js';
 import { digestFile, WHOLE_READ_BYTES } from '../hash.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishOutcome, PublishRequest, RemoveSpec, ResignRequest } from '../types.js';
-import { packagesStanza, poolDir, readDeb, readDsc, sourcesStanza, type BinaryPackage, type SourcePackage } from './control.js';
+import { packagesStanza, poolDir, readDeb, readDebBytes, readDsc, sourcesStanza, type BinaryPackage, type SourcePackage } from './control.js';
 import { field, type Stanza } from './deb822.js';
 import {
   carryByHash,
@@ -30,7 +30,7 @@ import {
   type IndexContent,
 } from './generation.js';
 import { IndexDb } from './index-db.js';
-import { copyIntoPool } from './pool.js';
+import { PoolStaging } from './pool.js';
 import { ARCHITECTURES, buildRelease, checkIdentity, nextReleaseDate, parseRelease, parseReleaseDate, type ReleaseIdentity } from './release.js';
 
 /**
@@ -48,36 +48,47 @@ const LOCK_FILE = 'publish.lock';
 const HOUR_MS = 3_600_000;
 const READ_CONCURRENCY = 8;
 
+/** After a failure no item is started, and the ones under way finish before it is thrown (they may write pool files). */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const index = next++;
-      results[index] = await fn(items[index]!);
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
   return results;
 }
 
 interface Placed {
   binaries: Array<{ pkg: BinaryPackage; filename: string; size: number; sha256: string; recipe?: string; targetId?: string }>;
   sources: Array<{ pkg: SourcePackage; directory: string; recipe?: string; targetId?: string }>;
-  copies: Array<{ from: string; to: string; sha256: string; size: number }>;
+  pool: PoolStaging;
 }
 
 function identityFor(request: { config: PublishRequest['config']; suite: string }): ReleaseIdentity {
   return { origin: request.config.archive.origin, label: request.config.archive.label, suite: request.suite, codename: request.suite };
 }
 
-async function checkArtifact(artifact: BuildArtifact): Promise<void> {
+/** Check an artifact against its build result; its bytes when it is small enough to be read whole. */
+async function checkArtifact(artifact: BuildArtifact): Promise<Buffer | undefined> {
+  let bytes: Buffer | undefined;
   const digest = await (async () => {
     try {
       if (statSync(artifact.file).size > WHOLE_READ_BYTES) return await digestFile(artifact.file);
       // A build result records sha256 and size only: the other hashes would be computed for nothing.
-      const data = readFileSync(artifact.file);
-      return { size: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
+      bytes = readFileSync(artifact.file);
+      return { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
     } catch {
       throw new UserError(`${artifact.file}: build artifact is missing`);
     }
@@ -85,13 +96,20 @@ async function checkArtifact(artifact: BuildArtifact): Promise<void> {
   if (digest.sha256 !== artifact.sha256 || digest.size !== artifact.size) {
     throw new UserError(`${artifact.file}: differs from the build result (sha256 or size changed since the build)`);
   }
+  return bytes;
 }
 
-/** Read the new packages and plan their pool files; nothing is written yet. */
+/**
+ * Read and check the new packages and stage their pool files under temporary names (PoolStaging);
+ * nothing is visible in the pool yet. On failure the staged files are removed.
+ */
 async function plan(request: PublishRequest, db: IndexDb): Promise<Placed> {
-  const placed: Placed = { binaries: [], sources: [], copies: [] };
+  const jobs = request.add.flatMap((item) => item.artifacts.filter((a) => a.kind === 'deb' || a.kind === 'dsc').map((artifact) => ({ item, artifact })));
+  const pool = new PoolStaging(request.archive.root, jobs.length);
+  const placed: Placed = { binaries: [], sources: [], pool };
   const planned = new Map<string, string>();
-  const claim = (to: string, from: string, sha256: string, size: number) => {
+  /** Whether `to` is a new pool file; refuses new bytes under a published name. */
+  const claim = (to: string, sha256: string, size: number): boolean => {
     const known = db.poolFile(to);
     const other = planned.get(to);
     if ((known && known.sha256 !== sha256) || (other !== undefined && other !== sha256)) {
@@ -101,35 +119,51 @@ async function plan(request: PublishRequest, db: IndexDb): Promise<Placed> {
     }
     planned.set(to, sha256);
     const onDisk = path.join(request.archive.root, to);
-    if (!known || !existsSync(onDisk) || statSync(onDisk).size !== size) placed.copies.push({ from, to, sha256, size });
+    return !known || !existsSync(onDisk) || statSync(onDisk).size !== size;
   };
-  // Hashing and reading control data of a big batch: several packages at once.
-  const jobs = request.add.flatMap((item) => item.artifacts.filter((a) => a.kind === 'deb' || a.kind === 'dsc').map((artifact) => ({ item, artifact })));
-  const read = await mapLimit(jobs, READ_CONCURRENCY, async ({ artifact }) => {
-    await checkArtifact(artifact);
-    return artifact.kind === 'deb' ? { deb: await readDeb(artifact.file) } : { dsc: await readDsc(artifact.file) };
-  });
-  for (const [index, { item, artifact }] of jobs.entries()) {
-    const { deb: pkg, dsc } = read[index]!;
+  const checkPolicy = (item: PublishRequest['add'][number], artifact: BuildArtifact, pkg: BinaryPackage | undefined, dsc: SourcePackage | undefined) => {
     const { policy } = item;
-    if (policy) {
-      const problems = pkg
-        ? checkDebFields(policy, path.basename(artifact.file), stanzaFields(pkg.control, artifact.file))
-        : checkDscFields(policy, path.basename(artifact.file), stanzaFields(dsc!.control, artifact.file));
-      if (problems.length > 0) throw new UserError(describeProblems(policy, problems));
-    }
-    if (pkg) {
+    if (!policy) return;
+    const problems = pkg
+      ? checkDebFields(policy, path.basename(artifact.file), stanzaFields(pkg.control, artifact.file))
+      : checkDscFields(policy, path.basename(artifact.file), stanzaFields(dsc!.control, artifact.file));
+    if (problems.length > 0) throw new UserError(describeProblems(policy, problems));
+  };
+  try {
+    // Several packages at once; a .deb is read once, to hash it, parse it and write its pool file.
+    const read = await mapLimit(jobs, READ_CONCURRENCY, async ({ item, artifact }) => {
+      const bytes = await checkArtifact(artifact);
+      if (artifact.kind === 'dsc') return { dsc: await readDsc(artifact.file) };
+      const pkg = bytes ? await readDebBytes(bytes, artifact.file) : await readDeb(artifact.file);
+      checkPolicy(item, artifact, pkg, undefined);
       if (!(ARCHITECTURES as readonly string[]).includes(pkg.arch)) {
         throw new UserError(`${artifact.file}: architecture ${pkg.arch} is not published (archive has ${ARCHITECTURES.join(', ')})`);
       }
-      const filename = `${poolDir(policy?.source ?? pkg.source)}/${path.basename(artifact.file)}`;
-      claim(filename, artifact.file, artifact.sha256, artifact.size);
-      placed.binaries.push({ pkg, filename, size: artifact.size, sha256: artifact.sha256, recipe: item.recipe, targetId: item.targetId });
-    } else if (dsc) {
-      const directory = poolDir(policy?.source ?? dsc.name);
-      for (const file of dsc.files) claim(`${directory}/${file.name}`, file.path, file.digest.sha256, file.digest.size);
-      placed.sources.push({ pkg: dsc, directory, recipe: item.recipe, targetId: item.targetId });
+      const filename = `${poolDir(item.policy?.source ?? pkg.source)}/${path.basename(artifact.file)}`;
+      if (claim(filename, artifact.sha256, artifact.size)) {
+        // The pool gets the very bytes that were hashed: the artifact may change on disk after the
+        // check, and a second read would publish that under the build result's hash. Each buffer is
+        // dropped once written, so a big batch holds at most READ_CONCURRENCY of them.
+        if (bytes) await pool.write(filename, bytes);
+        // Over WHOLE_READ_BYTES the file is streamed: hashed, then copied at commit.
+        else pool.copy(filename, artifact.file);
+      }
+      return { deb: { pkg, filename } };
+    });
+    for (const [index, { item, artifact }] of jobs.entries()) {
+      const { deb, dsc } = read[index]!;
+      if (deb) {
+        placed.binaries.push({ pkg: deb.pkg, filename: deb.filename, size: artifact.size, sha256: artifact.sha256, recipe: item.recipe, targetId: item.targetId });
+      } else if (dsc) {
+        checkPolicy(item, artifact, undefined, dsc);
+        const directory = poolDir(item.policy?.source ?? dsc.name);
+        for (const file of dsc.files) if (claim(`${directory}/${file.name}`, file.digest.sha256, file.digest.size)) pool.copy(`${directory}/${file.name}`, file.path);
+        placed.sources.push({ pkg: dsc, directory, recipe: item.recipe, targetId: item.targetId });
+      }
     }
+  } catch (error) {
+    await pool.discard();
+    throw error;
   }
   return placed;
 }
@@ -348,14 +382,13 @@ export async function publishApt(request: PublishRequest): Promise<PublishOutcom
   return withArchive(request, async (db, signer, keyring, previous, leftovers) => {
     const now = request.now?.() ?? new Date();
     const placed = await plan(request, db);
-    await copyIntoPool(request.archive.root, placed.copies);
+    await placed.pool.commit();
     await checkpoint('pool');
 
     db.begin();
     const addedAt = now.toISOString();
     const touched = new Set<string>();
     const added: PublishedPackage[] = [];
-    for (const copy of placed.copies) db.addPoolFile({ path: copy.to, sha256: copy.sha256, size: copy.size });
     for (const { pkg, filename, size, sha256, recipe, targetId } of placed.binaries) {
       db.addPoolFile({ path: filename, sha256, size });
       db.putBinary({
