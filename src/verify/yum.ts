@@ -37,11 +37,13 @@ function checkRecorded(file: string, listed: PrimaryPackage, recorded: PackageDi
 }
 
 /**
- * One generation folder (holding repodata/) of the repository whose baseurl is repoDir. Packages in
- * `recorded` (by location, `packages/<file>`) are checked against their recorded digest instead
- * of being read again (the publisher's self-check); any other listed package is hashed.
+ * One generation folder (holding repodata/) of the repository whose baseurl is repoDir. `recorded`
+ * (the publisher's self-check) holds every package the publisher's state lists, by location
+ * (`packages/<file>`): primary.xml must list exactly those, and each with a recorded digest is
+ * checked against it instead of being read again; a package without one is hashed. Without
+ * `recorded` (freshet verify), every listed package is hashed.
  */
-export async function verifyRepoGeneration(repoDir: string, genDir: string, keyring: string, recorded?: ReadonlyMap<string, PackageDigest>): Promise<Problem[]> {
+export async function verifyRepoGeneration(repoDir: string, genDir: string, keyring: string, recorded?: ReadonlyMap<string, PackageDigest | null>): Promise<Problem[]> {
   const problems: Problem[] = [];
   const repodata = path.join(genDir, 'repodata');
   const repomd = path.join(repodata, 'repomd.xml');
@@ -70,6 +72,11 @@ export async function verifyRepoGeneration(repoDir: string, genDir: string, keyr
           return;
         }
         const packageFile = path.join(repoDir, pkg.href);
+        // A re-sign links the live metadata: it must not sign a package that someone else listed there.
+        if (recorded && !recorded.has(pkg.href)) {
+          found[index] = { file: packageFile, message: 'listed in primary.xml, but not a package the publisher placed' };
+          return;
+        }
         const known = recorded?.get(pkg.href);
         const report = (bad: string | undefined) => {
           if (bad) found[index] = { file: packageFile, message: bad };
@@ -80,6 +87,10 @@ export async function verifyRepoGeneration(repoDir: string, genDir: string, keyr
       // Several files at a time (reading one waits on the disk), problems kept in primary's order.
       await new PQueue({ concurrency: 16 }).addAll(hashed);
       problems.push(...found.filter((problem) => problem !== undefined));
+      const hrefs = new Set(listed.map((pkg) => pkg.href));
+      for (const href of recorded?.keys() ?? []) {
+        if (!hrefs.has(href)) problems.push({ file: path.join(repoDir, href), message: 'placed by the publisher, but not listed in primary.xml' });
+      }
     }
   }
   return problems;

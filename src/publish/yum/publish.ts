@@ -241,7 +241,7 @@ async function explainFullDisk(dirs: readonly string[], error: unknown): Promise
  * Rows from before digests were recorded are hashed here once; a file that cannot be read stays
  * unrecorded and the self-check hashes it, reporting it missing.
  */
-async function recordedDigests(context: Context): Promise<Map<string, PackageDigest>> {
+async function recordedDigests(context: Context): Promise<Map<string, PackageDigest | null>> {
   const repo = repoDir(context.request.archive.root, context.request.suite);
   const listed = context.state.packages.filter((row) => row.removedAt === null);
   await new PQueue({ concurrency: 16 }).addAll(
@@ -252,7 +252,8 @@ async function recordedDigests(context: Context): Promise<Map<string, PackageDig
         if (digest) Object.assign(row, digest);
       }),
   );
-  return new Map(listed.filter((row) => row.sha256 !== undefined && row.size !== undefined).map((row) => [row.file, { sha256: row.sha256!, size: row.size! }]));
+  // Every listed row is in the map (null: no digest), so the self-check sees exactly what the state lists.
+  return new Map(listed.map((row) => [row.file, row.sha256 !== undefined && row.size !== undefined ? { sha256: row.sha256, size: row.size } : null]));
 }
 
 /** createrepo_c writes genDir/repodata for the listed packages, reusing the live generation's entries. */
@@ -288,18 +289,29 @@ async function indexPackages(context: Context, genDir: string): Promise<void> {
   }
 }
 
-/** The live repomd.xml and the files it lists, hard-linked into the new repodata (carryMetadata adds the superseded ones). */
-async function linkLiveMetadata(live: string, repodata: string): Promise<void> {
+/** What indexPackages' createrepo_c writes: the only kinds of metadata a re-sign signs without writing them again. */
+const INDEXED_TYPES = new Set(['primary', 'filelists', 'other']);
+
+/**
+ * The live repomd.xml and the files it lists, hard-linked into the new repodata (carryMetadata adds
+ * the superseded ones); false, linking nothing, when it lists a kind createrepo_c did not write here.
+ */
+async function linkLiveMetadata(live: string, repodata: string): Promise<boolean> {
   const liveRepodata = path.join(live, 'repodata');
-  const listed = parseRepomd(await readFile(path.join(liveRepodata, 'repomd.xml'), 'utf8')).map((entry) => path.basename(entry.href));
+  const entries = parseRepomd(await readFile(path.join(liveRepodata, 'repomd.xml'), 'utf8'));
+  if (entries.some((entry) => !INDEXED_TYPES.has(entry.type))) {
+    log.warn('the live repomd.xml lists metadata freshet does not write; indexing the packages again', { repodata: liveRepodata, types: entries.map((entry) => entry.type).join(',') });
+    return false;
+  }
   await mkdir(repodata);
-  for (const name of ['repomd.xml', ...listed]) await link(path.join(liveRepodata, name), path.join(repodata, name));
+  for (const name of ['repomd.xml', ...entries.map((entry) => path.basename(entry.href))]) await link(path.join(liveRepodata, name), path.join(repodata, name));
+  return true;
 }
 
 /**
  * Generation n+1: its metadata, signature and self-check. A re-sign whose live generation is the
- * recorded one lists exactly the recorded packages already, so it links that metadata instead of
- * running createrepo_c again over every package; only the signature is new.
+ * recorded one links that metadata instead of running createrepo_c again over every package (only
+ * the signature is new); the self-check holds its primary.xml to exactly the packages the state lists.
  */
 async function buildGeneration(context: Context, options: { resign?: boolean } = {}): Promise<string> {
   const { root } = context.request.archive;
@@ -310,8 +322,8 @@ async function buildGeneration(context: Context, options: { resign?: boolean } =
   await mkdir(genDir, { recursive: true });
   const repodata = path.join(genDir, 'repodata');
   const { live } = context;
-  if (options.resign && live && path.basename(live) === String(context.state.generation)) await linkLiveMetadata(live, repodata);
-  else await indexPackages(context, genDir);
+  const linked = options.resign && live && path.basename(live) === String(context.state.generation) && (await linkLiveMetadata(live, repodata));
+  if (!linked) await indexPackages(context, genDir);
   await carryMetadata(context, repodata);
   await checkpoint('indices');
   const repomd = path.join(repodata, 'repomd.xml');

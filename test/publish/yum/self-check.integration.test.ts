@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/load.js';
+import { run } from '../../../src/core/exec.js';
 import { publisherFor } from '../../../src/publish/api.js';
 import type { ArchiveLocation } from '../../../src/publish/types.js';
 import { parseRepomd, readPrimary } from '../../../src/publish/yum/repomd.js';
@@ -121,5 +122,38 @@ describe('the YUM self-check against the recorded package digests', () => {
     const outcome = await addOne('after');
     expect(outcome.added.map((pkg) => pkg.name)).toEqual(['after0']);
     expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+
+  it('a re-sign links no metadata createrepo_c does not write: an updateinfo added to the live generation is not signed', async () => {
+    const repo = path.join(archive.root, 'rpm', REPO);
+    const liveRepodata = path.resolve(repo, readlinkSync(path.join(repo, 'repodata')));
+    const updateinfo = path.join(dir, 'updateinfo.xml');
+    writeFileSync(updateinfo, '<?xml version="1.0" encoding="UTF-8"?>\n<updates><update type="security" status="final"><id>INTRUDER-1</id><title>x</title></update></updates>\n');
+    await run('modifyrepo_c', ['--mdtype', 'updateinfo', updateinfo, liveRepodata]);
+    expect(parseRepomd(liveRepomd()).map((entry) => entry.type)).toContain('updateinfo');
+
+    await publisherFor('rpm').resign({ config, archive, suite: REPO });
+    expect(parseRepomd(liveRepomd()).map((entry) => entry.type).sort()).toEqual(['filelists', 'other', 'primary']);
+    expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+
+  it('a re-sign signs no package the state does not list: live metadata rewritten to list another package stops it, and nothing new goes live', async () => {
+    // Someone who can write the served tree (not the state, not the key) adds a package and
+    // rewrites the live generation's metadata with createrepo_c to list it.
+    const repo = path.join(archive.root, 'rpm', REPO);
+    const liveGeneration = path.dirname(path.resolve(repo, readlinkSync(path.join(repo, 'repodata'))));
+    const [intruder] = await makeRpms(path.join(dir, 'rpms-intruder'), { prefix: 'intruder', count: 1, version: '1.0' });
+    writeFileSync(path.join(repo, 'packages', 'intruder0-1.0-1.noarch.rpm'), readFileSync(intruder!.file));
+    const pkglist = path.join(dir, 'intruder-pkglist');
+    const listed = stateRows().map((row) => row.file);
+    writeFileSync(pkglist, [...listed, 'packages/intruder0-1.0-1.noarch.rpm'].map((file) => `${file}\n`).join(''));
+    await run('createrepo_c', ['--pkglist', pkglist, '--outputdir', liveGeneration, '--no-database', '--quiet', repo]);
+    const rewritten = liveRepomd();
+    expect((await livePrimary()).map((pkg) => pkg.name)).toContain('intruder0');
+
+    await expect(publisherFor('rpm').resign({ config, archive, suite: REPO })).rejects.toThrow(
+      `${path.join(repo, 'packages', 'intruder0-1.0-1.noarch.rpm')}: listed in primary.xml, but not a package the publisher placed`,
+    );
+    expect(liveRepomd()).toBe(rewritten);
   });
 });
