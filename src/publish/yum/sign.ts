@@ -60,25 +60,37 @@ async function checkSignedRpms(publicKeyFile: string, files: readonly string[], 
   const dbPath = keyDbCache ? await keyDatabase(publicKeyFile, keyDbCache) : await mkdtemp(path.join(os.tmpdir(), 'freshet-rpmdb-'));
   try {
     if (!keyDbCache) await run('rpmkeys', ['--dbpath', dbPath, '--import', publicKeyFile], { timeoutMs: 60_000 });
-    const batches: string[][] = [];
-    for (let start = 0; start < files.length; start += CHECK_BATCH) batches.push(files.slice(start, start + CHECK_BATCH));
-    const queue = new PQueue({ concurrency: Math.max(1, Math.min(os.availableParallelism(), 4)) });
-    const failed: string[] = [];
-    await queue.addAll(
-      batches.map((batch) => async () => {
-        const result = await run('rpmkeys', ['--dbpath', dbPath, '--checksig', ...batch], { allowFailure: true, timeoutMs: 30 * 60_000, env: { LC_ALL: 'C.UTF-8' } });
-        const verified = new Set(result.stdout.split('\n').filter((line) => line.endsWith(': digests signatures OK')).map((line) => line.slice(0, -': digests signatures OK'.length)));
-        for (const file of batch) {
-          if (!verified.has(file)) failed.push(`${file}: ${result.stdout.split('\n').find((line) => line.startsWith(`${file}:`)) ?? result.tail}`);
-        }
-      }),
-    );
+    let failed = await checksig(dbPath, files);
+    // A cached database that lost its key (a truncated file, a restore) refuses every package, on
+    // every publish: it is made again once before the packages are blamed.
+    if (failed.length > 0 && keyDbCache) {
+      await rm(dbPath, { recursive: true, force: true });
+      failed = await checksig(await keyDatabase(publicKeyFile, keyDbCache), failed.map(({ file }) => file));
+    }
     if (failed.length > 0) {
-      throw new UserError(`${failed.length} signed package(s) do not verify with rpmkeys --checksig against ${publicKeyFile}; nothing was published:\n${failed.slice(0, 10).join('\n')}`);
+      throw new UserError(`${failed.length} signed package(s) do not verify with rpmkeys --checksig against ${publicKeyFile}; nothing was published:\n${failed.slice(0, 10).map(({ file, why }) => `${file}: ${why}`).join('\n')}`);
     }
   } finally {
     if (!keyDbCache) await rm(dbPath, { recursive: true, force: true });
   }
+}
+
+/** The files that are not `digests signatures OK` against the rpm database at dbPath, with rpmkeys' line for each. */
+async function checksig(dbPath: string, files: readonly string[]): Promise<Array<{ file: string; why: string }>> {
+  const batches: string[][] = [];
+  for (let start = 0; start < files.length; start += CHECK_BATCH) batches.push(files.slice(start, start + CHECK_BATCH));
+  const queue = new PQueue({ concurrency: Math.max(1, Math.min(os.availableParallelism(), 4)) });
+  const failed: Array<{ file: string; why: string }> = [];
+  await queue.addAll(
+    batches.map((batch) => async () => {
+      const result = await run('rpmkeys', ['--dbpath', dbPath, '--checksig', ...batch], { allowFailure: true, timeoutMs: 30 * 60_000, env: { LC_ALL: 'C.UTF-8' } });
+      const verified = new Set(result.stdout.split('\n').filter((line) => line.endsWith(': digests signatures OK')).map((line) => line.slice(0, -': digests signatures OK'.length)));
+      for (const file of batch) {
+        if (!verified.has(file)) failed.push({ file, why: result.stdout.split('\n').find((line) => line.startsWith(`${file}:`))?.slice(file.length + 2) ?? result.tail });
+      }
+    }),
+  );
+  return failed;
 }
 
 /** Check package signatures against one public key, in a throwaway rpm database (never the host's). */

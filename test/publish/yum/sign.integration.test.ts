@@ -98,4 +98,24 @@ describe('signing RPM headers in-process', () => {
     );
     expect(readdirSync(cache)).toEqual([dbName(second.publicKey)]);
   });
+
+  it('makes the cached rpm database again when it lost its key (corrupted or emptied), instead of refusing every package from then on', async () => {
+    const key = await stateWithKey('key-db-corrupt', 'ed25519');
+    const rpms = await makeRpms(path.join(dir, 'rpms-db-corrupt'), { prefix: 'corrupt', count: 2, version: '1.0' });
+    const copy = (index: number) => {
+      const file = path.join(dir, `corrupt-${index}.rpm`);
+      copyFileSync(rpms[index]!.file, file);
+      return file;
+    };
+    const cache = path.join(dir, 'rpmkeys-cache-corrupt');
+    const signer = await archiveSigner(key.stateDir, key.fingerprint);
+    await signRpmFiles(signer, key.publicKey, [copy(0)], cache);
+    const [db] = readdirSync(cache);
+    // The database file holds no key any more: a truncated write, a disk error, a restore.
+    writeFileSync(path.join(cache, db!, 'rpmdb.sqlite'), '');
+
+    await signRpmFiles(signer, key.publicKey, [copy(1)], cache);
+    const checked = await rpmCheckSignatures(key.publicKey, [path.join(dir, 'corrupt-1.rpm')], path.join(dir, 'rpmdb-corrupt-check'));
+    expect(checked.ok, checked.output).toBe(true);
+  });
 });
