@@ -165,13 +165,12 @@ export class IndexDb {
     return this.statement(`DELETE FROM sources WHERE suite = ? AND name = ? AND version = ?`).run(suite, name, version).changes;
   }
 
-  /** Stanzas of the binaries listed in binary-<arch>/Packages (arch-specific plus `all`). */
-  packagesStanzas(suite: string, arches: readonly string[]): string[] {
+  /** Stanzas and architectures of the binaries listed in binary-<arch>/Packages (arch-specific plus `all`), in index order. */
+  packagesStanzas(suite: string, arches: readonly string[]): Array<[stanza: string, arch: string]> {
     const marks = arches.map(() => '?').join(', ');
-    const rows = this.statement(`SELECT stanza FROM binaries WHERE suite = ? AND arch IN (${marks}) ORDER BY name, arch, version`)
+    return this.statement(`SELECT stanza, arch FROM binaries WHERE suite = ? AND arch IN (${marks}) ORDER BY name, arch, version`)
       .raw()
-      .all(suite, ...arches) as Array<[string]>;
-    return rows.map(([stanza]) => stanza);
+      .all(suite, ...arches) as Array<[string, string]>;
   }
 
   sourcesStanzas(suite: string): string[] {

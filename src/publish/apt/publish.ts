@@ -245,9 +245,14 @@ function ageByHash(db: IndexDb, suite: string, current: Set<string>, now: Date, 
 
 function indicesFromDb(db: IndexDb, suite: string): IndexContent[] {
   const join = (stanzas: string[]) => Buffer.from(stanzas.length ? `${stanzas.join('\n\n')}\n` : '');
+  // binary-all lists the `all` rows of binary-amd64 in the same order: one query serves both, and
+  // when every package is arch:all (common) both are the same bytes.
+  const binaries = db.packagesStanzas(suite, ['amd64', 'all']);
+  const amd64 = join(binaries.map(([stanza]) => stanza));
+  const archAll = binaries.every(([, arch]) => arch === 'all') ? amd64 : join(binaries.filter(([, arch]) => arch === 'all').map(([stanza]) => stanza));
   return [
-    { path: 'main/binary-amd64/Packages', data: join(db.packagesStanzas(suite, ['amd64', 'all'])) },
-    { path: 'main/binary-all/Packages', data: join(db.packagesStanzas(suite, ['all'])) },
+    { path: 'main/binary-amd64/Packages', data: amd64 },
+    { path: 'main/binary-all/Packages', data: archAll },
     { path: 'main/source/Sources', data: join(db.sourcesStanzas(suite)) },
   ];
 }
