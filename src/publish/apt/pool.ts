@@ -70,7 +70,7 @@ export class PoolStaging {
     if (!staged) return;
     if (this.wholeFileSystem) {
       mkdirSync(path.dirname(staged.file), { recursive: true });
-      writeFileSync(staged.temp, bytes);
+      writeFileSync(staged.temp, bytes, { mode: 0o644 });
     } else {
       await mkdir(path.dirname(staged.file), { recursive: true });
       await writeDurable(staged.temp, bytes);

@@ -36,7 +36,8 @@ import { ARCHITECTURES, buildRelease, checkIdentity, nextReleaseDate, parseRelea
 /**
  * Publishing an APT suite, in this order (docs/archive.md explains why):
  *  1. lock the archive; refuse a missing or expired key and a change of Origin/Label/Suite/Codename;
- *  2. check every new pool file against the names already published (immutable), then copy them in;
+ *  2. read each new package once: check it against its build result and the names already published
+ *     (immutable), and write its pool file from those same bytes; they go live by rename;
  *  3. record stanzas, removals and retention in the index database, inside a transaction;
  *  4. write the indices of a new generation folder (by-hash first), Release, InRelease, Release.gpg;
  *  5. self-check: signatures with gpgv against the exported key, every listed hash and size;
