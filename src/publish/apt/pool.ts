@@ -1,8 +1,16 @@
-import { copyFileSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
+import { copyFileSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../../core/exec.js';
-import { fsyncDir, fsyncPath, tempName, writeDurable } from '../fs-atomic.js';
+import { fsyncDir, fsyncPath, writeDurable } from '../fs-atomic.js';
+
+/**
+ * New pool files are written in `<archive>/.incoming/` and renamed into the pool from there (the
+ * same file system, so the rename is atomic). A publisher killed before its renames leaves its
+ * files only there, and the next publish, holding the archive lock, removes the whole folder: no
+ * temporary file stays behind in the pool's folders, where nothing would ever find it.
+ */
+export const INCOMING = '.incoming';
 
 const COPY_CONCURRENCY = 8;
 
@@ -56,25 +64,24 @@ interface Staged {
 export class PoolStaging {
   private readonly staged = new Map<string, Staged>();
   private readonly wholeFileSystem: boolean;
+  private readonly incoming: string;
 
+  /** Made under the archive lock: what `.incoming` holds was left by a publisher that died. */
   constructor(
     private readonly root: string,
     expected: number,
   ) {
     this.wholeFileSystem = expected >= FLUSH_FILE_SYSTEM_FROM;
+    this.incoming = path.join(root, INCOMING);
+    rmSync(this.incoming, { recursive: true, force: true });
   }
 
   /** Bytes already read and checked go to the pool as they are, not read again from their source. */
   async write(to: string, bytes: Uint8Array): Promise<void> {
     const staged = this.stage(to);
     if (!staged) return;
-    if (this.wholeFileSystem) {
-      mkdirSync(path.dirname(staged.file), { recursive: true });
-      writeFileSync(staged.temp, bytes, { mode: 0o644 });
-    } else {
-      await mkdir(path.dirname(staged.file), { recursive: true });
-      await writeDurable(staged.temp, bytes);
-    }
+    if (this.wholeFileSystem) writeFileSync(staged.temp, bytes, { mode: 0o644 });
+    else await writeDurable(staged.temp, bytes);
   }
 
   /** A file too big to hold in memory (or a source file) is copied at commit. */
@@ -86,8 +93,8 @@ export class PoolStaging {
   // The same file named twice (a batch that repeats a package) is written once.
   private stage(to: string): Staged | undefined {
     if (this.staged.has(to)) return undefined;
-    const file = path.join(this.root, to);
-    const staged = { file, temp: tempName(file) };
+    if (this.staged.size === 0) mkdirSync(this.incoming, { recursive: true });
+    const staged = { file: path.join(this.root, to), temp: path.join(this.incoming, String(this.staged.size)) };
     this.staged.set(to, staged);
     return staged;
   }
@@ -99,18 +106,16 @@ export class PoolStaging {
     const folders = [...new Set(planned.map(({ file }) => path.dirname(file)))];
     try {
       if (this.wholeFileSystem) {
-        await inBatches(copies, ({ from, file, temp }) => {
-          mkdirSync(path.dirname(file), { recursive: true });
-          copyFileSync(from, temp);
-        });
+        await inBatches(copies, ({ from, temp }) => copyFileSync(from, temp));
+        for (const folder of folders) mkdirSync(folder, { recursive: true });
         await flushFileSystems(folders);
         await inBatches(planned, ({ file, temp }) => renameSync(temp, file));
       } else {
-        await eachLimit(copies, COPY_CONCURRENCY, async ({ from, file, temp }) => {
-          await mkdir(path.dirname(file), { recursive: true });
+        await eachLimit(copies, COPY_CONCURRENCY, async ({ from, temp }) => {
           await copyFile(from, temp);
           await fsyncPath(temp);
         });
+        await eachLimit(folders, COPY_CONCURRENCY, (folder) => mkdir(folder, { recursive: true }).then(() => undefined));
         await eachLimit(planned, COPY_CONCURRENCY, ({ file, temp }) => rename(temp, file));
       }
     } catch (error) {
@@ -119,10 +124,11 @@ export class PoolStaging {
     }
     if (this.wholeFileSystem) await flushFileSystems(folders);
     else await eachLimit(folders, COPY_CONCURRENCY, fsyncDir);
+    await rm(this.incoming, { recursive: true, force: true });
   }
 
-  /** Remove the temporary files (those renamed already are gone under that name). */
+  /** Remove the temporary files (those renamed already are gone from there). */
   async discard(): Promise<void> {
-    await Promise.all([...this.staged.values()].map(({ temp }) => unlink(temp).catch(() => undefined)));
+    await rm(this.incoming, { recursive: true, force: true });
   }
 }

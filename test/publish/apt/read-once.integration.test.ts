@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stagingArchive } from '../../../src/publish/api.js';
+import { INCOMING } from '../../../src/publish/apt/pool.js';
 import { publishApt } from '../../../src/publish/apt/publish.js';
 import type { BuildArtifact } from '../../../src/types.js';
 import { verifyArchive } from '../../../src/verify/index.js';
@@ -82,6 +83,7 @@ describe('an APT publish reads each package once', () => {
     );
     // Neither a pool file nor a temporary one of the packages read before the refusal.
     expect(filesUnder(path.join(archive.root, 'pool'))).toEqual([]);
+    expect(existsSync(path.join(archive.root, INCOMING))).toBe(false);
   });
 
   it.each([1, BIG_BATCH])('writes the pool file from the bytes it hashed, when the artifact changes on disk after the check (batch of %i)', async (count) => {
@@ -97,6 +99,17 @@ describe('an APT publish reads each package once', () => {
       expect(sha256(deb.file)).not.toBe(deb.sha256);
       expect(sha256(pooled)).toBe(deb.sha256);
     }
+    expect(await verifyArchive(archive.root)).toEqual([]);
+  });
+
+  it.each([1, BIG_BATCH])('removes the files a publisher killed before its renames left behind, and leaves none of its own (batch of %i)', async (count) => {
+    const { artifacts, archive } = batch(count);
+    // What a SIGKILLed publisher leaves: staged files, never renamed into the pool.
+    mkdirSync(path.join(archive.root, INCOMING), { recursive: true });
+    for (const index of [0, 1, 2]) writeFileSync(path.join(archive.root, INCOMING, String(index)), 'half-written package');
+    await publishApt({ config: project.config, archive, suite: 'bookworm', add: [{ artifacts }] });
+    expect(existsSync(path.join(archive.root, INCOMING))).toBe(false);
+    expect(filesUnder(path.join(archive.root, 'pool')).filter((name) => !name.endsWith('.deb'))).toEqual([]);
     expect(await verifyArchive(archive.root)).toEqual([]);
   });
 });
