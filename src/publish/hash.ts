@@ -31,19 +31,35 @@ export function releaseDigest(data: Uint8Array): ReleaseDigest {
  */
 export const WHOLE_READ_BYTES = 1024 * 1024;
 
-export async function digestFile(file: string): Promise<FileDigest> {
+/** What Release and the self-check need of a file. */
+export async function digestFile(file: string): Promise<ReleaseDigest> {
+  const [size, sha256, sha512] = await hashFile(file, ['sha256', 'sha512']);
+  return { size: Number(size), sha256: sha256!, sha512: sha512! };
+}
+
+/** A file a .dsc lists: the `Files` field of Sources needs its MD5 as well. */
+export async function sourceFileDigest(file: string): Promise<FileDigest> {
+  const [size, sha256, sha512, md5] = await hashFile(file, ['sha256', 'sha512', 'md5']);
+  return { size: Number(size), sha256: sha256!, sha512: sha512!, md5: md5! };
+}
+
+/** The file's size, then its hex digests in the order asked. */
+async function hashFile(file: string, algorithms: readonly string[]): Promise<string[]> {
+  const hashes = algorithms.map((algorithm) => createHash(algorithm));
   const handle = await open(file, 'r');
   try {
-    if ((await handle.stat()).size <= WHOLE_READ_BYTES) return digestBuffer(await handle.readFile());
+    if ((await handle.stat()).size <= WHOLE_READ_BYTES) {
+      const data = await handle.readFile();
+      return [String(data.byteLength), ...hashes.map((hash) => hash.update(data).digest('hex'))];
+    }
   } finally {
     await handle.close();
   }
-  const hashes = { sha256: createHash('sha256'), sha512: createHash('sha512'), md5: createHash('md5') };
   let size = 0;
   for await (const chunk of createReadStream(file)) {
     const bytes = chunk as Buffer;
     size += bytes.byteLength;
-    for (const hash of Object.values(hashes)) hash.update(bytes);
+    for (const hash of hashes) hash.update(bytes);
   }
-  return { size, sha256: hashes.sha256.digest('hex'), sha512: hashes.sha512.digest('hex'), md5: hashes.md5.digest('hex') };
+  return [String(size), ...hashes.map((hash) => hash.digest('hex'))];
 }

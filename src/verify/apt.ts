@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { field, fieldRows, parseStanzas } from '../publish/apt/deb822.js';
 import { parseRelease, parseReleaseDate } from '../publish/apt/release.js';
-import { digestFile, type FileDigest } from '../publish/hash.js';
+import { digestFile, type ReleaseDigest } from '../publish/hash.js';
 import { gpgvVerify } from '../sign/sign.js';
 
 /**
@@ -19,9 +19,9 @@ export interface Problem {
 /** apt rejects a Release dated more than this in the future. */
 const FUTURE_TOLERANCE_MS = 10_000;
 
-type Digests = Map<string, Promise<FileDigest | undefined>>;
+type Digests = Map<string, Promise<ReleaseDigest | undefined>>;
 
-function digestOnce(cache: Digests, file: string): Promise<FileDigest | undefined> {
+function digestOnce(cache: Digests, file: string): Promise<ReleaseDigest | undefined> {
   let digest = cache.get(file);
   if (!digest) {
     digest = digestFile(file).catch(() => undefined);
@@ -69,7 +69,7 @@ export async function verifySuiteDir(suiteDir: string, keyring: string, now = ne
     problems.push({ file: at('Release'), message: 'lists MD5Sum or SHA1 hashes' });
   }
   const byHash = field(release, 'Acquire-By-Hash') === 'yes';
-  for (const [kind, pick] of [['SHA256', (d: FileDigest) => d.sha256], ['SHA512', (d: FileDigest) => d.sha512]] as const) {
+  for (const [kind, pick] of [['SHA256', (d: ReleaseDigest) => d.sha256], ['SHA512', (d: ReleaseDigest) => d.sha512]] as const) {
     const rows = fieldRows(release, kind);
     if (rows.length === 0) problems.push({ file: at('Release'), message: `no ${kind} list` });
     for (const [hash, size, name] of rows) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { digestFile, type FileDigest } from '../hash.js';
+import { sourceFileDigest, type FileDigest } from '../hash.js';
 import { readDebControl, readDebControlFromBytes } from './deb-file.js';
 import { field, fieldRows, formatStanza, parseStanzas, stripSignature, type Stanza } from './deb822.js';
 
@@ -72,11 +72,11 @@ export async function readDsc(file: string): Promise<SourcePackage> {
   const version = required(control, 'Version', versionPattern, file);
   const listed = fieldRows(control, 'Checksums-Sha256');
   if (listed.length === 0) throw new UserError(`${file}: no Checksums-Sha256 field`);
-  const files = [{ name: path.basename(file), path: file, digest: await digestFile(file) }];
+  const files = [{ name: path.basename(file), path: file, digest: await sourceFileDigest(file) }];
   for (const [sha256, size, fileName] of listed) {
     if (!fileName || fileName.includes('/') || fileName.startsWith('.')) throw new UserError(`${file}: bad file name in Checksums-Sha256: ${fileName}`);
     const member = path.join(path.dirname(file), fileName);
-    const digest = await digestFile(member).catch(() => {
+    const digest = await sourceFileDigest(member).catch(() => {
       throw new UserError(`${file}: lists ${fileName}, which is not beside it`);
     });
     if (digest.sha256 !== sha256 || String(digest.size) !== size) throw new UserError(`${member}: does not match the hash and size in ${path.basename(file)}`);
