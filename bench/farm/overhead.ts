@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { findTarget, loadConfig } from '../../src/config/load.js';
 import { setLogLevel } from '../../src/core/log.js';
-import { BlobStore, digestOf, type BlobRef } from '../../src/farm/blobs.js';
+import { sha256Of } from '../../src/core/digest.js';
+import { BlobStore, type BlobRef } from '../../src/farm/blobs.js';
 import { JobResults } from '../../src/farm/coordinator/results.js';
 import { generateToken, tokenSha256, WorkerTokens } from '../../src/farm/coordinator/tokens.js';
 import { createTransferRoutes, startFarmServer } from '../../src/farm/coordinator/transfer.js';
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
     const temp = store.incomingFile(`${label}.tar`);
     try {
       await pack(dir, temp);
-      const ref = await digestOf(temp);
+      const ref = await sha256Of(temp);
       await store.adopt(temp, ref.sha256);
       return ref;
     } finally {

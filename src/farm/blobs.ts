@@ -1,27 +1,13 @@
-import { createHash } from 'node:crypto';
-import { constants, createReadStream, existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256Of, type Sha256Digest } from '../core/digest.js';
 import { TarballCache } from '../fetch/cache.js';
 import { fsyncDir, fsyncPath } from '../publish/fs-atomic.js';
 import { isSha256 } from './transfer-paths.js';
 
-export interface BlobRef {
-  sha256: string;
-  size: number;
-}
-
-/** The sha256 and size of a file, read once. */
-export async function digestOf(file: string): Promise<BlobRef> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(file)) {
-    const bytes = chunk as Buffer;
-    size += bytes.byteLength;
-    hash.update(bytes);
-  }
-  return { sha256: hash.digest('hex'), size };
-}
+/** A blob is named by its content: the sha256 and size of its bytes. */
+export type BlobRef = Sha256Digest;
 
 /**
  * The coordinator's content-addressed store of job inputs and uploaded results, in the tarball
@@ -58,7 +44,7 @@ export class BlobStore {
     const temp = this.incomingFile(path.basename(file));
     try {
       await copyFile(file, temp, constants.COPYFILE_FICLONE);
-      const ref = await digestOf(temp);
+      const ref = await sha256Of(temp);
       await this.adopt(temp, ref.sha256);
       return ref;
     } finally {

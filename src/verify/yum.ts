@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { listRepos } from '../publish/yum/layout.js';
-import { sha256File, type PackageDigest } from '../publish/yum/digest.js';
+import { sha256Of, type Sha256Digest } from '../core/digest.js';
 import { parseRepomd, readPrimary, type PrimaryPackage } from '../publish/yum/repomd.js';
 import { gpgvVerify } from '../sign/sign.js';
 import type { Problem } from './apt.js';
@@ -15,7 +15,7 @@ import type { Problem } from './apt.js';
  */
 async function checkFile(file: string, sha256: string, size: number | undefined): Promise<string | undefined> {
   if (!existsSync(file)) return 'missing';
-  const digest = await sha256File(file);
+  const digest = await sha256Of(file);
   if (digest.sha256 !== sha256) return `sha256 ${digest.sha256}, listed ${sha256}`;
   if (size !== undefined && digest.size !== size) return `size ${digest.size}, listed ${size}`;
   return undefined;
@@ -27,7 +27,7 @@ async function checkFile(file: string, sha256: string, size: number | undefined)
  * must still be there with that size (a stat, not a read). Synchronous: 10,000 stats through the
  * thread pool took eight times as long as in a loop.
  */
-function checkRecorded(file: string, listed: PrimaryPackage, recorded: PackageDigest): string | undefined {
+function checkRecorded(file: string, listed: PrimaryPackage, recorded: Sha256Digest): string | undefined {
   if (listed.sha256 !== recorded.sha256) return `listed sha256 ${listed.sha256}, recorded ${recorded.sha256} when it was published`;
   if (listed.size !== recorded.size) return `listed size ${listed.size}, recorded ${recorded.size} when it was published`;
   const stats = statSync(file, { throwIfNoEntry: false });
@@ -43,7 +43,7 @@ function checkRecorded(file: string, listed: PrimaryPackage, recorded: PackageDi
  * checked against it instead of being read again; a package without one is hashed. Without
  * `recorded` (freshet verify), every listed package is hashed.
  */
-export async function verifyRepoGeneration(repoDir: string, genDir: string, keyring: string, recorded?: ReadonlyMap<string, PackageDigest | null>): Promise<Problem[]> {
+export async function verifyRepoGeneration(repoDir: string, genDir: string, keyring: string, recorded?: ReadonlyMap<string, Sha256Digest | null>): Promise<Problem[]> {
   const problems: Problem[] = [];
   const repodata = path.join(genDir, 'repodata');
   const repomd = path.join(repodata, 'repomd.xml');

@@ -10,7 +10,8 @@ import type { GateResult } from '../../gate/types.js';
 import { slotPriority, type Executor, type JobControl } from '../../pipeline/executor.js';
 import { JobLostError } from '../../pipeline/job-lost.js';
 import type { BuildArtifact, BuildResult, Family } from '../../types.js';
-import { BlobStore, digestOf } from '../blobs.js';
+import { sha256Of } from '../../core/digest.js';
+import { BlobStore } from '../blobs.js';
 import type { BuildFiles, GateFiles } from '../runner.js';
 import {
   gateJobId,
@@ -112,7 +113,7 @@ export function farmExecutor(config: ResolvedConfig, queueUrl: string): FarmExec
     const temp = store.incomingFile(`${label}.tar`);
     try {
       await pack(temp);
-      const ref = await digestOf(temp);
+      const ref = await sha256Of(temp);
       await store.adopt(temp, ref.sha256);
       return ref;
     } finally {

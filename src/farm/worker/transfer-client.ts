@@ -9,7 +9,8 @@ import { UserError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { registerSecret } from '../../core/redact.js';
 import { backoffMs, sleep, type RetryTuning } from '../../net/retry.js';
-import { digestOf, type BlobRef } from '../blobs.js';
+import { sha256Of } from '../../core/digest.js';
+import type { BlobRef } from '../blobs.js';
 import { blobPath, isSafeName, isSha256, resultPath, SHA256_HEADER } from '../transfer-paths.js';
 
 export interface TransferClientOptions {
@@ -116,7 +117,7 @@ export class TransferClient {
   async upload(jobId: string, name: string, file: string): Promise<BlobRef> {
     if (!isSafeName(jobId) || !isSafeName(name)) throw new UserError(`${jobId}/${name}: a job id and a result name are letters, digits and ._+~- (no leading dot)`);
     const what = `upload ${jobId}/${name}`;
-    const local = await digestOf(file);
+    const local = await sha256Of(file);
     return this.withRetries(what, async () => {
       const request = this.request('PUT', resultPath(jobId, name), {
         'content-type': 'application/octet-stream',

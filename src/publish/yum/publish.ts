@@ -16,7 +16,7 @@ import { fsyncDir, fsyncPath } from '../fs-atomic.js';
 import { checkpoint, startSteps } from '../checkpoint.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishItem, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
-import { sha256File, type PackageDigest } from './digest.js';
+import { sha256Of, type Sha256Digest } from '../../core/digest.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
 import { parseRepomd } from './repomd.js';
 import { archiveSigner, signRpmFiles } from './sign.js';
@@ -56,7 +56,7 @@ interface Context {
 }
 
 async function checkArtifact(artifact: BuildArtifact): Promise<void> {
-  const digest = await sha256File(artifact.file).catch(() => {
+  const digest = await sha256Of(artifact.file).catch(() => {
     throw new UserError(`${artifact.file}: build artifact is missing`);
   });
   if (digest.sha256 !== artifact.sha256 || digest.size !== artifact.size) {
@@ -163,7 +163,7 @@ async function placePackages(context: Context, items: PublishRequest['add']): Pr
     await new PQueue({ concurrency: 16 }).addAll(
       staged.map((entry) => async () => {
         await fsyncPath(entry.tmp);
-        Object.assign(entry.row, await sha256File(entry.tmp));
+        Object.assign(entry.row, await sha256Of(entry.tmp));
       }),
     );
     for (const entry of staged) {
@@ -241,14 +241,14 @@ async function explainFullDisk(dirs: readonly string[], error: unknown): Promise
  * Rows from before digests were recorded are hashed here once; a file that cannot be read stays
  * unrecorded and the self-check hashes it, reporting it missing.
  */
-async function recordedDigests(context: Context): Promise<Map<string, PackageDigest | null>> {
+async function recordedDigests(context: Context): Promise<Map<string, Sha256Digest | null>> {
   const repo = repoDir(context.request.archive.root, context.request.suite);
   const listed = context.state.packages.filter((row) => row.removedAt === null);
   await new PQueue({ concurrency: 16 }).addAll(
     listed
       .filter((row) => row.sha256 === undefined || row.size === undefined)
       .map((row) => async () => {
-        const digest = await sha256File(path.join(repo, row.file)).catch(() => undefined);
+        const digest = await sha256Of(path.join(repo, row.file)).catch(() => undefined);
         if (digest) Object.assign(row, digest);
       }),
   );

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 
-export interface PackageDigest {
+export interface Sha256Digest {
   sha256: string;
   size: number;
 }
 
-/** The only digest YUM metadata lists for a package (primary.xml's pkgid), so the only one computed. */
-export async function sha256File(file: string): Promise<PackageDigest> {
+/** The sha256 and size of a file, read once as a stream (packages and farm blobs can be large). */
+export async function sha256Of(file: string): Promise<Sha256Digest> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
