@@ -40,7 +40,27 @@ export class CachedRecipes {
     // Validated from the bytes the key was made of, so a file changed meanwhile cannot be stored under the old key.
     const loaded = loadRecipeText(file, text, display, this.parseCache);
     this.validated.set(text, loaded.recipe);
+    this.validateOthers(recipesDir, file, loadRecipeText);
     return loaded;
+  }
+
+  /**
+   * Once zod and the yaml library are loaded for a miss, the folder's other unchanged-or-new recipes
+   * are validated too, so that the next publish of any of them hits (each build result of a run is
+   * often published by a call of its own). An invalid one is left out, to fail with its own error
+   * when it is asked for.
+   */
+  private validateOthers(recipesDir: string, asked: string, loadRecipeText: (typeof import('./load.js'))['loadRecipeText']): void {
+    for (const file of listRecipeFiles(recipesDir)) {
+      if (file === asked) continue;
+      try {
+        const text = readFileSync(file, 'utf8');
+        if (this.validated.get(text) !== undefined) continue;
+        this.validated.set(text, loadRecipeText(file, text, file, this.parseCache!).recipe);
+      } catch {
+        // Not stored: asking for it goes the slow way and says what is wrong.
+      }
+    }
   }
 
   save(): void {

@@ -89,4 +89,16 @@ describe('validated recipe cache', () => {
     await expect(load()).rejects.toThrow(expected);
     await expect(load()).rejects.toThrow(expected);
   });
+
+  it("a miss stores the folder's other valid recipes too, so that a publish of any of them hits; an invalid one still fails with its own error", async () => {
+    const other = hello.replace(/^name: hello$/m, 'name: hello2');
+    writeFileSync(path.join(recipesDir, 'hello2.yaml'), other);
+    cpSync(path.join(bundledDir, 'hello'), path.join(recipesDir, 'hello2'), { recursive: true });
+    writeFileSync(path.join(recipesDir, 'broken.yaml'), hello.replace(/^name: hello$/m, 'name: broken').replace('build:\n', 'build:\n  bogus: 1\n'));
+    await load();
+    const cache = ValidatedCache.open(cacheFile(), version());
+    expect((cache.get(other) as { name: string }).name).toBe('hello2');
+    const recipes = new CachedRecipes(stateDir);
+    await expect(recipes.load(recipesDir, 'broken')).rejects.toThrow(/broken\.yaml.*bogus|bogus.*broken\.yaml/s);
+  });
 });
