@@ -13,10 +13,6 @@ export interface FileDigest {
 /** What Release lists of a file: no MD5, so an index need not be hashed a third time. */
 export type ReleaseDigest = Pick<FileDigest, 'size' | 'sha256' | 'sha512'>;
 
-export function digestBuffer(data: Uint8Array): FileDigest {
-  return { ...releaseDigest(data), md5: createHash('md5').update(data).digest('hex') };
-}
-
 export function releaseDigest(data: Uint8Array): ReleaseDigest {
   return {
     size: data.byteLength,

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDebFields, checkDscFields, describeProblems } from '../../build/artifact-policy.js';
+import { sha256Of } from '../../core/digest.js';
 import { UserError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { archiveSigner, exportPublicKey, requireSigningKey } from '../../sign/key.js';
@@ -12,7 +13,7 @@ import { compare } from '../../versioning/deb.js';
 import { verifySuiteDir } from '../../verify/apt.js';
 import { checkpoint, startSteps } from '../checkpoint.js';
 import { fsyncDir, writeDurable } from '../fs-atomic.js';
-import { digestFile, WHOLE_READ_BYTES } from '../hash.js';
+import { WHOLE_READ_BYTES } from '../hash.js';
 import { acquireLock } from '../lock.js';
 import type { PublishedPackage, PublishOutcome, PublishRequest, RemoveSpec, ResignRequest } from '../types.js';
 import { packagesStanza, poolDir, readDeb, readDebBytes, readDsc, sourcesStanza, type BinaryPackage, type SourcePackage } from './control.js';
@@ -86,8 +87,8 @@ async function checkArtifact(artifact: BuildArtifact): Promise<Buffer | undefine
   let bytes: Buffer | undefined;
   const digest = await (async () => {
     try {
-      if (statSync(artifact.file).size > WHOLE_READ_BYTES) return await digestFile(artifact.file);
       // A build result records sha256 and size only: the other hashes would be computed for nothing.
+      if (statSync(artifact.file).size > WHOLE_READ_BYTES) return await sha256Of(artifact.file);
       bytes = readFileSync(artifact.file);
       return { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
     } catch {

@@ -7,7 +7,7 @@ import { UserError } from '../../core/errors.js';
 import { run } from '../../core/exec.js';
 import { log } from '../../core/log.js';
 import { checkRpmFields, describeProblems, RPM_LIST_TAGS } from '../../build/artifact-policy.js';
-import { exportPublicKey, KEYRING_ASC, requireSigningKey } from '../../sign/key.js';
+import { archiveSigner, exportPublicKey, KEYRING_ASC, requireSigningKey } from '../../sign/key.js';
 import type { Signer } from '../../sign/openpgp-signer.js';
 import type { BuildArtifact } from '../../types.js';
 import { compare } from '../../versioning/rpm.js';
@@ -19,7 +19,7 @@ import type { PublishedPackage, PublishItem, PublishOutcome, PublishRequest, Res
 import { sha256Of, type Sha256Digest } from '../../core/digest.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
 import { parseRepomd } from './repomd.js';
-import { archiveSigner, signRpmFiles } from './sign.js';
+import { signRpmFiles } from './sign.js';
 import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from './state.js';
 
 /**

@@ -52,9 +52,6 @@ export async function keyDatabase(publicKeyFile: string, cacheDir: string): Prom
   return dbPath;
 }
 
-/** The archive key's signer, the same as the APT side's. */
-export { archiveSigner } from '../../sign/key.js';
-
 /** Every file must verify as `digests signatures OK` against the one key: unsigned (`digests OK`) fails too. */
 async function checkSignedRpms(publicKeyFile: string, files: readonly string[], keyDbCache: string | undefined): Promise<void> {
   const dbPath = keyDbCache ? await keyDatabase(publicKeyFile, keyDbCache) : await mkdtemp(path.join(os.tmpdir(), 'freshet-rpmdb-'));

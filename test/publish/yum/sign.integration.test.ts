@@ -3,7 +3,8 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileS
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveSigner, rpmCheckSignatures, signRpmFiles } from '../../../src/publish/yum/sign.js';
+import { archiveSigner } from '../../../src/sign/key.js';
+import { rpmCheckSignatures, signRpmFiles } from '../../../src/publish/yum/sign.js';
 import { ensureGnupgHome, gnupgHome, gpg, stopAgent } from '../../../src/sign/gpg.js';
 import { listSecretKeys } from '../../../src/sign/key.js';
 import { makeRpms } from './rpms.js';
