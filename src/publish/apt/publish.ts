@@ -15,6 +15,7 @@ import { checkpoint, startSteps } from '../checkpoint.js';
 import { fsyncDir, writeDurable } from '../fs-atomic.js';
 import { WHOLE_READ_BYTES } from '../hash.js';
 import { acquireLock } from '../lock.js';
+import { stateDoesNotKnow } from '../state-match.js';
 import type { PublishedPackage, PublishOutcome, PublishRequest, RemoveSpec, ResignRequest } from '../types.js';
 import { packagesStanza, poolDir, readDeb, readDebBytes, readDsc, sourcesStanza, type BinaryPackage, type SourcePackage } from './control.js';
 import { field, type Stanza } from './deb822.js';
@@ -325,6 +326,8 @@ async function withArchive<T>(
 ): Promise<T> {
   startSteps();
   const key = await requireSigningKey(request.config.stateDir, request.config.signingKey);
+  // Checked before the lock makes the state folder, so that moving the old one there is the fix.
+  if (!existsSync(request.archive.stateDir) && (await currentGeneration(request.archive.root, request.suite))) throw stateDoesNotKnow(request.archive, request.suite);
   const lock = await acquireLock(path.join(request.archive.stateDir, LOCK_FILE));
   const db = IndexDb.open(request.archive.stateDir);
   // Loading openpgp.js and reading the key (~50 ms of CPU) runs while the pool copies and the
@@ -338,6 +341,8 @@ async function withArchive<T>(
     await mkdir(request.archive.root, { recursive: true });
     const keyring = await exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root);
     const previous = await currentGeneration(request.archive.root, request.suite);
+    // Every generation freshet publishes leaves by-hash rows in the state.
+    if (previous && db.byHash(request.suite).length === 0) throw stateDoesNotKnow(request.archive, request.suite);
     // Generations left by a crashed publisher are never live, nor is the one before the previous:
     // they are removed while this publish works, and awaited before its generation takes a name.
     leftovers = pruneGenerations(request.archive.root, request.suite, previous ? [previous] : []);

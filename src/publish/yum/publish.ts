@@ -15,12 +15,13 @@ import { verifyRepoGeneration } from '../../verify/yum.js';
 import { fsyncDir, fsyncPath } from '../fs-atomic.js';
 import { checkpoint, startSteps } from '../checkpoint.js';
 import { acquireLock } from '../lock.js';
+import { stateDoesNotKnow } from '../state-match.js';
 import type { PublishedPackage, PublishItem, PublishOutcome, PublishRequest, ResignRequest } from '../types.js';
 import { sha256Of, type Sha256Digest } from '../../core/digest.js';
 import { generationDir, liveGeneration, packagesDir, repoDir } from './layout.js';
 import { parseRepomd } from './repomd.js';
 import { signRpmFiles } from './sign.js';
-import { loadRepoState, saveRepoState, type PackageRow, type RepoState } from './state.js';
+import { loadRepoState, saveRepoState, stateFile, type PackageRow, type RepoState } from './state.js';
 
 /**
  * Publishing a YUM repository (docs/rpm.md), in this order:
@@ -376,6 +377,8 @@ async function withRepo<T>(request: ResignRequest, work: (context: Context) => P
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(request.suite)) throw new UserError(`${request.suite}: not a YUM repository name`);
   startSteps();
   const key = await requireSigningKey(request.config.stateDir, request.config.signingKey);
+  // Checked before the state folder is made, so that moving the old one there is the fix.
+  if (!existsSync(request.archive.stateDir) && (await liveGeneration(request.archive.root, request.suite))) throw stateDoesNotKnow(request.archive, request.suite);
   await mkdir(request.archive.stateDir, { recursive: true });
   const lock = await acquireLock(path.join(request.archive.stateDir, LOCK_FILE));
   try {
@@ -383,6 +386,7 @@ async function withRepo<T>(request: ResignRequest, work: (context: Context) => P
     await mkdir(request.archive.root, { recursive: true });
     const keyring = await exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root);
     const live = await liveGeneration(request.archive.root, request.suite);
+    if (live && !existsSync(stateFile(request.archive.stateDir, request.suite))) throw stateDoesNotKnow(request.archive, request.suite);
     const state = loadRepoState(request.archive.stateDir, request.suite);
     // Left by a crashed publish: unsigned temporaries are never listed; remove them.
     const dir = packagesDir(request.archive.root, request.suite);
