@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { rpmPackageNames } from '../generate/rpm/view.js';
+import { rpmPackageNames } from '../recipe/rpm-names.js';
 import type { ResolvedRecipe } from '../recipe/load.js';
 import type { BuildArtifact, Family } from '../types.js';
 import { classifyArtifact, fileVersion, upstreamOf } from './artifacts.js';

@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../../config/load.js';
 import { explicitRpmNames } from '../../pipeline/families.js';
 import { resolveRecipe, type LoadedRecipe } from '../../recipe/load.js';
-import { rpmNameCollisions } from './view.js';
+import { rpmNameCollisions } from '../../recipe/rpm-names.js';
 
 /**
  * `freshet lint` for RPM targets: recipe packages that would get the same RPM name (rpm refuses a

@@ -1,5 +1,6 @@
 import { ConfigError, UserError } from '../../core/errors.js';
 import { makeVariables } from '../../recipe/make-variables.js';
+import { distinctRpmNames, mainPackageIndex } from '../../recipe/rpm-names.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import type { BuildSystem } from '../../recipe/schema.js';
 import type { Target } from '../../types.js';
@@ -118,57 +119,10 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/**
- * Which recipe package is the spec's main package (named after the recipe, its preamble is the
- * spec's own), as Fedora names them: a runtime package named like the recipe (xxhash's tools),
- * else the library, else the first package.
- */
-function mainPackageIndex(recipe: ResolvedRecipe): number {
-  const namedLikeSource = recipe.packages.findIndex((pkg) => pkg.name === recipe.name && (pkg.role ?? 'runtime') === 'runtime');
-  if (namedLikeSource >= 0) return namedLikeSource;
-  return Math.max(
-    0,
-    recipe.packages.findIndex((pkg) => pkg.role === 'library'),
-  );
-}
-
-/**
- * The RPM name of each recipe package, in recipe order, Fedora-style unless the recipe named it
- * for RPM itself (`name: {deb, rpm}`): the main package is `<name>`, a library that is not the
- * main package `<name>-libs`, a dev package `<name>-devel`; others keep their name.
- */
-export function rpmNames(recipe: ResolvedRecipe, explicitNames?: boolean[]): string[] {
-  const mainIndex = mainPackageIndex(recipe);
-  return recipe.packages.map((pkg, index) => {
-    if (index === mainIndex) return recipe.name;
-    if (explicitNames?.[index]) return pkg.name;
-    if (pkg.role === 'library') return `${recipe.name}-libs`;
-    if (pkg.role === 'dev') return `${recipe.name}-devel`;
-    return pkg.name;
-  });
-}
-
-/**
- * Two recipe packages that would get the same RPM name (rpm refuses a second `%package` of a name),
- * as `packages[i].name` messages; empty when the names are distinct.
- */
-export function rpmNameCollisions(recipe: ResolvedRecipe, explicitNames?: boolean[]): string[] {
-  const names = rpmNames(recipe, explicitNames);
-  return names.flatMap((name, index) => {
-    const first = names.indexOf(name);
-    if (first === index) return [];
-    return [`packages[${index}].name: "${recipe.packages[index]!.name}" would be the RPM package ${name}, as packages[${first}] ("${recipe.packages[first]!.name}") already is`];
-  });
-}
-
 /** Per package: name, `%package` header and what it requires of its siblings. */
 function packageViews(input: Pick<RpmViewInput, 'recipe' | 'explicitNames'>): RpmPackageView[] {
   const { recipe } = input;
-  const collisions = rpmNameCollisions(recipe, input.explicitNames);
-  if (collisions.length > 0) {
-    throw new ConfigError(`${recipe.name}: ${collisions[0]}`, { hint: 'give the package an RPM name of its own: name: {deb: …, rpm: …}' });
-  }
-  const names = rpmNames(recipe, input.explicitNames);
+  const names = distinctRpmNames(recipe, input.explicitNames);
   const mainIndex = mainPackageIndex(recipe);
   // What the other packages need at the same version-release: the library when there is one, else the main package.
   const libraryIndex = recipe.packages.findIndex((pkg) => pkg.role === 'library');
@@ -194,11 +148,6 @@ function packageViews(input: Pick<RpmViewInput, 'recipe' | 'explicitNames'>): Rp
   });
   // The main package comes first in the spec (its preamble is the spec's own).
   return [views[mainIndex]!, ...views.filter((_, index) => index !== mainIndex)];
-}
-
-/** The binary package names the spec declares, main package first. */
-export function rpmPackageNames(recipe: ResolvedRecipe, explicitNames?: boolean[]): string[] {
-  return packageViews({ recipe, explicitNames }).map((view) => view.name);
 }
 
 /**

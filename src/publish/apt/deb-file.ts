@@ -88,7 +88,165 @@ function gunzipSmall(compressed: Buffer): Buffer | undefined {
   }
 }
 
-const startsWith = (head: Buffer, ...bytes: number[]) => bytes.every((byte, index) => head[index] === byte);
+const BLOCK = 512;
+/** A GNU long name or link name ('L', 'K' entries): Linux's PATH_MAX. */
+const MAX_LONG_NAME_BYTES = 4096;
+/** The records of one pax extended header ('x' or 'g' entry). */
+const MAX_PAX_BYTES = 64 * 1024;
+/** Entry types GNU tar extracts besides regular files: hard and symbolic links, devices, folders, FIFOs. */
+const OTHER_TYPES = new Set(['1', '2', '3', '4', '5', '6']);
+
+/**
+ * A control.tar read block by block as it is decompressed. dpkg-deb hands the control member to
+ * GNU tar, so this reads what GNU tar would extract: ustar and GNU headers, ustar's name prefix,
+ * GNU long names and pax `path` and `size` records (a reader that ignored them would check another
+ * control file than the one dpkg installs). Anything that could make the two disagree (sparse
+ * files, a global `path`, other entry types, a folder or link with data) is refused. Kept small on
+ * purpose: node-tar took 6–8 ms to import at each CLI publish (issue 17).
+ */
+export class ControlTarReader {
+  readonly found = new Map<string, string>();
+  ended = false;
+  private members = 0;
+  private header: Buffer = Buffer.alloc(0);
+  private headersRead = 0;
+  private longName: string | undefined;
+  private pax = new Map<string, string>();
+  private body: { data: number; padding: number; chunks?: Buffer[]; onEnd?: (data: Buffer) => void } | undefined;
+
+  constructor(
+    private readonly wanted: readonly string[],
+    private readonly refuse: (reason: string) => UserError,
+  ) {}
+
+  write(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && !this.ended) {
+      const body = this.body;
+      if (body) {
+        const data = Math.min(body.data, chunk.length - at);
+        // Copied: a decompressor may reuse its output buffer.
+        if (data > 0) body.chunks?.push(Buffer.from(chunk.subarray(at, at + data)));
+        body.data -= data;
+        at += data;
+        const padding = body.data === 0 ? Math.min(body.padding, chunk.length - at) : 0;
+        body.padding -= padding;
+        at += padding;
+        if (body.data === 0 && body.padding === 0) {
+          this.body = undefined;
+          body.onEnd?.(Buffer.concat(body.chunks ?? []));
+        }
+        continue;
+      }
+      const taken = chunk.subarray(at, at + BLOCK - this.header.length);
+      at += taken.length;
+      this.header = this.header.length === 0 && taken.length === BLOCK ? taken : Buffer.concat([this.header, taken]);
+      if (this.header.length === BLOCK) {
+        const block = this.header;
+        this.header = Buffer.alloc(0);
+        this.readHeader(block);
+      }
+    }
+  }
+
+  /** The input is complete: refuses an archive cut off inside an entry. */
+  end(): void {
+    if (this.headersRead === 0 && !this.ended) throw this.refuse('it does not hold a plain tar archive');
+    if (this.body || this.header.length > 0 || this.longName !== undefined || this.pax.size > 0) throw this.unreadable('truncated');
+  }
+
+  private unreadable(reason: string): UserError {
+    return this.refuse(`unreadable tar archive (${reason})`);
+  }
+
+  private readHeader(block: Buffer): void {
+    if (block.every((byte) => byte === 0)) {
+      this.ended = true;
+      return;
+    }
+    const magic = block.toString('latin1', 257, 265);
+    if (!magic.startsWith('ustar')) throw this.headersRead === 0 ? this.refuse('it does not hold a plain tar archive') : this.unreadable('an entry without a ustar header');
+    this.headersRead += 1;
+    let sum = 0;
+    for (let index = 0; index < BLOCK; index += 1) sum += index >= 148 && index < 156 ? 0x20 : block[index]!;
+    if (octal(block, 148, 8) !== sum) throw this.unreadable('bad header checksum');
+    const headerSize = octal(block, 124, 12);
+    const type = String.fromCharCode(block[156]!);
+    if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
+      if (headerSize === undefined) throw this.unreadable('bad size field');
+      const limit = type === 'L' || type === 'K' ? MAX_LONG_NAME_BYTES : MAX_PAX_BYTES;
+      if (headerSize > limit) throw this.refuse(`a ${type === 'L' || type === 'K' ? 'long name' : 'pax header'} over ${limit} bytes`);
+      this.startBody(headerSize, (data) => this.readMeta(type, data));
+      return;
+    }
+    // POSIX ustar keeps the start of a long name in a prefix field; GNU headers have times there.
+    const prefix = magic === 'ustar\u000000' ? cString(block, 345, 155) : '';
+    const name = (this.pax.get('path') ?? this.longName ?? (prefix ? `${prefix}/${cString(block, 0, 100)}` : cString(block, 0, 100))).replace(/^\.\//, '');
+    const paxSize = this.pax.get('size');
+    const size = paxSize === undefined ? headerSize : /^\d{1,15}$/.test(paxSize) ? Number(paxSize) : undefined;
+    if (size === undefined) throw this.unreadable(`entry ${JSON.stringify(name)} has a bad size`);
+    this.longName = undefined;
+    this.pax = new Map();
+    this.members += 1;
+    if (this.members > MAX_CONTROL_MEMBERS) throw this.refuse(`more than ${MAX_CONTROL_MEMBERS} members`);
+    // GNU tar extracts a contiguous file ('7') as a regular one.
+    const isFile = type === '0' || type === '\0' || type === '7';
+    if (!isFile && !OTHER_TYPES.has(type)) throw this.refuse(`its entry ${JSON.stringify(name)} has tar type ${JSON.stringify(type)}`);
+    // Readers disagree on whether such an entry's data follows it.
+    if (!isFile && size !== 0) throw this.unreadable(`entry ${JSON.stringify(name)} of type ${type} has a size`);
+    const isWanted = isFile && this.wanted.includes(name);
+    if (isWanted && size > MAX_CONTROL_FILE_BYTES) throw this.refuse(`its ${name} file is over the ${MAX_CONTROL_FILE_BYTES}-byte limit`);
+    this.startBody(size, isWanted ? (data) => this.found.set(name, data.toString('utf8')) : undefined);
+  }
+
+  /** A GNU long name ('L'; 'K' names a link target, which is not needed) or pax records for the next entry ('x') or all of them ('g'). */
+  private readMeta(type: string, data: Buffer): void {
+    if (type === 'L') this.longName = cString(data, 0, data.length);
+    if (type !== 'x' && type !== 'g') return;
+    const records = paxRecords(data);
+    if (!records) throw this.unreadable('bad pax header');
+    for (const key of records.keys()) {
+      if (key.startsWith('GNU.sparse.')) throw this.refuse('it holds a sparse file');
+      if (type === 'g' && (key === 'path' || key === 'size')) throw this.refuse(`it sets a global pax ${key}`);
+    }
+    if (type === 'x') for (const [key, value] of records) this.pax.set(key, value);
+  }
+
+  private startBody(size: number, onEnd: ((data: Buffer) => void) | undefined): void {
+    if (size === 0) onEnd?.(Buffer.alloc(0));
+    else this.body = { data: size, padding: (BLOCK - (size % BLOCK)) % BLOCK, chunks: onEnd ? [] : undefined, onEnd };
+  }
+}
+
+/** pax records, `<length> <key>=<value>\n` each; undefined when they do not parse. */
+function paxRecords(data: Buffer): Map<string, string> | undefined {
+  const records = new Map<string, string>();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at);
+    const length = space > at ? Number(data.toString('latin1', at, space)) : Number.NaN;
+    if (!Number.isInteger(length) || length <= space - at || at + length > data.length || data[at + length - 1] !== 0x0a) return undefined;
+    const record = data.toString('utf8', space + 1, at + length - 1);
+    const equals = record.indexOf('=');
+    if (equals <= 0) return undefined;
+    records.set(record.slice(0, equals), record.slice(equals + 1));
+    at += length;
+  }
+  return records;
+}
+
+/** A NUL-terminated header field. */
+function cString(bytes: Buffer, offset: number, length: number): string {
+  const field = bytes.subarray(offset, offset + length);
+  const nul = field.indexOf(0);
+  return field.toString('utf8', 0, nul === -1 ? field.length : nul);
+}
+
+/** An octal header field (spaces and NULs around the digits); undefined when it is not one, as for GNU's base-256 sizes. */
+function octal(bytes: Buffer, offset: number, length: number): number | undefined {
+  const digits = bytes.toString('latin1', offset, offset + length).replace(/^ +/, '').replace(/[ \0]+$/, '');
+  return /^[0-7]{1,12}$/.test(digits) ? Number.parseInt(digits, 8) : undefined;
+}
 
 /**
  * The wanted control files (`control`, `shlibs`, …) from the decompressed control.tar, refusing it
@@ -97,47 +255,18 @@ const startsWith = (head: Buffer, ...bytes: number[]) => bytes.every((byte, inde
  */
 async function untarControl(member: string, compressed: Buffer, file: string, wanted: readonly string[]): Promise<Map<string, string>> {
   const refuse = (reason: string) => new UserError(`${file}: refusing ${member}: ${reason}`);
-  const found = new Map<string, string>();
-  let failure: Error | undefined;
-  let members = 0;
-  // Loaded here, not at start: a re-sign or a removal reads no .deb (tar's import took about 5 ms of each CLI start).
-  const { Parser } = await import('tar');
-  const parser = new Parser({
-    strict: true,
-    onReadEntry: (entry) => {
-      members += 1;
-      if (members > MAX_CONTROL_MEMBERS) failure ??= refuse(`more than ${MAX_CONTROL_MEMBERS} members`);
-      const name = entry.path.replace(/^\.\//, '');
-      const isWanted = entry.type === 'File' && wanted.includes(name);
-      if (isWanted && (entry.size ?? 0) > MAX_CONTROL_FILE_BYTES) failure ??= refuse(`its ${name} file is over the ${MAX_CONTROL_FILE_BYTES}-byte limit`);
-      if (!isWanted || failure) return entry.resume();
-      const chunks: Buffer[] = [];
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-      entry.on('end', () => found.set(name, Buffer.concat(chunks).toString('utf8')));
-    },
-  });
-  parser.on('error', (error: Error) => (failure ??= new UserError(`${file}: unreadable control.tar (${error.message})`)));
+  const reader = new ControlTarReader(wanted, refuse);
   let size = 0;
-  let head: Buffer | undefined = Buffer.alloc(0);
   const decompressed = await decompress(member, compressed, file);
   try {
     for await (const chunk of decompressed.chunks) {
       size += chunk.length;
       if (size > MAX_CONTROL_TAR_BYTES) throw refuse(`it decompresses to more than the ${MAX_CONTROL_TAR_BYTES}-byte limit`);
-      if (head) {
-        // node-tar would unpack a gzip or zstd stream it is fed: the inner archive must be a plain tar.
-        head = Buffer.concat([head, chunk]);
-        if (head.length < 512) continue;
-        if (startsWith(head, 0x1f, 0x8b) || startsWith(head, 0x28, 0xb5, 0x2f, 0xfd) || head.toString('latin1', 257, 262) !== 'ustar') throw refuse('it does not hold a plain tar archive');
-        parser.write(head);
-        head = undefined;
-      } else parser.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      if (failure) throw failure;
+      reader.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       // Once the wanted files are read, the rest is not decompressed.
-      if (found.size === wanted.length) return found;
+      if (reader.found.size === wanted.length || reader.ended) return reader.found;
     }
-    if (head) throw refuse('it does not hold a plain tar archive');
-    parser.end();
+    reader.end();
     await decompressed.done;
   } catch (error) {
     if (error instanceof UserError && !(error instanceof CommandError)) throw error;
@@ -145,8 +274,7 @@ async function untarControl(member: string, compressed: Buffer, file: string, wa
   } finally {
     decompressed.stop();
   }
-  if (failure) throw failure;
-  return found;
+  return reader.found;
 }
 
 export async function readDebControl(file: string): Promise<string> {

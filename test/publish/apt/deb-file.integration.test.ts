@@ -26,6 +26,24 @@ describe('readDebControl against dpkg-deb', () => {
   });
 });
 
+// dpkg-deb reads the control member with GNU tar: a pax path names the file dpkg installs as control.
+describe('readDebControl against dpkg-deb on a pax control.tar', () => {
+  it('reads the member a pax path record names control, as dpkg-deb does', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'freshet-deb-pax-'));
+    mkdirSync(path.join(dir, 'control'));
+    writeFileSync(path.join(dir, 'control/decoy'), 'Package: paxed\nVersion: 1.0-1\nArchitecture: all\nMaintainer: T <t@localhost>\nDescription: pax\n');
+    writeFileSync(path.join(dir, 'debian-binary'), '2.0\n');
+    await run('tar', ['--format=pax', '--pax-option=path:=./control', '-C', path.join(dir, 'control'), '-cf', path.join(dir, 'control.tar'), './decoy']);
+    await run('tar', ['-cf', path.join(dir, 'data.tar'), '--files-from', '/dev/null']);
+    const out = path.join(dir, 'paxed.deb');
+    await run('ar', ['rc', out, 'debian-binary', 'control.tar', 'data.tar'], { cwd: dir });
+    const expected = await capture('dpkg-deb', ['--field', out]);
+    expect(expected).toContain('Package: paxed');
+    expect((await readDebControl(out)).trimEnd()).toBe(expected.trimEnd());
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 // A control.tar whose first member is 1 GiB of zeros: a few KB once compressed.
 describe('readDebControl on a control archive bomb', () => {
   const scratch = mkdtempSync(path.join(tmpdir(), 'freshet-deb-bomb-'));

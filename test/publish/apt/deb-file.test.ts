@@ -5,22 +5,22 @@ import { gzipSync } from 'node:zlib';
 import { xz } from '@napi-rs/lzma';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
-import { MAX_CONTROL_MEMBERS, readDebControl, readDebControlFiles } from '../../../src/publish/apt/deb-file.js';
+import { ControlTarReader, MAX_CONTROL_MEMBERS, readDebControl, readDebControlFiles } from '../../../src/publish/apt/deb-file.js';
 
 const control = 'Package: odd\nVersion:1.0-1\nArchitecture: all\nX-Custom:   spaced   \nDescription: short\n long\n .\n more\n';
 
-function tarEntry(name: string, data: Buffer, type = '0'): Buffer {
+function tarEntry(name: string, data: Buffer, type = '0', { magic = 'ustar\0' + '00', prefix = '', size = data.length } = {}): Buffer {
   const header = Buffer.alloc(512);
   header.write(name, 0);
+  header.write(prefix, 345);
   header.write('0000644\0', 100);
   header.write('0000000\0', 108);
   header.write('0000000\0', 116);
-  header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
   header.write('00000000000\0', 136);
   header.write('        ', 148);
   header.write(type, 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
+  header.write(magic, 257);
   let sum = 0;
   for (const byte of header) sum += byte;
   header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
@@ -91,5 +91,55 @@ describe('readDebControlFiles', () => {
     const tar = Buffer.concat([tarEntry('./control', Buffer.from(control)), tarEntry('./shlibs', Buffer.from(shlibs)), tarEntry('./triggers', Buffer.from('activate-noawait ldconfig\n')), Buffer.alloc(1024)]);
     const files = await readDebControlFiles(deb([binary, ['control.tar.xz', xz.compressSync(tar)], data]), ['shlibs', 'symbols']);
     expect(files).toEqual(new Map([['shlibs', shlibs]]));
+  });
+});
+
+/** One pax record, `<length> <key>=<value>\n`, the length counting itself. */
+function paxRecord(key: string, value: string): Buffer {
+  const rest = ` ${key}=${value}\n`;
+  let length = rest.length + 1;
+  while (String(length).length + rest.length !== length) length += 1;
+  return Buffer.from(`${length}${rest}`);
+}
+
+describe('the control.tar reader', () => {
+  const gnu = { magic: 'ustar  \0' };
+  const control = Buffer.from('Package: tar\n');
+  const read = async (tar: Buffer) => readDebControl(deb([binary, ['control.tar', Buffer.concat([tar, Buffer.alloc(1024)])], data]));
+
+  it.each([
+    ['a GNU long name', Buffer.concat([tarEntry('././@LongLink', Buffer.from('./control\0'), 'L', gnu), tarEntry('./contr', control, '0', gnu)])],
+    ['a ustar name prefix', tarEntry('control', control, '0', { prefix: '.' })],
+    ['a contiguous file, which dpkg extracts as a regular one', tarEntry('./control', control, '7')],
+    ['a v7 type flag', tarEntry('./control', control, '\0')],
+    ['a pax path, which GNU tar (dpkg-deb\'s reader) extracts it under', Buffer.concat([tarEntry('./PaxHeaders/decoy', paxRecord('path', './control'), 'x'), tarEntry('./decoy', control)])],
+    ['a pax size over the header\'s', Buffer.concat([tarEntry('./PaxHeaders/control', paxRecord('size', String(control.length)), 'x'), tarEntry('./control', control, '0', { size: 0 })])],
+  ])('reads the control file named by %s', async (_, tar) => {
+    expect(await read(tar)).toBe('Package: tar\n');
+  });
+
+  it('reads the same, fed a byte at a time or in chunks that split headers', () => {
+    const tar = Buffer.concat([tarEntry('./', Buffer.alloc(0), '5'), tarEntry('./md5sums', Buffer.alloc(700, 'm')), tarEntry('./control', control), Buffer.alloc(1024)]);
+    for (const size of [1, 7, 511, 513, 4096]) {
+      const reader = new ControlTarReader(['control', 'md5sums'], (reason) => new UserError(reason));
+      for (let at = 0; at < tar.length; at += size) reader.write(tar.subarray(at, at + size));
+      reader.end();
+      expect(reader.found).toEqual(new Map([['md5sums', 'm'.repeat(700)], ['control', 'Package: tar\n']]));
+    }
+  });
+
+  it.each([
+    ['a global pax path', Buffer.concat([tarEntry('./pax_global_header', paxRecord('path', 'control'), 'g'), tarEntry('./decoy', control)]), /sets a global pax path/],
+    ['a sparse file', Buffer.concat([tarEntry('./PaxHeaders/control', paxRecord('GNU.sparse.major', '1'), 'x'), tarEntry('./control', control)]), /sparse file/],
+    ['a header whose checksum is wrong', Buffer.from(tarEntry('./control', control).fill(0x41, 0, 1)), /bad header checksum/],
+    ['a folder entry with a size', Buffer.concat([tarEntry('./etc/', Buffer.alloc(512), '5', { size: 512 }), tarEntry('./control', control)]), /entry "etc\/" of type 5 has a size/],
+    ['a GNU long name over the limit', tarEntry('././@LongLink', Buffer.alloc(5000, 'a'), 'L', gnu), /long name over 4096 bytes/],
+  ])('refuses %s', async (_, tar, message) => {
+    await expect(read(tar)).rejects.toThrow(message);
+  });
+
+  it('refuses an archive cut off inside an entry', async () => {
+    const tar = tarEntry('./control', Buffer.alloc(2000, 'c'));
+    await expect(readDebControl(deb([binary, ['control.tar', tar.subarray(0, 1200)], data]))).rejects.toThrow(/unreadable tar archive \(truncated\)/);
   });
 });
