@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDebFields, checkDscFields, describeProblems } from '../../build/artifact-policy.js';
 import { sha256Of } from '../../core/digest.js';
@@ -266,6 +266,12 @@ interface GenerationResult {
   release: string;
 }
 
+/** Every folder under `dir` (not `dir` itself), flushed all at once. */
+async function fsyncSubfolders(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(entries.filter((entry) => entry.isDirectory()).map((entry) => fsyncTree(path.join(dir, entry.name))));
+}
+
 /** Steps 4 and 5: a complete, signed, self-checked generation folder beside the live one. */
 async function buildGeneration(
   request: ResignRequest,
@@ -284,6 +290,9 @@ async function buildGeneration(
   await mkdir(genDir, { recursive: true });
   const { files, byHash } = await writeIndices(genDir, indices, previous);
   await carryByHash(previous, genDir, ageByHash(db, suite, byHash, now, config.archive.graceHours));
+  // The index folders are complete: they are flushed while Release is made, signed and written.
+  const indexFolders = fsyncSubfolders(genDir);
+  indexFolders.catch(() => undefined);
   await checkpoint('indices');
 
   const previousRelease = previous && existsSync(path.join(previous, 'Release')) ? parseRelease(await readFile(path.join(previous, 'Release'), 'utf8')) : undefined;
@@ -296,10 +305,14 @@ async function buildGeneration(
     writeDurable(path.join(genDir, 'InRelease'), inRelease),
     writeDurable(path.join(genDir, 'Release.gpg'), releaseGpg),
   ]);
-  await fsyncTree(genDir);
+  // The self-check reads what was written while the folders are flushed (two gpgv and the hashes
+  // beside a dozen fsyncs); both end before the rename. A failure surfaces when it is awaited.
+  const checked = verifySuiteDir(genDir, keyring, new Date(Math.max(Date.now(), date.getTime())));
+  checked.catch(() => undefined);
+  await Promise.all([indexFolders, fsyncDir(genDir)]);
   await checkpoint('signed');
 
-  const problems = await verifySuiteDir(genDir, keyring, new Date(Math.max(Date.now(), date.getTime())));
+  const problems = await checked;
   if (problems.length > 0) {
     throw new UserError(`self-check of the new ${suite} generation failed; nothing went live:\n${problems.map((p) => `${p.file}: ${p.message}`).join('\n')}`);
   }
