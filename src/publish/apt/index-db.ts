@@ -188,6 +188,11 @@ export class IndexDb {
     return referenced;
   }
 
+  /** Whether the suite has by-hash rows, without reading them (a suite within its grace period has hundreds). */
+  hasByHash(suite: string): boolean {
+    return this.statement(`SELECT 1 FROM by_hash WHERE suite = ? LIMIT 1`).get(suite) !== undefined;
+  }
+
   byHash(suite: string): Array<{ path: string; supersededAt: string | null }> {
     return this.statement(`SELECT path, superseded_at AS supersededAt FROM by_hash WHERE suite = ?`).all(suite) as Array<{
       path: string;

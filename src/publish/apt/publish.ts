@@ -355,7 +355,7 @@ async function withArchive<T>(
     const keyring = await exportPublicKey(request.config.stateDir, key.fingerprint, request.archive.root);
     const previous = await currentGeneration(request.archive.root, request.suite);
     // Every generation freshet publishes leaves by-hash rows in the state.
-    if (previous && db.byHash(request.suite).length === 0) throw stateDoesNotKnow(request.archive, request.suite);
+    if (previous && !db.hasByHash(request.suite)) throw stateDoesNotKnow(request.archive, request.suite);
     // Generations left by a crashed publisher are never live, nor is the one before the previous:
     // they are removed while this publish works, and awaited before its generation takes a name.
     leftovers = pruneGenerations(request.archive.root, request.suite, previous ? [previous] : []);
