@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { UserError } from '../../core/errors.js';
@@ -112,6 +113,7 @@ export class ControlTarReader {
   private headersRead = 0;
   private longName: string | undefined;
   private pax = new Map<string, string>();
+  private readonly seen = new Set<string>();
   private body: { data: number; padding: number; chunks?: Buffer[]; onEnd?: (data: Buffer) => void } | undefined;
 
   constructor(
@@ -181,7 +183,10 @@ export class ControlTarReader {
     }
     // POSIX ustar keeps the start of a long name in a prefix field; GNU headers have times there.
     const prefix = magic === 'ustar\u000000' ? cString(block, 345, 155) : '';
-    const name = (this.pax.get('path') ?? this.longName ?? (prefix ? `${prefix}/${cString(block, 0, 100)}` : cString(block, 0, 100))).replace(/^\.\//, '');
+    const stored = this.pax.get('path') ?? this.longName ?? (prefix ? `${prefix}/${cString(block, 0, 100)}` : cString(block, 0, 100));
+    if (stored.split('/').includes('..')) throw this.refuse(`its entry ${JSON.stringify(stored)} names a parent folder`);
+    // The file GNU tar would write: `./control`, `control` and `.//./control` are one file.
+    const name = path.posix.normalize(stored).replace(/^\/+/, '').replace(/\/$/, '');
     const paxSize = this.pax.get('size');
     const size = paxSize === undefined ? headerSize : /^\d{1,15}$/.test(paxSize) ? Number(paxSize) : undefined;
     if (size === undefined) throw this.unreadable(`entry ${JSON.stringify(name)} has a bad size`);
@@ -195,6 +200,9 @@ export class ControlTarReader {
     // Readers disagree on whether such an entry's data follows it.
     if (!isFile && size !== 0) throw this.unreadable(`entry ${JSON.stringify(name)} of type ${type} has a size`);
     const isWanted = isFile && this.wanted.includes(name);
+    // GNU tar keeps the last of two, so a reader keeping the first could check another control file than dpkg installs.
+    if (this.wanted.includes(name) && this.seen.has(name)) throw this.refuse(`it holds ${name} twice`);
+    this.seen.add(name);
     if (isWanted && size > MAX_CONTROL_FILE_BYTES) throw this.refuse(`its ${name} file is over the ${MAX_CONTROL_FILE_BYTES}-byte limit`);
     this.startBody(size, isWanted ? (data) => this.found.set(name, data.toString('utf8')) : undefined);
   }
@@ -263,8 +271,8 @@ async function untarControl(member: string, compressed: Buffer, file: string, wa
       size += chunk.length;
       if (size > MAX_CONTROL_TAR_BYTES) throw refuse(`it decompresses to more than the ${MAX_CONTROL_TAR_BYTES}-byte limit`);
       reader.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      // Once the wanted files are read, the rest is not decompressed.
-      if (reader.found.size === wanted.length || reader.ended) return reader.found;
+      // Read to its end even once the wanted files are found: one of them given again is refused.
+      if (reader.ended) return reader.found;
     }
     reader.end();
     await decompressed.done;

@@ -26,8 +26,9 @@ describe('readDebControl against dpkg-deb', () => {
   });
 });
 
-// dpkg-deb reads the control member with GNU tar: a pax path names the file dpkg installs as control.
-describe('readDebControl against dpkg-deb on a pax control.tar', () => {
+// dpkg-deb reads the control member with GNU tar: a pax path names the file dpkg installs as control,
+// and of two control files it keeps the last.
+describe('readDebControl against dpkg-deb on control.tar files GNU tar reads its own way', () => {
   it('reads the member a pax path record names control, as dpkg-deb does', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'freshet-deb-pax-'));
     mkdirSync(path.join(dir, 'control'));
@@ -40,6 +41,23 @@ describe('readDebControl against dpkg-deb on a pax control.tar', () => {
     const expected = await capture('dpkg-deb', ['--field', out]);
     expect(expected).toContain('Package: paxed');
     expect((await readDebControl(out)).trimEnd()).toBe(expected.trimEnd());
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a control.tar holding control twice, whose second one dpkg-deb reads', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'freshet-deb-twice-'));
+    for (const name of ['declared', 'other']) {
+      mkdirSync(path.join(dir, name));
+      writeFileSync(path.join(dir, name, 'control'), `Package: ${name}\nVersion: 1.0-1\nArchitecture: all\nMaintainer: T <t@localhost>\nDescription: twice\n`);
+    }
+    writeFileSync(path.join(dir, 'debian-binary'), '2.0\n');
+    await run('tar', ['-C', path.join(dir, 'declared'), '-cf', path.join(dir, 'control.tar'), './control']);
+    await run('tar', ['-C', path.join(dir, 'other'), '-rf', path.join(dir, 'control.tar'), './control']);
+    await run('tar', ['-cf', path.join(dir, 'data.tar'), '--files-from', '/dev/null']);
+    const out = path.join(dir, 'twice.deb');
+    await run('ar', ['rc', out, 'debian-binary', 'control.tar', 'data.tar'], { cwd: dir });
+    expect(await capture('dpkg-deb', ['--field', out, 'Package'])).toBe('other');
+    await expect(readDebControl(out)).rejects.toThrow(`${out}: refusing control.tar: it holds control twice`);
     rmSync(dir, { recursive: true, force: true });
   });
 });

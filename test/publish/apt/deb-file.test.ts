@@ -132,7 +132,9 @@ describe('the control.tar reader', () => {
     ['a global pax path', Buffer.concat([tarEntry('./pax_global_header', paxRecord('path', 'control'), 'g'), tarEntry('./decoy', control)]), /sets a global pax path/],
     ['a sparse file', Buffer.concat([tarEntry('./PaxHeaders/control', paxRecord('GNU.sparse.major', '1'), 'x'), tarEntry('./control', control)]), /sparse file/],
     ['a header whose checksum is wrong', Buffer.from(tarEntry('./control', control).fill(0x41, 0, 1)), /bad header checksum/],
-    ['a folder entry with a size', Buffer.concat([tarEntry('./etc/', Buffer.alloc(512), '5', { size: 512 }), tarEntry('./control', control)]), /entry "etc\/" of type 5 has a size/],
+    ['a folder entry with a size', Buffer.concat([tarEntry('./etc/', Buffer.alloc(512), '5', { size: 512 }), tarEntry('./control', control)]), /entry "etc" of type 5 has a size/],
+    ['a second control file, which GNU tar would extract over the first', Buffer.concat([tarEntry('./control', control), tarEntry('.//./control', Buffer.from('Package: other\n'))]), /holds control twice/],
+    ['a name with a parent folder', tarEntry('./DEBIAN/../control', control), /names a parent folder/],
     ['a GNU long name over the limit', tarEntry('././@LongLink', Buffer.alloc(5000, 'a'), 'L', gnu), /long name over 4096 bytes/],
   ])('refuses %s', async (_, tar, message) => {
     await expect(read(tar)).rejects.toThrow(message);
