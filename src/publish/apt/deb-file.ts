@@ -102,8 +102,9 @@ const OTHER_TYPES = new Set(['1', '2', '3', '4', '5', '6']);
  * GNU tar, so this reads what GNU tar would extract: ustar and GNU headers, ustar's name prefix,
  * GNU long names and pax `path` and `size` records (a reader that ignored them would check another
  * control file than the one dpkg installs). Anything that could make the two disagree (sparse
- * files, a global `path`, other entry types, a folder or link with data) is refused. Kept small on
- * purpose: node-tar took 6–8 ms to import at each CLI publish (issue 17).
+ * files, a global `path`, other entry types, a folder or link with data, pax records GNU tar parses
+ * otherwise, an entry under a link) is refused. Kept small on purpose: node-tar took 6–8 ms to
+ * import at each CLI publish (issue 17).
  */
 export class ControlTarReader {
   readonly found = new Map<string, string>();
@@ -114,6 +115,8 @@ export class ControlTarReader {
   private longName: string | undefined;
   private pax = new Map<string, string>();
   private readonly seen = new Set<string>();
+  /** Entries other than folders: GNU tar writes `x/control` through a symbolic link `x` to `.` as `control`. */
+  private readonly notFolders = new Set<string>();
   private body: { data: number; padding: number; chunks?: Buffer[]; onEnd?: (data: Buffer) => void } | undefined;
 
   constructor(
@@ -182,7 +185,8 @@ export class ControlTarReader {
       return;
     }
     // POSIX ustar keeps the start of a long name in a prefix field; GNU headers have times there.
-    const prefix = magic === 'ustar\u000000' ? cString(block, 345, 155) : '';
+    // GNU tar takes the prefix whenever the magic is `ustar\0`, whatever the version after it.
+    const prefix = magic.startsWith('ustar\u0000') ? cString(block, 345, 155) : '';
     const stored = this.pax.get('path') ?? this.longName ?? (prefix ? `${prefix}/${cString(block, 0, 100)}` : cString(block, 0, 100));
     if (stored.split('/').includes('..')) throw this.refuse(`its entry ${JSON.stringify(stored)} names a parent folder`);
     // The file GNU tar would write: `./control`, `control` and `.//./control` are one file.
@@ -199,6 +203,13 @@ export class ControlTarReader {
     if (!isFile && !OTHER_TYPES.has(type)) throw this.refuse(`its entry ${JSON.stringify(name)} has tar type ${JSON.stringify(type)}`);
     // Readers disagree on whether such an entry's data follows it.
     if (!isFile && size !== 0) throw this.unreadable(`entry ${JSON.stringify(name)} of type ${type} has a size`);
+    // GNU tar extracts a file whose name ends in `/` as a folder, and cannot write one ending in `/.`.
+    if (isFile && /(^|\/)\.?$/.test(stored)) throw this.refuse(`its file entry ${JSON.stringify(stored)} names a folder`);
+    if (this.underNotFolder(name)) throw this.refuse(`its entry ${JSON.stringify(name)} lies under a file or link`);
+    if (type !== '5') {
+      if (name === '.') throw this.refuse('it replaces its top folder');
+      this.notFolders.add(name);
+    }
     const isWanted = isFile && this.wanted.includes(name);
     // GNU tar keeps the last of two, so a reader keeping the first could check another control file than dpkg installs.
     if (this.wanted.includes(name) && this.seen.has(name)) throw this.refuse(`it holds ${name} twice`);
@@ -207,10 +218,19 @@ export class ControlTarReader {
     this.startBody(size, isWanted ? (data) => this.found.set(name, data.toString('utf8')) : undefined);
   }
 
+  private underNotFolder(name: string): boolean {
+    for (let slash = name.indexOf('/'); slash !== -1; slash = name.indexOf('/', slash + 1)) {
+      if (this.notFolders.has(name.slice(0, slash))) return true;
+    }
+    return false;
+  }
+
   /** A GNU long name ('L'; 'K' names a link target, which is not needed) or pax records for the next entry ('x') or all of them ('g'). */
   private readMeta(type: string, data: Buffer): void {
     if (type === 'L') this.longName = cString(data, 0, data.length);
     if (type !== 'x' && type !== 'g') return;
+    // GNU tar keeps only the last of two: a reader merging them would name the entry differently.
+    if (type === 'x' && this.pax.size > 0) throw this.refuse('it gives one entry two pax headers');
     const records = paxRecords(data);
     if (!records) throw this.unreadable('bad pax header');
     for (const key of records.keys()) {
@@ -226,18 +246,24 @@ export class ControlTarReader {
   }
 }
 
-/** pax records, `<length> <key>=<value>\n` each; undefined when they do not parse. */
+/**
+ * pax records, `<length> <key>=<value>\n` each; undefined when they do not parse, or could parse
+ * otherwise in GNU tar: it skips any blanks after the length, and ends a key or a path at a NUL.
+ */
 function paxRecords(data: Buffer): Map<string, string> | undefined {
   const records = new Map<string, string>();
   let at = 0;
   while (at < data.length) {
     const space = data.indexOf(0x20, at);
-    const length = space > at ? Number(data.toString('latin1', at, space)) : Number.NaN;
+    const digits = space > at ? data.toString('latin1', at, space) : '';
+    const length = /^\d{1,9}$/.test(digits) ? Number(digits) : Number.NaN;
     if (!Number.isInteger(length) || length <= space - at || at + length > data.length || data[at + length - 1] !== 0x0a) return undefined;
     const record = data.toString('utf8', space + 1, at + length - 1);
     const equals = record.indexOf('=');
-    if (equals <= 0) return undefined;
-    records.set(record.slice(0, equals), record.slice(equals + 1));
+    const key = record.slice(0, equals);
+    const value = record.slice(equals + 1);
+    if (equals <= 0 || /^[ \t]/.test(key) || key.includes('\0') || ((key === 'path' || key === 'size') && value.includes('\0'))) return undefined;
+    records.set(key, value);
     at += length;
   }
   return records;

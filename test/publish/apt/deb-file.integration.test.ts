@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
 import { capture, run } from '../../../src/core/exec.js';
 import { MAX_CONTROL_TAR_BYTES, readDebControl } from '../../../src/publish/apt/deb-file.js';
+import { paxRecord, tarEntry } from './tar-bytes.js';
 
 // The in-process reader must give what `dpkg-deb --field` prints, for every compression dpkg-deb writes.
 describe('readDebControl against dpkg-deb', () => {
@@ -59,6 +60,65 @@ describe('readDebControl against dpkg-deb on control.tar files GNU tar reads its
     expect(await capture('dpkg-deb', ['--field', out, 'Package'])).toBe('other');
     await expect(readDebControl(out)).rejects.toThrow(`${out}: refusing control.tar: it holds control twice`);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+// Hostile control archives whose first control file is the declared one while dpkg-deb (GNU tar)
+// reads another: each must be refused.
+describe('readDebControl against dpkg-deb on control.tar files naming a second control file another way', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'freshet-deb-hostile-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const fields = (name: string) => Buffer.from(`Package: ${name}\nVersion: 1.0-1\nArchitecture: all\nMaintainer: T <t@localhost>\nDescription: hostile\n`);
+  const declared = fields('declared');
+  const installed = fields('installed');
+
+  async function debOf(name: string, controlTar: Buffer | ((dir: string) => Promise<void>)): Promise<string> {
+    const dir = mkdtempSync(path.join(scratch, `${name}-`));
+    if (Buffer.isBuffer(controlTar)) writeFileSync(path.join(dir, 'control.tar'), Buffer.concat([controlTar, Buffer.alloc(1024)]));
+    else await controlTar(dir);
+    writeFileSync(path.join(dir, 'debian-binary'), '2.0\n');
+    await run('tar', ['-cf', path.join(dir, 'data.tar'), '--files-from', '/dev/null']);
+    await run('ar', ['rc', 'hostile.deb', 'debian-binary', 'control.tar', 'data.tar'], { cwd: dir });
+    return path.join(dir, 'hostile.deb');
+  }
+
+  it.each([
+    [
+      'a symbolic link to its own folder, written through by a later entry (made by GNU tar)',
+      async (dir: string) => {
+        mkdirSync(path.join(dir, 'first'));
+        writeFileSync(path.join(dir, 'first/control'), declared);
+        symlinkSync('.', path.join(dir, 'first/up'));
+        mkdirSync(path.join(dir, 'second/up'), { recursive: true });
+        writeFileSync(path.join(dir, 'second/up/control'), installed);
+        await run('tar', ['-cf', path.join(dir, 'control.tar'), '-C', path.join(dir, 'first'), './control', './up', '-C', path.join(dir, 'second'), './up/control']);
+      },
+    ],
+    [
+      'pax records with two blanks after their length',
+      Buffer.concat([
+        tarEntry('./PaxHeaders/1', paxRecord('path', './elsewhere', '  '), 'x'),
+        tarEntry('./control', declared),
+        tarEntry('./PaxHeaders/2', paxRecord('path', './control', '  '), 'x'),
+        tarEntry('./elsewhere', installed),
+      ]),
+    ],
+    ['a pax path cut by a NUL', Buffer.concat([tarEntry('./control', declared), tarEntry('./PaxHeaders/1', paxRecord('path', './control\0x'), 'x'), tarEntry('./elsewhere', installed)])],
+    [
+      'two pax headers for one entry, of which GNU tar keeps the last',
+      Buffer.concat([
+        tarEntry('./PaxHeaders/1', paxRecord('path', './control'), 'x'),
+        tarEntry('./PaxHeaders/2', paxRecord('mtime', '1'), 'x'),
+        tarEntry('./elsewhere', declared),
+        tarEntry('./PaxHeaders/3', paxRecord('path', './elsewhere'), 'x'),
+        tarEntry('./PaxHeaders/4', paxRecord('mtime', '1'), 'x'),
+        tarEntry('./control', installed),
+      ]),
+    ],
+  ])('refuses %s', async (_, controlTar) => {
+    const deb = await debOf('case', controlTar);
+    expect(await capture('dpkg-deb', ['--field', deb, 'Package'])).toBe('installed');
+    await expect(readDebControl(deb)).rejects.toThrow(`${deb}: refusing control.tar: `);
   });
 });
 

@@ -6,26 +6,9 @@ import { xz } from '@napi-rs/lzma';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
 import { ControlTarReader, MAX_CONTROL_MEMBERS, readDebControl, readDebControlFiles } from '../../../src/publish/apt/deb-file.js';
+import { paxRecord, tarEntry } from './tar-bytes.js';
 
 const control = 'Package: odd\nVersion:1.0-1\nArchitecture: all\nX-Custom:   spaced   \nDescription: short\n long\n .\n more\n';
-
-function tarEntry(name: string, data: Buffer, type = '0', { magic = 'ustar\0' + '00', prefix = '', size = data.length } = {}): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0);
-  header.write(prefix, 345);
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  header.write('00000000000\0', 136);
-  header.write('        ', 148);
-  header.write(type, 156);
-  header.write(magic, 257);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-}
 
 function arMember(name: string, data: Buffer): Buffer {
   const header = `${name.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'100644'.padEnd(8)}${String(data.length).padEnd(10)}\`\n`;
@@ -94,14 +77,6 @@ describe('readDebControlFiles', () => {
   });
 });
 
-/** One pax record, `<length> <key>=<value>\n`, the length counting itself. */
-function paxRecord(key: string, value: string): Buffer {
-  const rest = ` ${key}=${value}\n`;
-  let length = rest.length + 1;
-  while (String(length).length + rest.length !== length) length += 1;
-  return Buffer.from(`${length}${rest}`);
-}
-
 describe('the control.tar reader', () => {
   const gnu = { magic: 'ustar  \0' };
   const control = Buffer.from('Package: tar\n');
@@ -136,6 +111,15 @@ describe('the control.tar reader', () => {
     ['a second control file, which GNU tar would extract over the first', Buffer.concat([tarEntry('./control', control), tarEntry('.//./control', Buffer.from('Package: other\n'))]), /holds control twice/],
     ['a name with a parent folder', tarEntry('./DEBIAN/../control', control), /names a parent folder/],
     ['a GNU long name over the limit', tarEntry('././@LongLink', Buffer.alloc(5000, 'a'), 'L', gnu), /long name over 4096 bytes/],
+    // GNU tar skips every blank after a record's length, ends a key or a path at a NUL and keeps only the last pax header.
+    ['a pax record with two blanks after its length', Buffer.concat([tarEntry('./PaxHeaders/decoy', paxRecord('path', 'control', '  '), 'x'), tarEntry('./decoy', control)]), /bad pax header/],
+    ['a pax path cut by a NUL', Buffer.concat([tarEntry('./PaxHeaders/decoy', paxRecord('path', 'control\0decoy'), 'x'), tarEntry('./decoy', control)]), /bad pax header/],
+    ['a pax length that is not decimal digits', Buffer.concat([tarEntry('./PaxHeaders/decoy', Buffer.from('1e1 a=bcd\n'), 'x'), tarEntry('./decoy', control)]), /bad pax header/],
+    ['two pax headers for one entry', Buffer.concat([tarEntry('./PaxHeaders/1', paxRecord('path', 'control'), 'x'), tarEntry('./PaxHeaders/2', paxRecord('mtime', '1'), 'x'), tarEntry('./decoy', control)]), /two pax headers/],
+    ['a file entry whose name ends in a slash, which GNU tar extracts as a folder', tarEntry('./control/', control), /file entry ".\/control\/" names a folder/],
+    ['an entry under a symbolic link, which GNU tar writes through it', Buffer.concat([tarEntry('./up', Buffer.alloc(0), '2', { linkName: '.' }), tarEntry('./up/control', control)]), /entry "up\/control" lies under a file or link/],
+    ['a file GNU tar extracts under its ustar prefix although the version after the magic is not 00', tarEntry('control', control, '0', { magic: 'ustar\0\0\0', prefix: 'DEBIAN' }), /has no control file/],
+    ['an entry under a hard link to a symbolic link', Buffer.concat([tarEntry('./dot', Buffer.alloc(0), '2', { linkName: '.' }), tarEntry('./up', Buffer.alloc(0), '1', { linkName: './dot' }), tarEntry('./up/control', control)]), /lies under a file or link/],
   ])('refuses %s', async (_, tar, message) => {
     await expect(read(tar)).rejects.toThrow(message);
   });
