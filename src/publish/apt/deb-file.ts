@@ -210,6 +210,8 @@ export class ControlTarReader {
       if (name === '.') throw this.refuse('it replaces its top folder');
       this.notFolders.add(name);
     }
+    // dpkg-deb extracts a hard link or symbolic link named control or shlibs as that file: a reader skipping it would miss it.
+    if (!isFile && this.wanted.includes(name)) throw this.refuse(`its ${name} is not a regular file`);
     const isWanted = isFile && this.wanted.includes(name);
     // GNU tar keeps the last of two, so a reader keeping the first could check another control file than dpkg installs.
     if (this.wanted.includes(name) && this.seen.has(name)) throw this.refuse(`it holds ${name} twice`);

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
 import { capture, run } from '../../../src/core/exec.js';
-import { MAX_CONTROL_TAR_BYTES, readDebControl } from '../../../src/publish/apt/deb-file.js';
+import { MAX_CONTROL_TAR_BYTES, readDebControl, readDebControlFiles } from '../../../src/publish/apt/deb-file.js';
 import { paxRecord, tarEntry } from './tar-bytes.js';
 
 // The in-process reader must give what `dpkg-deb --field` prints, for every compression dpkg-deb writes.
@@ -119,6 +119,28 @@ describe('readDebControl against dpkg-deb on control.tar files naming a second c
     const deb = await debOf('case', controlTar);
     expect(await capture('dpkg-deb', ['--field', deb, 'Package'])).toBe('installed');
     await expect(readDebControl(deb)).rejects.toThrow(`${deb}: refusing control.tar: `);
+  });
+});
+
+// GNU tar archives a second name of one file as a hard link; dpkg-deb extracts it as that file.
+describe('readDebControlFiles against dpkg-deb on a hard-linked shlibs', () => {
+  it('refuses it rather than reading the package as one without shlibs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'freshet-deb-linked-'));
+    const tree = path.join(dir, 'control');
+    mkdirSync(tree);
+    writeFileSync(path.join(tree, 'control'), 'Package: libtick2\nVersion: 2.1-1\nArchitecture: all\nMaintainer: T <t@localhost>\nDescription: linked\n');
+    writeFileSync(path.join(tree, 'interface'), 'libtick 2 libtick2 (>= 2.1~)\n');
+    linkSync(path.join(tree, 'interface'), path.join(tree, 'shlibs'));
+    await run('tar', ['-C', tree, '-cf', path.join(dir, 'control.tar'), './control', './interface', './shlibs']);
+    writeFileSync(path.join(dir, 'debian-binary'), '2.0\n');
+    await run('tar', ['-cf', path.join(dir, 'data.tar'), '--files-from', '/dev/null']);
+    const out = path.join(dir, 'linked.deb');
+    await run('ar', ['rc', out, 'debian-binary', 'control.tar', 'data.tar'], { cwd: dir });
+    const extracted = path.join(dir, 'extracted');
+    await run('dpkg-deb', ['--control', out, extracted]);
+    expect(readFileSync(path.join(extracted, 'shlibs'), 'utf8')).toBe('libtick 2 libtick2 (>= 2.1~)\n');
+    await expect(readDebControlFiles(out, ['shlibs', 'symbols'])).rejects.toThrow(`${out}: refusing control.tar: its shlibs is not a regular file`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

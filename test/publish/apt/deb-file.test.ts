@@ -119,6 +119,7 @@ describe('the control.tar reader', () => {
     ['a file entry whose name ends in a slash, which GNU tar extracts as a folder', tarEntry('./control/', control), /file entry ".\/control\/" names a folder/],
     ['an entry under a symbolic link, which GNU tar writes through it', Buffer.concat([tarEntry('./up', Buffer.alloc(0), '2', { linkName: '.' }), tarEntry('./up/control', control)]), /entry "up\/control" lies under a file or link/],
     ['a file GNU tar extracts under its ustar prefix although the version after the magic is not 00', tarEntry('control', control, '0', { magic: 'ustar\0\0\0', prefix: 'DEBIAN' }), /has no control file/],
+    ['a symbolic link named control, whose target dpkg-deb reads as the control file', Buffer.concat([tarEntry('./fields', control), tarEntry('./control', Buffer.alloc(0), '2', { linkName: 'fields' })]), /its control is not a regular file/],
     ['an entry under a hard link to a symbolic link', Buffer.concat([tarEntry('./dot', Buffer.alloc(0), '2', { linkName: '.' }), tarEntry('./up', Buffer.alloc(0), '1', { linkName: './dot' }), tarEntry('./up/control', control)]), /lies under a file or link/],
   ])('refuses %s', async (_, tar, message) => {
     await expect(read(tar)).rejects.toThrow(message);
