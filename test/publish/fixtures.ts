@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/load.js';
@@ -13,6 +13,19 @@ import type { BuildArtifact } from '../../src/types.js';
 export function artifact(file: string, kind: BuildArtifact['kind']): BuildArtifact {
   const data = readFileSync(file);
   return { file, kind, size: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/** Every entry under `root`: files with size and sha256, symlinks with their target, folders. */
+export function treeContents(root: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map((relative) => {
+      const file = path.join(root, relative);
+      const stats = lstatSync(file);
+      if (stats.isSymbolicLink()) return `${relative} -> ${readlinkSync(file)}`;
+      if (stats.isDirectory()) return `${relative}/`;
+      return `${relative} ${stats.size} ${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+    });
 }
 
 export interface DebSpec {

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveAt, publisherFor } from '../../src/publish/api.js';
 import type { Family } from '../../src/types.js';
-import { makeDeb, signedProject, type SignedProject } from './fixtures.js';
+import { makeDeb, signedProject, treeContents, type SignedProject } from './fixtures.js';
 import { makeRpms } from './yum/rpms.js';
 
 /**
@@ -12,19 +11,6 @@ import { makeRpms } from './yum/rpms.js';
  * publish finds no state: it must refuse, change nothing, and say how to bring the state along,
  * not publish a suite listing only its own packages.
  */
-/** Every entry under `root`: files with their sha256, symlinks with their target. */
-function treeContents(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .sort()
-    .map((relative) => {
-      const file = path.join(root, relative);
-      const stats = lstatSync(file);
-      if (stats.isSymbolicLink()) return `${relative} -> ${readlinkSync(file)}`;
-      if (stats.isDirectory()) return `${relative}/`;
-      return `${relative} ${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
-    });
-}
-
 const cases: Array<{ family: Family; suite: string; build: (dir: string, version: string) => Promise<Awaited<ReturnType<typeof makeRpms>>> }> = [
   { family: 'deb', suite: 'bookworm', build: async (dir, version) => [await makeDeb(dir, { name: 'moved', version })] },
   { family: 'rpm', suite: 'debian-12-rpm', build: (dir, version) => makeRpms(dir, { prefix: 'moved', count: 1, version }) },

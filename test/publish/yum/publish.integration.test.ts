@@ -12,6 +12,7 @@ import { rpmCheckSignatures } from '../../../src/publish/yum/sign.js';
 import type { RunningServer } from '../../../src/serve/static.js';
 import { KEYRING_ASC } from '../../../src/sign/key.js';
 import { verifyArchive } from '../../../src/verify/index.js';
+import { treeContents } from '../fixtures.js';
 import { makeRpms } from './rpms.js';
 import { servedArchive, type ServedArchive } from './served-archive.js';
 
@@ -24,19 +25,6 @@ const REPO = 'debian-12-rpm';
 let served: ServedArchive;
 /** The build the first test publishes, published again by the no-op test. */
 let firstBuild: Awaited<ReturnType<typeof makeRpms>>;
-
-/** Every entry under `root`: files with size and sha256, symlinks with their target, folders. */
-function treeContents(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .sort()
-    .map((relative) => {
-      const file = path.join(root, relative);
-      const stats = lstatSync(file);
-      if (stats.isSymbolicLink()) return `${relative} -> ${readlinkSync(file)}`;
-      if (stats.isDirectory()) return `${relative}/`;
-      return `${relative} ${stats.size} ${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
-    });
-}
 
 beforeAll(async () => {
   served = await servedArchive('freshet-yum-');
