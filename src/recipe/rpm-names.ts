@@ -63,9 +63,13 @@ export function distinctRpmNames(recipe: ResolvedRecipe, explicitNames?: boolean
   return rpmNames(recipe, explicitNames);
 }
 
+/** Per-package items in the spec's order: the main package first, then the others in recipe order. */
+export function inSpecOrder<T>(recipe: ResolvedRecipe, perPackage: readonly T[]): T[] {
+  const mainIndex = mainPackageIndex(recipe);
+  return [perPackage[mainIndex]!, ...perPackage.filter((_, index) => index !== mainIndex)];
+}
+
 /** The binary package names the spec declares, main package first. */
 export function rpmPackageNames(recipe: ResolvedRecipe, explicitNames?: boolean[]): string[] {
-  const names = distinctRpmNames(recipe, explicitNames);
-  const mainIndex = mainPackageIndex(recipe);
-  return [names[mainIndex]!, ...names.filter((_, index) => index !== mainIndex)];
+  return inSpecOrder(recipe, distinctRpmNames(recipe, explicitNames));
 }

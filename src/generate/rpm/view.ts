@@ -1,6 +1,6 @@
 import { ConfigError, UserError } from '../../core/errors.js';
 import { makeVariables } from '../../recipe/make-variables.js';
-import { distinctRpmNames, mainPackageIndex } from '../../recipe/rpm-names.js';
+import { distinctRpmNames, inSpecOrder, mainPackageIndex } from '../../recipe/rpm-names.js';
 import type { ResolvedRecipe } from '../../recipe/load.js';
 import type { BuildSystem } from '../../recipe/schema.js';
 import type { Target } from '../../types.js';
@@ -147,7 +147,7 @@ function packageViews(input: Pick<RpmViewInput, 'recipe' | 'explicitNames'>): Rp
     };
   });
   // The main package comes first in the spec (its preamble is the spec's own).
-  return [views[mainIndex]!, ...views.filter((_, index) => index !== mainIndex)];
+  return inSpecOrder(recipe, views);
 }
 
 /**
