@@ -23,6 +23,8 @@ const MAX_LINT_BYTES = 4 * 1024 * 1024;
 
 // Fixed text; the one variable part, the tree's folder name, arrives as "$1".
 const BUILD_SCRIPT = `set -eu
+# One stream: the log keeps the build's own order (stdout and stderr merged outside can split lines).
+exec 2>&1
 phase() { echo "freshet-phase $1 $(date +%s%3N)"; }
 cd "/build/$1"
 phase build-start

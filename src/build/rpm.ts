@@ -28,6 +28,8 @@ const MAX_LINT_BYTES = 4 * 1024 * 1024;
 
 // Fixed text; the spec's path arrives as "$1" and the dependency mode as "$2".
 const BUILD_SCRIPT = `set -eu
+# One stream: the log keeps the build's own order (stdout and stderr merged outside can split lines).
+exec 2>&1
 phase() { echo "freshet-phase $1 $(date +%s%3N)"; }
 cd /build
 phase build-start
